@@ -1,0 +1,31 @@
+# Every dependency comes from a Debian package (scripts/debian-packages.txt);
+# a missing one stops configuration with the package to install.
+
+macro(gwsim_require found what package)
+  if(NOT ${found})
+    message(FATAL_ERROR
+      "gwsim needs ${what}. Install it with:  apt-get install ${package}\n"
+      "(scripts/setup.sh installs every package gwsim needs.)")
+  endif()
+endmacro()
+
+# pcg-cpp is header-only and ships no CMake config.
+find_path(PCG_INCLUDE_DIR pcg_random.hpp)
+gwsim_require(PCG_INCLUDE_DIR "pcg-cpp (pcg_random.hpp)" libpcg-cpp-dev)
+add_library(gwsim_pcg INTERFACE)
+target_include_directories(gwsim_pcg SYSTEM INTERFACE ${PCG_INCLUDE_DIR})
+
+# Boost.Math (header-only) for Student-t and other distribution quantiles.
+find_package(Boost 1.74 QUIET)
+gwsim_require(Boost_FOUND "Boost headers (Boost.Math)" libboost-dev)
+
+if(GWSIM_BUILD_TESTS)
+  find_package(GTest QUIET)
+  gwsim_require(GTest_FOUND "GoogleTest" "libgtest-dev libgmock-dev")
+  find_package(rapidcheck QUIET)
+  gwsim_require(rapidcheck_FOUND "RapidCheck" librapidcheck-dev)
+endif()
+if(GWSIM_BUILD_BENCH)
+  find_package(benchmark QUIET)
+  gwsim_require(benchmark_FOUND "Google Benchmark" libbenchmark-dev)
+endif()
