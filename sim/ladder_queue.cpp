@@ -17,7 +17,7 @@ void ladder_queue::clear() noexcept {
 }
 
 void ladder_queue::shape(rung& g, time_ns lo, time_ns span, std::size_t n) {
-  const auto events = static_cast<time_ns>(n == 0 ? 1 : n);
+  const auto events = static_cast<time_ns>(std::clamp<std::size_t>(n, 1, max_buckets));
   g.width = std::max<time_ns>(1, (span + events - 1) / events);
   g.nbuckets = static_cast<std::size_t>((span + g.width - 1) / g.width);
   if (g.buckets.size() < g.nbuckets) g.buckets.resize(g.nbuckets);

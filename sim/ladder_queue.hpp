@@ -54,6 +54,12 @@ class ladder_queue {
   /// into it stays cheap when the lowest rung's buckets were too coarse.
   static constexpr std::size_t bottom_max = 96;
   static constexpr std::size_t max_rungs = 12;
+  /// At most this many buckets per rung. The original ladder uses one
+  /// bucket per event; capping the count keeps the bucket headers and the
+  /// append position of every bucket in cache, so spreading a million events
+  /// over a rung streams through memory instead of missing on every event.
+  /// The price is one more rung, which is cheap.
+  static constexpr std::size_t max_buckets = 1024;
 
   struct rung {
     time_ns start = 0;
