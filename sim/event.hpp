@@ -31,4 +31,10 @@ inline constexpr bool event_before(const event& a, const event& b) noexcept {
   return a.time < b.time || (a.time == b.time && a.seq < b.seq);
 }
 
+/// The same order as a function object, for algorithms (std::sort inlines
+/// a function object; through a function pointer it calls every compare).
+struct event_order {
+  constexpr bool operator()(const event& a, const event& b) const noexcept { return event_before(a, b); }
+};
+
 }  // namespace gwsim::sim

@@ -1,6 +1,27 @@
 #include "sim/ladder_queue.hpp"
 
+#include <bit>
+#include <cstdint>
+
 namespace gwsim::sim {
+namespace {
+
+/// Buckets hold one or two events most of the time: insertion sort beats
+/// std::sort's set-up there.
+void sort_small_or_large(std::vector<event>& v) {
+  if (v.size() > 16) {
+    std::sort(v.begin(), v.end(), event_order{});
+    return;
+  }
+  for (std::size_t i = 1; i < v.size(); ++i) {
+    const event e = v[i];
+    std::size_t j = i;
+    for (; j > 0 && event_before(e, v[j - 1]); --j) v[j] = v[j - 1];
+    v[j] = e;
+  }
+}
+
+}  // namespace
 
 void ladder_queue::clear() noexcept {
   top_.clear();
@@ -18,8 +39,10 @@ void ladder_queue::clear() noexcept {
 
 void ladder_queue::shape(rung& g, time_ns lo, time_ns span, std::size_t n) {
   const auto events = static_cast<time_ns>(std::clamp<std::size_t>(n, 1, max_buckets));
-  g.width = std::max<time_ns>(1, (span + events - 1) / events);
-  g.nbuckets = static_cast<std::size_t>((span + g.width - 1) / g.width);
+  const time_ns want = (span + events - 1) / events;  // about one event per bucket
+  g.shift = want <= 1 ? 0u : static_cast<unsigned>(std::bit_width(static_cast<std::uint64_t>(want - 1)));
+  g.width = time_ns{1} << g.shift;
+  g.nbuckets = static_cast<std::size_t>(((span - 1) >> g.shift) + 1);
   if (g.buckets.size() < g.nbuckets) g.buckets.resize(g.nbuckets);
   g.start = lo;
   g.cur = 0;
@@ -59,7 +82,7 @@ void ladder_queue::refill_bottom() {
       continue;
     }
     bottom_.swap(bucket);
-    std::sort(bottom_.begin(), bottom_.end(), event_before);
+    sort_small_or_large(bottom_);
     return;
   }
 }
@@ -78,7 +101,7 @@ void ladder_queue::insert_bottom(const event& e) {
     head_ = 0;
     return;
   }
-  auto pos = std::upper_bound(live, bottom_.end(), e, event_before);
+  auto pos = std::upper_bound(live, bottom_.end(), e, event_order{});
   if (pos == live && head_ > 0) {
     bottom_[--head_] = e;  // earliest of all: reuse the slot just popped
   } else {

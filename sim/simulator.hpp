@@ -58,7 +58,9 @@ class basic_simulator {
   std::uint64_t schedule_in(time_ns delay, event_fn fn, void* payload) {
     if (delay < 0 || delay > time_max - now_) [[unlikely]]
       throw_bad_delay(delay);
-    return schedule_at(now_ + delay, fn, payload);
+    const std::uint64_t seq = next_seq_++;
+    queue_.push(event{now_ + delay, seq, fn, payload});
+    return seq;
   }
 
   template <inline_callable F>
