@@ -81,7 +81,10 @@ void ladder_queue::refill_bottom() {
       bucket.clear();
       continue;
     }
-    bottom_.swap(bucket);
+    // Copy rather than swap buffers: swapping would migrate capacities
+    // between the bottom and the buckets, and each would then regrow.
+    bottom_.assign(bucket.begin(), bucket.end());
+    bucket.clear();
     sort_small_or_large(bottom_);
     return;
   }

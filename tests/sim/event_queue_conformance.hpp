@@ -19,7 +19,7 @@ inline event make_event(time_ns t, std::uint64_t seq) { return event{t, seq, nul
 /// Reference: a sorted vector.
 struct reference_queue {
   std::vector<event> v;
-  void push(const event& e) { v.insert(std::upper_bound(v.begin(), v.end(), e, event_before), e); }
+  void push(const event& e) { v.insert(std::upper_bound(v.begin(), v.end(), e, event_order{}), e); }
   event pop() {
     event e = v.front();
     v.erase(v.begin());
