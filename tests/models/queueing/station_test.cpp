@@ -38,6 +38,7 @@ TEST_P(MM1, SojournQueueLengthAndP99MatchTheory) {
   const analytic::queue_metrics a = analytic::mm1(lambda, mu);
   expect_matches(r, "s0.mean_sojourn", a.mean_sojourn, tol);
   expect_matches(r, "s0.mean_in_system", a.mean_in_system, tol);
+  expect_matches(r, "s0.mean_queue_length", a.mean_queue_length, tol);
   expect_matches(r, "s0.p99_sojourn", analytic::mm1_sojourn_quantile(lambda, mu, 0.99), tol);
   expect_little(r, 1);
 }
