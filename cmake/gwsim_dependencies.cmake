@@ -19,6 +19,20 @@ target_include_directories(gwsim_pcg SYSTEM INTERFACE ${PCG_INCLUDE_DIR})
 find_package(Boost 1.74 QUIET)
 gwsim_require(Boost_FOUND "Boost headers (Boost.Math)" libboost-dev)
 
+find_package(tomlplusplus QUIET)
+gwsim_require(tomlplusplus_FOUND "toml++" libtomlplusplus-dev)
+find_package(nlohmann_json 3 QUIET)
+gwsim_require(nlohmann_json_FOUND "nlohmann-json" nlohmann-json3-dev)
+
+if(GWSIM_BUILD_PYTHON)
+  # The interpreter the module is built for; scripts/setup.sh passes Debian's
+  # (-DPython3_EXECUTABLE=/usr/bin/python3), the one .venv is made from.
+  find_package(Python3 COMPONENTS Interpreter Development QUIET)
+  gwsim_require(Python3_Development_FOUND "Python 3 headers" python3-dev)
+  find_package(pybind11 CONFIG QUIET)
+  gwsim_require(pybind11_FOUND "pybind11" pybind11-dev)
+endif()
+
 if(GWSIM_BUILD_TESTS)
   find_package(GTest QUIET)
   gwsim_require(GTest_FOUND "GoogleTest" "libgtest-dev libgmock-dev")

@@ -1,0 +1,43 @@
+#pragma once
+/// What every component of one gateway run shares: the simulator, the
+/// scenario, the configuration store, the rebuild strategy and its cost
+/// model, the request pool and the metrics. Built by run() (simulation.cpp).
+
+#include <cstdint>
+#include <memory>
+
+#include "models/gateway/config_store.hpp"
+#include "models/gateway/cost_model.hpp"
+#include "models/gateway/metrics.hpp"
+#include "models/gateway/scenario.hpp"
+#include "models/gateway/strategy.hpp"
+#include "sim/object_pool.hpp"
+#include "sim/random.hpp"
+#include "sim/simulator.hpp"
+
+namespace gwsim::gateway {
+
+class worker;
+
+/// A request in the gateway, from arrival to answer.
+struct request {
+  sim::time_ns arrival = 0;
+  sim::time_ns parked_at = 0;  ///< when it started waiting for the router mutex
+  std::uint64_t observed = 0;  ///< router version the worker knew when the request parked
+  std::uint32_t route = 0;
+  std::uint32_t incarnation = 0;  ///< of the worker that accepted it
+  worker* owner = nullptr;
+};
+
+struct context {
+  sim::simulator& sim;
+  const scenario& s;
+  sim::random_streams streams;
+  config_store& store;
+  const rebuild_strategy& strategy;
+  const cost_model& cost;
+  metrics& stats;
+  sim::object_pool<request> requests;
+};
+
+}  // namespace gwsim::gateway

@@ -1,0 +1,34 @@
+// Kong 2.x's router update: every worker that finds its router stale reads
+// every route from the database in pages, builds a whole new router and a new
+// match cache, and drops the old ones for the garbage collector.
+
+#include <memory>
+
+#include "models/gateway/strategy.hpp"
+
+namespace gwsim::gateway {
+namespace {
+
+class full_rebuild final : public rebuild_strategy {
+ public:
+  std::string_view name() const noexcept override { return "full_rebuild"; }
+
+  build_plan plan(const worker_router_state& /*worker*/, const config_store& store, const scenario& s,
+                  const cost_model& cost) const override {
+    build_plan p;
+    p.db_pages = store.pages();
+    p.page_routes = static_cast<double>(store.routes()) / p.db_pages;
+    p.finish_cpu_s = cost.finish_cpu_s(store.paths());
+    p.replace_router = true;
+    p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
+    p.garbage_bytes = store.routes() * s.memory.build_garbage_per_route_bytes;
+    p.cache = cache_policy::new_per_build;
+    return p;
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<rebuild_strategy> make_full_rebuild() { return std::make_unique<full_rebuild>(); }
+
+}  // namespace gwsim::gateway

@@ -1,0 +1,111 @@
+#include "models/gateway/node.hpp"
+
+#include <algorithm>
+
+namespace gwsim::gateway {
+
+node::node(context& ctx, int index)
+    : ctx_(ctx),
+      index_(index),
+      rng_(ctx.streams.stream("balancer", static_cast<std::uint64_t>(index))),
+      fixed_bytes_(ctx.s.cluster.master_memory_bytes + ctx.s.cluster.mem_cache_dicts * ctx.s.cluster.mem_cache_size_bytes +
+                   ctx.s.cluster.fixed_zones_bytes),
+      poll_timer_(ctx.sim, [this] { poll(); }) {
+  for (int w = 0; w < ctx.s.cluster.workers_per_node; ++w) workers_.push_back(std::make_unique<worker>(ctx, *this, w));
+  accepting_.reserve(workers_.size());
+  polled_version_ = ctx.store.version();
+  const double pod = pod_resident_bytes();
+  pod_memory_ = sim::time_weighted(ctx.sim.now(), pod);
+  peak_pod_ = pod;
+  for (const auto& w : workers_) peak_heap_ = std::max(peak_heap_, w->heap_bytes());
+}
+
+void node::accept(request* r) {
+  accepting_.clear();
+  for (const auto& w : workers_) {
+    if (w->accepting()) accepting_.push_back(w.get());
+  }
+  if (accepting_.empty()) {
+    // Every worker is dead or still building: connection refused.
+    ctx_.stats.error();
+    ctx_.requests.release(r);
+    return;
+  }
+  worker* target;
+  if (ctx_.s.traffic.balance == balancing::round_robin) {
+    target = accepting_[next_++ % accepting_.size()];
+  } else {
+    target = accepting_[sim::uniform_index(rng_, accepting_.size())];
+  }
+  target->accept(r);
+}
+
+void node::local_write() {
+  ctx_.sim.schedule_in(sim::from_seconds(ctx_.s.kong.worker_event_delay_s, "kong.worker_event_delay_s"),
+                       [this] { broadcast(); });
+}
+
+void node::broadcast() {
+  const std::uint64_t v = ctx_.store.version();
+  for (const auto& w : workers_) w->learn_version(v);
+}
+
+void node::start_polling() {
+  // Nodes poll at their own phase within the period.
+  const double period = ctx_.s.kong.db_update_frequency_s;
+  poll_timer_.arm_in(sim::from_seconds(period * sim::uniform01(rng_), "kong.db_update_frequency_s"));
+}
+
+void node::poll() {
+  const double period = ctx_.s.kong.db_update_frequency_s;
+  poll_timer_.arm_in(sim::from_seconds(period, "kong.db_update_frequency_s"));
+  ctx_.store.query(ctx_.store.poll_query_s(), ctx_.store.poll_query_s(), [this] {
+    const std::uint64_t v = ctx_.store.version();
+    if (v > polled_version_) {
+      polled_version_ = v;
+      local_write();  // the node's own worker events spread the news
+    }
+  });
+}
+
+double node::pod_resident_bytes() const {
+  double total = fixed_bytes_;
+  for (const auto& w : workers_) total += w->resident_bytes();
+  return total;
+}
+
+void node::memory_changed() {
+  const double pod = pod_resident_bytes();
+  pod_memory_.update(ctx_.sim.now(), pod);
+  peak_pod_ = std::max(peak_pod_, pod);
+  for (const auto& w : workers_) peak_heap_ = std::max(peak_heap_, w->heap_bytes());
+  if (pod > ctx_.s.cluster.pod_memory_limit_bytes && !oom_pending_) {
+    // Kill after the current event: the allocating worker may be the victim.
+    oom_pending_ = true;
+    ctx_.sim.schedule_in(0, [this] { oom_check(); });
+  }
+}
+
+void node::oom_check() {
+  oom_pending_ = false;
+  const sim::time_ns now = ctx_.sim.now();
+  while (pod_resident_bytes() > ctx_.s.cluster.pod_memory_limit_bytes) {
+    // The cgroup OOM killer picks the largest process: a worker.
+    worker* victim = nullptr;
+    for (const auto& w : workers_) {
+      if (w->alive() && (victim == nullptr || w->resident_bytes() > victim->resident_bytes())) victim = w.get();
+    }
+    if (victim == nullptr) break;
+    ctx_.stats.oom_kill();
+    ctx_.stats.log(now, "oom_kill", index_, victim->index(), victim->resident_bytes());
+    victim->kill();
+    ctx_.sim.schedule_in(sim::from_seconds(ctx_.s.cluster.respawn_delay_s, "cluster.respawn_delay_s"), [victim] {
+      victim->respawn();
+    });
+  }
+  pod_memory_.update(now, pod_resident_bytes());
+}
+
+void node::router_built(worker& /*w*/) {}
+
+}  // namespace gwsim::gateway

@@ -1,0 +1,170 @@
+#pragma once
+/// A gateway experiment as plain data.
+///
+/// One Scenario describes a cluster of gateway pods, its configuration store,
+/// its traffic, its admin workload, the rebuild strategy and the memory model.
+/// It converts to and from TOML, JSON and Python dicts (scenario_io.hpp) and
+/// is validated in exactly one place (validate()). Units are SI throughout:
+/// times in seconds, sizes in bytes, rates per second; the TOML/JSON forms
+/// also accept "250ms"-style durations and "4GiB"-style sizes.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace gwsim::gateway {
+
+/// How a worker learns that its router is stale and rebuilds it (Kong's
+/// `worker_consistency`).
+enum class consistency {
+  strict,    ///< the first request that sees a stale router rebuilds it, synchronously, under a mutex
+  eventual,  ///< a timer every worker_state_update_frequency rebuilds in the background
+};
+
+/// What a respawned worker does before its router is built.
+enum class respawn_policy {
+  build_before_serving,      ///< Kong >= 3.1: build in init_worker, then accept requests
+  serve_errors_until_built,  ///< Kong < 3.1: answer 404 until the first rebuild timer
+};
+
+enum class arrival_mode {
+  poisson,  ///< constant rate
+  on_off,   ///< alternating on/off periods (bursts), exponential durations
+};
+
+/// How nginx spreads connections over workers.
+enum class balancing {
+  random,       ///< each request to a uniformly random worker (reuseport hashing)
+  round_robin,  ///< perfect balance (an idealisation, for comparison)
+};
+
+struct cluster_config {
+  int nodes = 1;                                   ///< gateway pods
+  int workers_per_node = 4;                        ///< nginx_worker_processes
+  double pod_memory_limit_bytes = 4.0 * (1 << 30);  ///< cgroup limit per pod
+  double master_memory_bytes = 64.0 * (1 << 20);   ///< nginx master process
+  int mem_cache_dicts = 2;                         ///< kong_db_cache and kong_core_db_cache
+  double mem_cache_size_bytes = 128.0 * (1 << 20);  ///< each shared dict, counted once per pod
+  double fixed_zones_bytes = 16.0 * (1 << 20);     ///< other lua_shared_dicts
+  double respawn_delay_s = 1.0;                    ///< master notices the death and forks
+  respawn_policy respawn = respawn_policy::serve_errors_until_built;
+};
+
+struct database_config {
+  int connections = 8;           ///< concurrent queries the database serves
+  int page_size = 1000;          ///< routes per page read during a rebuild
+  double page_latency_s = 0.004;  ///< wall time of one page query, unloaded
+  double page_cpu_s = 0.002;      ///< database CPU per page (its utilisation)
+  double poll_query_s = 0.001;    ///< a db_update_frequency poll of the config version
+};
+
+struct routes_config {
+  int routes = 50'000;
+  int services = 50'000;
+  double paths_per_route = 1.0;  ///< paths split per route by the build
+};
+
+struct traffic_config {
+  double rate_per_s = 200.0;          ///< mean arrival rate (Poisson mode; the on-rate in on_off mode)
+  arrival_mode mode = arrival_mode::poisson;
+  double on_s = 10.0;                 ///< mean on period (on_off)
+  double off_s = 10.0;                ///< mean off period (on_off)
+  double off_rate_per_s = 0.0;        ///< arrival rate during off periods
+  double zipf_s = 1.0;                ///< route popularity exponent over current routes
+  double client_timeout_s = 10.0;     ///< a request not answered by then is an error
+  double upstream_latency_s = 0.010;  ///< off-CPU time waiting for the upstream
+  double plugin_cpu_s = 0.0002;       ///< worker CPU per request outside routing
+  double match_hit_cpu_s = 0.000002;  ///< router match, LRU cache hit
+  double match_miss_cpu_s = 0.00005;  ///< router match, cache miss (category scan)
+  double request_garbage_bytes = 16.0 * 1024;  ///< Lua heap garbage per request
+  balancing balance = balancing::random;
+};
+
+struct kong_config {
+  consistency worker_consistency = consistency::strict;
+  double worker_state_update_frequency_s = 5.0;
+  double db_update_frequency_s = 5.0;
+  double worker_event_delay_s = 0.5;  ///< same-node propagation through worker events
+  int build_yield_every = 0;          ///< yield every K routes during a build; 0 = never (Kong < 2.7)
+  double rebuild_timeout_s = 5.0;     ///< strict: mutex wait before a request fails (pg_timeout)
+};
+
+struct memory_config {
+  double gc_pause = 200.0;    ///< start a cycle at pause% of the heap after the last one
+  double gc_stepmul = 200.0;  ///< collector work per allocated byte, in percent
+  double gc_mark_ns_per_byte = 0.5;   ///< CPU to traverse a live byte
+  double gc_sweep_ns_per_byte = 0.1;  ///< CPU to sweep a byte (live or dead)
+  double baseline_heap_bytes = 60.0 * (1 << 20);  ///< Lua heap of an idle worker
+  double router_bytes_per_route = 6.0 * 1024;     ///< live router per route (incl. per-path objects)
+  double build_garbage_per_route_bytes = 4.0 * 1024;  ///< transient garbage of a build, per route
+  double entity_cache_bytes_per_route = 2.0 * 1024;   ///< worker L1 entity cache filled by a build
+  int lru_slots = 5000;               ///< MATCH_LRUCACHE_SIZE
+  double lru_slot_bytes = 32.0;       ///< empty slot array, per slot
+  double lru_value_bytes = 1024.0;    ///< per cached match
+  double non_heap_bytes = 40.0 * (1 << 20);  ///< worker RSS outside the Lua heap
+  double release_delay_s = 0.0;       ///< freed heap pages stay resident this long
+};
+
+/// Rebuild cost model: a full build of P paths costs
+/// cpu = build_ns_per_path * P + build_ns_per_path_log * P * log2(P).
+struct cost_config {
+  double build_ns_per_path = 20'000.0;
+  double build_ns_per_path_log = 500.0;
+  double incremental_ns_per_change = 50'000.0;  ///< incremental strategy, per changed route
+};
+
+enum class admin_kind {
+  create_route,
+  delete_route,
+  update_route,
+  create_service,
+  delete_service,
+  noop,  ///< a write that changes nothing but still bumps the router version
+};
+
+/// One scripted admin operation.
+struct admin_op {
+  double at_s = 0.0;
+  admin_kind kind = admin_kind::noop;
+  int count = 1;  ///< repeated back to back (a batch)
+};
+
+/// A continuous admin loop: create service, create route, list services,
+/// delete route, delete service, repeated every interval.
+struct admin_loop {
+  double start_s = 0.0;
+  double stop_s = 0.0;       ///< 0 = until the end
+  double interval_s = 1.0;   ///< between operations of the loop
+};
+
+struct admin_config {
+  std::vector<admin_op> script;
+  double poisson_rate_per_s = 0.0;  ///< random single writes (noop-equivalent updates)
+  std::vector<admin_loop> loops;
+};
+
+struct run_config {
+  double duration_s = 300.0;
+  std::uint64_t seed = 1;
+  double sample_interval_s = 1.0;  ///< time-series sampling period
+};
+
+struct scenario {
+  std::string name = "unnamed";
+  std::string strategy = "full_rebuild";  ///< a registered rebuild strategy
+  cluster_config cluster;
+  database_config database;
+  routes_config routes;
+  traffic_config traffic;
+  kong_config kong;
+  memory_config memory;
+  cost_config cost;
+  admin_config admin;
+  run_config run;
+};
+
+/// Throws std::invalid_argument naming the first invalid field
+/// ("traffic.rate_per_s = -1 is invalid: must be finite and >= 0 (per second)").
+void validate(const scenario& s);
+
+}  // namespace gwsim::gateway

@@ -1,0 +1,405 @@
+#include "models/gateway/worker.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "models/gateway/node.hpp"
+#include "sim/distributions.hpp"
+
+namespace gwsim::gateway {
+namespace {
+
+memory::gc_params gc_params_of(const memory_config& m) {
+  memory::gc_params p;
+  p.pause = m.gc_pause;
+  p.stepmul = m.gc_stepmul;
+  p.mark_ns_per_byte = m.gc_mark_ns_per_byte;
+  p.sweep_ns_per_byte = m.gc_sweep_ns_per_byte;
+  return p;
+}
+
+}  // namespace
+
+worker::worker(context& ctx, node& owner, int index)
+    : ctx_(ctx),
+      node_(owner),
+      index_(index),
+      rng_(ctx.streams.stream("worker", static_cast<std::uint64_t>(owner.index()) * 4096u +
+                                            static_cast<std::uint64_t>(index))),
+      cpu_done_(ctx.sim, [this] { on_cpu_done(); }),
+      tick_(ctx.sim, [this] { on_timer_tick(); }),
+      heap_(gc_params_of(ctx.s.memory), ctx.s.memory.baseline_heap_bytes),
+      lru_(static_cast<std::size_t>(ctx.s.memory.lru_slots)),
+      rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")) {
+  // Warm start: the worker has built its router from the initial
+  // configuration, filled its entity cache, and has an empty match cache.
+  const memory_config& m = ctx_.s.memory;
+  const double routes = ctx_.store.routes();
+  router_chunks_.push_back(heap_.allocate(routes * m.router_bytes_per_route));
+  entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
+  entity_cache_ = true;
+  slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
+  heap_.full_collect();
+  (void)heap_.take_gc_cpu_s();
+  (void)heap_.take_freed_bytes();
+  gc_cycles_seen_ = heap_.cycles_completed();
+  router_built_ = true;
+  router_version_ = known_version_ = ctx_.store.version();
+  if (ctx_.s.kong.worker_consistency == consistency::eventual) {
+    // Workers start at different moments: their timers are not in phase.
+    const double period = ctx_.s.kong.worker_state_update_frequency_s;
+    tick_.arm_in(sim::from_seconds(period * sim::uniform01(rng_), "kong.worker_state_update_frequency_s"));
+  }
+}
+
+bool worker::accepting() const noexcept {
+  if (!alive_) return false;
+  return router_built_ || ctx_.s.cluster.respawn == respawn_policy::serve_errors_until_built;
+}
+
+double worker::resident_bytes() const {
+  return alive_ ? rss_.resident_bytes(heap_.total_bytes(), ctx_.sim.now()) : 0.0;
+}
+
+int worker::gc_phase() const noexcept {
+  if (!alive_) return 0;
+  switch (heap_.phase()) {
+    case memory::gc_phase::pause:
+      return 0;
+    case memory::gc_phase::propagate:
+      return 1;
+    case memory::gc_phase::sweep:
+      return 2;
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- requests --
+
+void worker::accept(request* r) {
+  r->owner = this;
+  r->incarnation = incarnation_;
+  if (!router_built_ && ctx_.s.kong.worker_consistency == consistency::eventual) {
+    // No router yet and nothing builds one on the request path: Kong < 3.1
+    // answers 404 until the first timer tick has built it.
+    fail(r);
+    return;
+  }
+  enqueue(job{job_kind::request, r});
+}
+
+void worker::fail(request* r) {
+  ctx_.stats.error();
+  ++window_.errors;
+  ctx_.requests.release(r);
+}
+
+void worker::complete(request* r) {
+  const double latency = sim::to_seconds(ctx_.sim.now() - r->arrival);
+  if (latency > ctx_.s.traffic.client_timeout_s) {
+    fail(r);  // the client gave up before the answer came
+    return;
+  }
+  ctx_.stats.completed(latency);
+  window_.latency.add(latency);
+  ctx_.requests.release(r);
+}
+
+void worker::on_upstream_done(request* r) {
+  worker* w = r->owner;
+  if (r->incarnation != w->incarnation_) {
+    // Its worker was killed meanwhile; the failure was counted then.
+    w->ctx_.requests.release(r);
+    return;
+  }
+  --w->upstream_;
+  w->complete(r);
+}
+
+double worker::run_request(request* r) {
+  const traffic_config& t = ctx_.s.traffic;
+  const memory_config& m = ctx_.s.memory;
+  const std::size_t cached = lru_.size();
+  const bool hit = lru_.access(r->route);
+  double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
+  if (!hit) {
+    if (lru_.size() > cached) {
+      // The cache grows by one value.
+      cache_values_bytes_ += m.lru_value_bytes;
+      if (cache_values_id_ == memory::object_id{}) {
+        cache_values_id_ = heap_.allocate(cache_values_bytes_);
+      } else {
+        heap_.resize(cache_values_id_, cache_values_bytes_);
+      }
+    } else {
+      // An eviction: the evicted value dies, a new one is allocated.
+      heap_.allocate_garbage(m.lru_value_bytes);
+    }
+  }
+  heap_.allocate_garbage(t.request_garbage_bytes);
+  cpu += charge_gc();
+  memory_changed();
+  return cpu;
+}
+
+// --------------------------------------------------------------------- CPU --
+
+void worker::enqueue(job j) {
+  cpu_queue_.push_back(j);
+  if (!cpu_busy_) start_next();
+}
+
+void worker::start_next() {
+  const bool strict = ctx_.s.kong.worker_consistency == consistency::strict;
+  while (!cpu_busy_ && !cpu_queue_.empty()) {
+    const job j = cpu_queue_.pop_front();
+    double cpu = 0;
+    switch (j.kind) {
+      case job_kind::request:
+        if (strict && (!router_built_ || known_version_ > router_version_)) {
+          // Strict consistency: the request must not be matched against a
+          // stale router. The first one builds it (under the mutex); the
+          // others wait for the mutex.
+          j.req->parked_at = ctx_.sim.now();
+          j.req->observed = known_version_;
+          mutex_waiters_.push_back(j.req);
+          if (!building_) start_build();
+          continue;
+        }
+        cpu = run_request(j.req);
+        break;
+      case job_kind::build_page:
+        cpu = run_build_page();
+        break;
+      case job_kind::build_finish:
+        cpu = run_build_finish();
+        break;
+    }
+    current_ = j;
+    cpu_busy_ = true;
+    cpu_done_.arm_in(std::max<sim::time_ns>(1, sim::from_seconds(cpu, "worker cpu slice")));
+  }
+}
+
+void worker::on_cpu_done() {
+  cpu_busy_ = false;
+  const job j = current_;
+  switch (j.kind) {
+    case job_kind::request: {
+      ++upstream_;
+      const double upstream = ctx_.s.traffic.upstream_latency_s;
+      const double wait = upstream > 0 ? -upstream * std::log(sim::uniform_open01(rng_)) : 0.0;
+      request* r = j.req;
+      ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_done(r); });
+      break;
+    }
+    case job_kind::build_page:
+      if (--pages_left_ > 0) {
+        request_page();
+      } else {
+        cpu_queue_.push_back(job{job_kind::build_finish, nullptr});
+      }
+      break;
+    case job_kind::build_finish:
+      if (--finish_slices_left_ > 0) {
+        // A yielding build goes to the back of the queue: the requests that
+        // arrived meanwhile run first.
+        cpu_queue_.push_back(job{job_kind::build_finish, nullptr});
+      } else {
+        finish_build();
+      }
+      break;
+  }
+  start_next();
+}
+
+double worker::charge_gc() {
+  const double gc = heap_.take_gc_cpu_s();
+  ctx_.stats.gc_cpu(gc);
+  const std::uint64_t cycles = heap_.cycles_completed();
+  if (cycles > gc_cycles_seen_) {
+    ctx_.stats.gc_cycles(cycles - gc_cycles_seen_);
+    ctx_.stats.log(ctx_.sim.now(), "gc_cycle_end", node_.index(), index_, heap_.total_bytes());
+    gc_cycles_seen_ = cycles;
+  }
+  const double freed = heap_.take_freed_bytes();
+  if (freed > 0) rss_.on_freed(freed, ctx_.sim.now());
+  return gc;
+}
+
+void worker::memory_changed() { node_.memory_changed(); }
+
+// ------------------------------------------------------------------ builds --
+
+void worker::learn_version(std::uint64_t v) {
+  if (!alive_) return;
+  known_version_ = std::max(known_version_, v);
+}
+
+void worker::on_timer_tick() {
+  maybe_start_build();
+  tick_.arm_in(sim::from_seconds(ctx_.s.kong.worker_state_update_frequency_s, "kong.worker_state_update_frequency_s"));
+}
+
+void worker::maybe_start_build() {
+  if (alive_ && !building_ && (!router_built_ || known_version_ > router_version_)) start_build();
+}
+
+void worker::start_build() {
+  building_ = true;
+  build_started_ = ctx_.sim.now();
+  build_cpu_s_ = 0;
+  plan_ = ctx_.strategy.plan(worker_router_state{router_built_, router_version_}, ctx_.store, ctx_.s, ctx_.cost);
+  build_target_ = ctx_.store.version();
+  pages_left_ = std::max(1, plan_.db_pages);
+  const int yield_every = ctx_.s.kong.build_yield_every;
+  const int routes = ctx_.store.routes();
+  finish_slices_left_ =
+      yield_every > 0 && plan_.replace_router ? std::max(1, (routes + yield_every - 1) / yield_every) : 1;
+  finish_slices_total_ = finish_slices_left_;
+  ctx_.stats.log(build_started_, "rebuild_start", node_.index(), index_, static_cast<double>(build_target_));
+  request_page();
+}
+
+void worker::request_page() {
+  const std::uint32_t incarnation = incarnation_;
+  ctx_.store.query(ctx_.store.page_latency_s(), ctx_.store.page_cpu_s(), [this, incarnation] {
+    if (incarnation != incarnation_) return;  // the worker died meanwhile
+    enqueue(job{job_kind::build_page, nullptr});
+  });
+}
+
+double worker::run_build_page() {
+  const memory_config& m = ctx_.s.memory;
+  const double pages = std::max(1, plan_.db_pages);
+  double cpu = ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
+  if (plan_.replace_router) {
+    // The new router grows page by page while the old one still serves:
+    // both are live until the build ends.
+    new_router_chunks_.push_back(heap_.allocate(plan_.router_bytes / pages));
+  }
+  if (!entity_cache_) {
+    entity_cache_id_ = heap_.allocate(ctx_.store.routes() * m.entity_cache_bytes_per_route);
+    entity_cache_ = true;
+  }
+  if (plan_.garbage_bytes > 0) heap_.allocate_garbage(plan_.garbage_bytes / pages);
+  cpu += charge_gc();
+  memory_changed();
+  build_cpu_s_ += cpu;
+  return cpu;
+}
+
+double worker::run_build_finish() {
+  double cpu = plan_.finish_cpu_s / finish_slices_total_;
+  if (finish_slices_left_ == 1) {
+    // The last slice swaps routers and caches.
+    const memory_config& m = ctx_.s.memory;
+    if (plan_.replace_router) {
+      for (auto id : router_chunks_) heap_.release(id);
+      router_chunks_ = std::move(new_router_chunks_);
+      new_router_chunks_.clear();
+    } else if (router_chunks_.empty()) {
+      router_chunks_.push_back(heap_.allocate(plan_.router_bytes));
+    } else {
+      heap_.resize(router_chunks_.back(), std::max(0.0, plan_.router_bytes));
+    }
+    if (plan_.cache != cache_policy::reuse) {
+      if (cache_values_id_ != memory::object_id{}) heap_.release(cache_values_id_);
+      cache_values_id_ = {};
+      cache_values_bytes_ = 0;
+      lru_.flush();
+    }
+    if (plan_.cache == cache_policy::new_per_build) {
+      heap_.release(slot_array_id_);
+      slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
+    }
+  }
+  cpu += charge_gc();
+  memory_changed();
+  build_cpu_s_ += cpu;
+  return cpu;
+}
+
+void worker::finish_build() {
+  const sim::time_ns now = ctx_.sim.now();
+  const std::uint64_t previous = router_version_;
+  const bool had_router = router_built_;
+  router_version_ = build_target_;
+  router_built_ = true;
+  building_ = false;
+  ctx_.stats.rebuild_done(build_cpu_s_);
+  ctx_.stats.log(now, "rebuild_end", node_.index(), index_, static_cast<double>(router_version_));
+  if (had_router && router_version_ > previous) {
+    ctx_.stats.staleness(sim::to_seconds(now - ctx_.store.written_at(previous + 1)));
+  }
+  // Requests parked on the mutex go first, in the order they came.
+  if (!mutex_waiters_.empty()) {
+    sim::ring_buffer<job> rest;
+    while (!cpu_queue_.empty()) rest.push_back(cpu_queue_.pop_front());
+    const sim::time_ns timeout = sim::from_seconds(ctx_.s.kong.rebuild_timeout_s, "kong.rebuild_timeout_s");
+    while (!mutex_waiters_.empty()) {
+      request* r = mutex_waiters_.pop_front();
+      if (now - r->parked_at > timeout) {
+        fail(r);  // the mutex wait timed out (HTTP 500)
+      } else {
+        cpu_queue_.push_back(job{job_kind::request, r});
+      }
+    }
+    while (!rest.empty()) cpu_queue_.push_back(rest.pop_front());
+  }
+  node_.router_built(*this);
+}
+
+// ------------------------------------------------------------ kill/respawn --
+
+void worker::kill() {
+  if (!alive_) return;
+  alive_ = false;
+  ++incarnation_;
+  cpu_done_.cancel();
+  tick_.cancel();
+  if (cpu_busy_ && current_.kind == job_kind::request) fail(current_.req);
+  cpu_busy_ = false;
+  while (!cpu_queue_.empty()) {
+    const job j = cpu_queue_.pop_front();
+    if (j.kind == job_kind::request) fail(j.req);
+  }
+  while (!mutex_waiters_.empty()) fail(mutex_waiters_.pop_front());
+  // Requests waiting for their upstream lose their connection too; their
+  // pending completions are recognised as stale by the incarnation.
+  for (; upstream_ > 0; --upstream_) {
+    ctx_.stats.error();
+    ++window_.errors;
+  }
+  building_ = false;
+  router_built_ = false;
+  router_chunks_.clear();
+  new_router_chunks_.clear();
+  cache_values_id_ = {};
+  cache_values_bytes_ = 0;
+  entity_cache_ = false;
+  lru_.flush();
+  rss_.reset();
+}
+
+void worker::respawn() {
+  alive_ = true;
+  ctx_.stats.restart();
+  ctx_.stats.log(ctx_.sim.now(), "respawn", node_.index(), index_, 0.0);
+  heap_.reset(ctx_.s.memory.baseline_heap_bytes);
+  gc_cycles_seen_ = heap_.cycles_completed();
+  slot_array_id_ = heap_.allocate(ctx_.s.memory.lru_slots * ctx_.s.memory.lru_slot_bytes);
+  (void)heap_.take_gc_cpu_s();
+  (void)heap_.take_freed_bytes();
+  known_version_ = ctx_.store.version();
+  router_version_ = 0;
+  if (ctx_.s.cluster.respawn == respawn_policy::build_before_serving) {
+    start_build();  // in init_worker, before accepting connections
+  }
+  if (ctx_.s.kong.worker_consistency == consistency::eventual) {
+    tick_.arm_in(sim::from_seconds(ctx_.s.kong.worker_state_update_frequency_s, "kong.worker_state_update_frequency_s"));
+  }
+  memory_changed();
+}
+
+}  // namespace gwsim::gateway

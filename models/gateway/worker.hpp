@@ -1,0 +1,144 @@
+#pragma once
+/// One nginx worker: a single-CPU event loop serving request slices, router
+/// build slices and garbage-collector work; its router (version, build in
+/// progress), match cache and Lua heap; and how it learns of new versions.
+///
+/// CPU is a FIFO: a request's slice (match: cache hit or miss; plugins; the
+/// collector work its garbage triggers) runs to completion, then the request
+/// waits off-CPU for its upstream. A build reads pages from the database
+/// (off-CPU, the worker keeps serving), processes each page on the CPU, then
+/// finishes (sort, categorise, index) in one slice (Kong < 2.7) or in slices
+/// of build_yield_every routes queued behind the requests waiting for CPU.
+
+#include <cstdint>
+#include <vector>
+
+#include "models/gateway/context.hpp"
+#include "models/memory/gc_heap.hpp"
+#include "models/memory/lru_cache.hpp"
+#include "models/memory/resident_memory.hpp"
+#include "sim/log_histogram.hpp"
+#include "sim/ring_buffer.hpp"
+#include "sim/timer.hpp"
+
+namespace gwsim::gateway {
+
+class node;
+
+class worker {
+ public:
+  worker(context& ctx, node& owner, int index);
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+
+  /// Takes a request routed to this worker.
+  void accept(request* r);
+  /// A worker event (or a poll on another node) says the config is at `v`.
+  void learn_version(std::uint64_t v);
+  /// The OOM killer: in-flight requests fail, memory is gone.
+  void kill();
+  /// The master forks a fresh worker: empty heap, cold caches, no router.
+  void respawn();
+
+  bool alive() const noexcept { return alive_; }
+  /// Whether nginx hands this worker connections.
+  bool accepting() const noexcept;
+  bool rebuilding() const noexcept { return building_; }
+  bool has_router() const noexcept { return router_built_; }
+  std::uint64_t router_version() const noexcept { return router_version_; }
+  int index() const noexcept { return index_; }
+  double heap_bytes() const noexcept { return alive_ ? heap_.total_bytes() : 0.0; }
+  double resident_bytes() const;
+  int gc_phase() const noexcept;
+  std::size_t queue_length() const noexcept { return cpu_queue_.size() + mutex_waiters_.size(); }
+
+  /// Windowed measures for the time series; reset by take_window().
+  struct window {
+    sim::log_histogram latency{0.01};
+    std::uint64_t errors = 0;
+  };
+  window& current_window() noexcept { return window_; }
+  void reset_window() {
+    window_.latency.clear();
+    window_.errors = 0;
+  }
+
+ private:
+  enum class job_kind : std::uint8_t { request, build_page, build_finish };
+  struct job {
+    job_kind kind;
+    request* req;
+  };
+
+  // CPU
+  void enqueue(job j);
+  void start_next();
+  void on_cpu_done();
+  double run_request(request* r);  ///< returns CPU seconds
+  double run_build_page();
+  double run_build_finish();
+  double charge_gc();
+
+  // requests
+  void fail(request* r);
+  void complete(request* r);
+  static void on_upstream_done(request* r);
+
+  // builds
+  void maybe_start_build();
+  void start_build();
+  void request_page();
+  void on_page_read();
+  void finish_build();
+  void on_timer_tick();
+
+  // memory
+  void memory_changed();
+
+  context& ctx_;
+  node& node_;
+  int index_;
+  bool alive_ = true;
+  std::uint32_t incarnation_ = 1;
+  sim::rng rng_;
+
+  // CPU
+  sim::ring_buffer<job> cpu_queue_;
+  bool cpu_busy_ = false;
+  job current_{job_kind::request, nullptr};
+  sim::timer cpu_done_;
+  std::uint64_t upstream_ = 0;  ///< requests waiting for their upstream
+
+  // router
+  bool router_built_ = false;
+  std::uint64_t router_version_ = 0;
+  std::uint64_t known_version_ = 0;
+  bool building_ = false;
+  build_plan plan_;
+  std::uint64_t build_target_ = 0;
+  int pages_left_ = 0;
+  int finish_slices_left_ = 0;
+  int finish_slices_total_ = 1;
+  double build_cpu_s_ = 0;
+  sim::time_ns build_started_ = 0;
+  sim::ring_buffer<request*> mutex_waiters_;
+  sim::timer tick_;
+
+  // memory
+  memory::gc_heap heap_;
+  memory::lru_cache lru_;
+  /// Mutable: reading it drops freed pages whose release delay has passed.
+  mutable memory::resident_memory rss_;
+  std::vector<memory::object_id> router_chunks_;
+  std::vector<memory::object_id> new_router_chunks_;
+  memory::object_id slot_array_id_{};
+  memory::object_id cache_values_id_{};
+  double cache_values_bytes_ = 0;
+  memory::object_id entity_cache_id_{};
+  bool entity_cache_ = false;
+  std::uint64_t gc_cycles_seen_ = 0;
+
+  window window_;
+};
+
+}  // namespace gwsim::gateway
