@@ -54,7 +54,7 @@ class ladder_queue {
   static constexpr std::size_t split_threshold = 48;
   /// A bottom larger than this becomes a rung of its own, so that inserting
   /// into it stays cheap when the lowest rung's buckets were too coarse.
-  static constexpr std::size_t bottom_max = 96;
+  static constexpr std::size_t bottom_max = 16;
   static constexpr std::size_t max_rungs = 12;
   /// At most this many buckets per rung. The original ladder uses one
   /// bucket per event; capping the count keeps the bucket headers and the
