@@ -34,10 +34,33 @@ fi
 
 werror=OFF
 [ "${CI:-}" = "true" ] && werror=ON
+# The Python module is built for Debian's interpreter (the one .venv runs),
+# never for another python3 that happens to come first on PATH.
+options=(-DPython3_EXECUTABLE=/usr/bin/python3 -DGWSIM_BUILD_PYTHON=ON -DGWSIM_WARNINGS_AS_ERRORS=$werror)
 if [ ! -f build/CMakeCache.txt ]; then
-  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=/usr/bin/python3 \
-    -DGWSIM_WARNINGS_AS_ERRORS=$werror >&2
+  cmake -S . -B build -DCMAKE_BUILD_TYPE=Release "${options[@]}" >&2
 else
-  cmake -S . -B build -DGWSIM_WARNINGS_AS_ERRORS=$werror >/dev/null
+  cmake -S . -B build "${options[@]}" >/dev/null
 fi
 cmake --build build -j"$(nproc)" >&2
+
+# The gwsim Python package, importable from .venv with no install step: a .pth
+# file puts python/ on the path (gwsim finds its compiled _core in
+# build/python/gwsim), and .venv/bin/gwsim runs the command line. Both hold
+# this checkout's absolute path, so they are rewritten on every run and a
+# moved checkout repairs itself.
+site=$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+mkdir -p "$site"
+printf '%s\n' "$root/python" >"$site/gwsim.pth"
+printf '%s\n' "#!$root/.venv/bin/python" "import sys" "" "from gwsim.cli import main" "" "sys.exit(main())" \
+  >.venv/bin/gwsim.tmp
+chmod +x .venv/bin/gwsim.tmp
+mv -f .venv/bin/gwsim.tmp .venv/bin/gwsim
+
+# A Jupyter kernel for notebooks, when ipykernel is there (optional).
+kernel=.venv/share/jupyter/kernels/gwsim/kernel.json
+if ! grep -qF "\"$root/.venv/bin/python\"" "$kernel" 2>/dev/null &&
+  .venv/bin/python -c 'import ipykernel' >/dev/null 2>&1; then
+  .venv/bin/python -m ipykernel install --sys-prefix --name gwsim --display-name "Python (gwsim)" >/dev/null 2>&1 ||
+    echo "setup: could not register the Jupyter kernel (skipped)" >&2
+fi

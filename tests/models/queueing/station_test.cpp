@@ -44,7 +44,7 @@ TEST_P(MM1, SojournQueueLengthAndP99MatchTheory) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Loads, MM1,
-                         ::testing::Values(mm1_case{0.5, 0.01, 200'000}, mm1_case{0.8, 0.01, 1'500'000},
+                         ::testing::Values(mm1_case{0.5, 0.01, 400'000}, mm1_case{0.8, 0.01, 1'500'000},
                                            mm1_case{0.9, 0.03, 800'000}),
                          [](const auto& param_info) { return "load" + std::to_string(int(param_info.param.load * 100)); });
 

@@ -1,0 +1,148 @@
+"""Scenarios as dicts and the :func:`run` entry point.
+
+A scenario is plain data: the dict form of the C++ ``gwsim::gateway::scenario``
+(sections ``cluster``, ``database``, ``routes``, ``traffic``, ``kong``,
+``memory``, ``cost``, ``admin``, ``run``; SI units, the unit in each key's
+name). The C++ side parses and validates it; nothing here duplicates that.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from . import _core
+
+__all__ = [
+    "apply_overrides",
+    "default_scenario",
+    "load_scenario",
+    "run",
+    "to_dataframes",
+]
+
+ScenarioLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+
+
+def load_scenario(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
+    """Read and validate a scenario file.
+
+    Parameters
+    ----------
+    path : str or path-like
+        A TOML (``.toml``) or JSON (``.json``) scenario file.
+
+    Returns
+    -------
+    dict
+        The complete scenario, every field present (defaults filled in).
+
+    Raises
+    ------
+    FileNotFoundError
+        If `path` does not exist.
+    ValueError
+        If the file cannot be parsed or a field is unknown or invalid; the
+        message names the field.
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"scenario file not found: {os.fspath(path)}")
+    return json.loads(_core.load_scenario(os.fspath(p)))
+
+
+def default_scenario() -> dict[str, Any]:
+    """Return the default scenario (every field at its default) as a dict."""
+    return json.loads(_core.default_scenario())
+
+
+def apply_overrides(scenario: Mapping[str, Any], assignments: Iterable[str]) -> dict[str, Any]:
+    """Apply ``section.key=value`` assignments to a scenario.
+
+    Parameters
+    ----------
+    scenario : mapping
+        A scenario dict (it is not modified).
+    assignments : iterable of str
+        Assignments such as ``"traffic.rate_per_s=500"`` or
+        ``"cluster.pod_memory_limit_bytes=8GiB"``, applied in order.
+
+    Returns
+    -------
+    dict
+        The new, validated scenario.
+
+    Raises
+    ------
+    ValueError
+        If an assignment is malformed, names an unknown field, or leaves the
+        scenario invalid.
+    """
+    return json.loads(_core.apply_overrides(json.dumps(scenario), list(assignments)))
+
+
+def run(
+    scenario: ScenarioLike,
+    *,
+    overrides: Iterable[str] = (),
+    seed: Optional[int] = None,
+    progress: Optional[Callable[[float], None]] = None,
+) -> dict[str, Any]:
+    """Simulate a scenario.
+
+    Parameters
+    ----------
+    scenario : mapping, str or path-like
+        A scenario dict, or the path of a scenario file.
+    overrides : iterable of str, optional
+        ``section.key=value`` assignments applied before the run.
+    seed : int, optional
+        Replaces ``run.seed``. The same scenario and seed give identical
+        results (apart from ``wall_time_s``).
+    progress : callable, optional
+        Called with the fraction of simulated time done, about every 1%.
+
+    Returns
+    -------
+    dict
+        ``"summary"``: scalars, units in the names (``*_s`` seconds,
+        ``*_bytes`` bytes, rates and utilisations as fractions);
+        ``"timeseries"``: numpy columns sampled every ``run.sample_interval_s``,
+        one row per (time, node, worker), ``worker == -1`` for the whole pod;
+        ``"events"``: list columns of admin writes, rebuilds, GC cycles, OOM
+        kills and respawns; ``"scenario"``: the scenario dict that was run.
+
+    Raises
+    ------
+    ValueError
+        If the scenario or an override is invalid.
+    """
+    s = dict(scenario) if isinstance(scenario, Mapping) else load_scenario(scenario)
+    assignments = list(overrides)
+    if seed is not None:
+        assignments.append(f"run.seed={int(seed)}")
+    text = _core.apply_overrides(json.dumps(s), assignments)
+    result = _core.run(text, progress)
+    result["scenario"] = json.loads(text)
+    return result
+
+
+def to_dataframes(result: Mapping[str, Any]) -> dict[str, Any]:
+    """Turn a :func:`run` result into pandas objects.
+
+    Returns
+    -------
+    dict
+        ``"summary"`` (a Series), ``"timeseries"`` and ``"events"``
+        (DataFrames).
+    """
+    import pandas as pd
+
+    return {
+        "summary": pd.Series(result["summary"]),
+        "timeseries": pd.DataFrame(result["timeseries"]),
+        "events": pd.DataFrame(result["events"]),
+    }

@@ -1,0 +1,158 @@
+"""The ``gwsim`` command line.
+
+::
+
+    gwsim run SCENARIO [--set section.key=value ...] [--seed N] [--json]
+                       [--out DIR] [--quiet]
+    gwsim scenario [SCENARIO] [--set section.key=value ...] [--seed N]
+
+``run`` simulates a scenario file (TOML or JSON) and prints a summary with
+units (or, with ``--json``, one JSON object); ``--out`` also writes
+summary.json, scenario.json, timeseries.csv, events.csv and memory.png.
+``scenario`` prints the complete scenario, defaults filled in, as JSON (the
+defaults alone without SCENARIO). Invalid input exits with status 2 and a
+message naming the file or field.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any, Callable, Optional
+
+__all__ = ["main"]
+
+EXIT_USAGE = 2
+
+
+class _UsageError(Exception):
+    """Bad input from the user: printed without a traceback, exit status 2."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gwsim",
+        description="Simulate API-gateway router rebuilds: memory, latency and errors.",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    def scenario_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--set", dest="assignments", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                       help="override one scenario field, e.g. --set cluster.workers_per_node=2 "
+                            "(repeatable; sizes like 8GiB and durations like 250ms are accepted)")
+        p.add_argument("--seed", type=int, metavar="N", help="random seed (replaces run.seed)")
+
+    run = commands.add_parser("run", help="simulate a scenario file and summarise it",
+                              description="Simulate a scenario file (TOML or JSON) and summarise the run.")
+    run.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml or .json)")
+    scenario_options(run)
+    run.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    run.add_argument("--out", metavar="DIR",
+                     help="also write summary.json, scenario.json, timeseries.csv, events.csv and memory.png")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or notes on stderr")
+
+    show = commands.add_parser("scenario", help="print a scenario with every default filled in",
+                               description="Print a scenario as JSON, defaults filled in and validated.")
+    show.add_argument("scenario", metavar="SCENARIO", nargs="?", help="scenario file (default: the defaults)")
+    scenario_options(show)
+    return parser
+
+
+def _resolve(args: argparse.Namespace) -> dict[str, Any]:
+    """Load the scenario named on the command line and apply --set/--seed."""
+    from . import api
+
+    assignments = list(args.assignments)
+    if args.seed is not None:
+        assignments.append(f"run.seed={args.seed}")
+    try:
+        base = api.load_scenario(args.scenario) if args.scenario else api.default_scenario()
+        return api.apply_overrides(base, assignments) if assignments else base
+    except FileNotFoundError as error:
+        raise _UsageError(str(error)) from None
+    except (ValueError, OSError, RuntimeError) as error:
+        raise _UsageError(str(error)) from None
+
+
+def _progress_bar(enabled: bool) -> tuple[Optional[Callable[[float], None]], Callable[[], None]]:
+    """A tqdm bar on stderr fed by run()'s progress callback, if enabled."""
+    if not enabled:
+        return None, lambda: None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return None, lambda: None
+    bar = tqdm(total=100, file=sys.stderr, unit="%", leave=False, dynamic_ncols=True,
+               bar_format="{l_bar}{bar}| {n:.0f}% of simulated time [{elapsed}<{remaining}]")
+
+    def update(fraction: float) -> None:
+        bar.update(round(fraction * 100) - bar.n)
+
+    return update, bar.close
+
+
+def _run(args: argparse.Namespace) -> int:
+    from . import api, output
+
+    scenario = _resolve(args)
+    progress, close = _progress_bar(sys.stderr.isatty() and not args.quiet and not args.json)
+    try:
+        result = api.run(scenario, progress=progress)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    finally:
+        close()
+
+    record = output.summary_record(result["summary"], result["scenario"])
+    if args.json:
+        print(json.dumps(record))
+    else:
+        sys.stdout.write(output.format_summary(result["summary"], result["scenario"]))
+    if args.out:
+        try:
+            files = output.write_results(args.out, result)
+        except OSError as error:
+            raise _UsageError(f"cannot write results to {args.out}: {error}") from None
+        note = f"\nresults in {args.out}: " + " ".join(f.name for f in files)
+        if not args.json:
+            print(note)
+        elif not args.quiet:
+            print(note.strip(), file=sys.stderr)
+    return 0
+
+
+def _show(args: argparse.Namespace) -> int:
+    print(json.dumps(_resolve(args), indent=2))
+    return 0
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Run the command line.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments without the program name; ``sys.argv[1:]`` by default.
+
+    Returns
+    -------
+    int
+        The exit status: 0 success, 2 invalid input or usage, 130 interrupted.
+    """
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "run":
+            return _run(args)
+        return _show(args)
+    except _UsageError as error:
+        print(f"gwsim: error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("gwsim: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # stdout closed early (| head): not an error worth a traceback.
+        sys.stderr.close()
+        return 0
