@@ -91,10 +91,7 @@ void node::oom_check() {
   const sim::time_ns now = ctx_.sim.now();
   while (pod_resident_bytes() > ctx_.s.cluster.pod_memory_limit_bytes) {
     // The cgroup OOM killer picks the largest process: a worker.
-    worker* victim = nullptr;
-    for (const auto& w : workers_) {
-      if (w->alive() && (victim == nullptr || w->resident_bytes() > victim->resident_bytes())) victim = w.get();
-    }
+    worker* victim = largest_worker();
     if (victim == nullptr) break;
     ctx_.stats.oom_kill();
     ctx_.stats.log(now, "oom_kill", index_, victim->index(), victim->resident_bytes());
@@ -104,6 +101,14 @@ void node::oom_check() {
     });
   }
   pod_memory_.update(now, pod_resident_bytes());
+}
+
+worker* node::largest_worker() const {
+  worker* largest = nullptr;
+  for (const auto& w : workers_) {
+    if (w->alive() && (largest == nullptr || w->resident_bytes() > largest->resident_bytes())) largest = w.get();
+  }
+  return largest;
 }
 
 void node::router_built(worker& /*w*/) {}

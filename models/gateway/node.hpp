@@ -33,6 +33,9 @@ class node {
   void router_built(worker& w);
 
   double pod_resident_bytes() const;
+  /// The worker the OOM killer would pick: the live one with the largest
+  /// resident memory (nullptr if none is alive).
+  worker* largest_worker() const;
   double peak_pod_bytes() const noexcept { return peak_pod_; }
   double peak_worker_heap_bytes() const noexcept { return peak_heap_; }
   double mean_pod_bytes(sim::time_ns now) const { return pod_memory_.mean(now); }
