@@ -1,5 +1,7 @@
 #include "models/gateway/scenario_io.hpp"
 
+#include <toml++/toml.h>
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -15,8 +17,6 @@
 #include <type_traits>
 #include <utility>
 
-#include <toml++/toml.h>
-
 #include "models/gateway/units.hpp"
 
 namespace gwsim::gateway {
@@ -24,10 +24,18 @@ namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-constexpr numeric_range any_number() { return {}; }
-constexpr numeric_range at_least(double lo) { return {lo, inf, false, false}; }
-constexpr numeric_range above(double lo) { return {lo, inf, true, false}; }
-constexpr numeric_range between(double lo, double hi) { return {lo, hi, false, false}; }
+constexpr numeric_range any_number() {
+  return {};
+}
+constexpr numeric_range at_least(double lo) {
+  return {lo, inf, false, false};
+}
+constexpr numeric_range above(double lo) {
+  return {lo, inf, true, false};
+}
+constexpr numeric_range between(double lo, double hi) {
+  return {lo, hi, false, false};
+}
 
 // ---------------------------------------------------------------------------
 // Small text helpers
@@ -44,11 +52,21 @@ std::string quote_text(std::string_view s) {
   for (const char c : s) {
     const auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\t': out += "\\t"; break;
-      case '\r': out += "\\r"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           constexpr std::string_view hex = "0123456789ABCDEF";
@@ -212,8 +230,8 @@ class table_builder {
       : out_(out), section_(section), sec_(sec) {}
 
   template <class T>
-  field<Owner>& add(std::string_view key, T Section::*mem, field_kind kind, std::string_view unit,
-                    numeric_range range, std::string_view doc) {
+  field<Owner>& add(std::string_view key, T Section::*mem, field_kind kind, std::string_view unit, numeric_range range,
+                    std::string_view doc) {
     if (!kind_fits<T>(kind)) throw std::logic_error("scenario field table: wrong kind for " + std::string(key));
     field<Owner> f;
     f.section = section_;
@@ -318,7 +336,8 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(tr, upstream_latency_s, K::duration, "seconds", at_least(0),
               "off-CPU time a request waits for its upstream");
   GWSIM_FIELD(tr, plugin_cpu_s, K::duration, "seconds", at_least(0), "worker CPU per request outside routing");
-  GWSIM_FIELD(tr, match_hit_cpu_s, K::duration, "seconds", at_least(0), "worker CPU of a router match that hits the LRU cache");
+  GWSIM_FIELD(tr, match_hit_cpu_s, K::duration, "seconds", at_least(0),
+              "worker CPU of a router match that hits the LRU cache");
   GWSIM_FIELD(tr, match_miss_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that misses the cache (category scan)");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");
@@ -354,7 +373,8 @@ std::vector<field<scenario>> build_scenario_fields() {
               "transient garbage a build allocates per route");
   GWSIM_FIELD(m, entity_cache_bytes_per_route, K::size, "bytes per route", at_least(0),
               "worker L1 entity cache a build fills, per route");
-  GWSIM_FIELD(m, lru_slots, K::integer, "slots", between(1, 10'000'000), "router match cache slots (MATCH_LRUCACHE_SIZE)");
+  GWSIM_FIELD(m, lru_slots, K::integer, "slots", between(1, 10'000'000),
+              "router match cache slots (MATCH_LRUCACHE_SIZE)");
   GWSIM_FIELD(m, lru_slot_bytes, K::size, "bytes per slot", at_least(0), "an empty match cache, per slot");
   GWSIM_FIELD(m, lru_value_bytes, K::size, "bytes per entry", at_least(0), "one cached match");
   GWSIM_FIELD(m, non_heap_bytes, K::size, "bytes", at_least(0), "worker resident memory outside the Lua heap");
@@ -376,8 +396,8 @@ std::vector<field<scenario>> build_scenario_fields() {
   table_builder<scenario, run_config> ru(t, "run", &scenario::run);
   GWSIM_FIELD(ru, duration_s, K::duration, "seconds", above(0), "simulated time");
   GWSIM_FIELD(ru, seed, K::seed, "", any_number(), "root seed of every random stream: same seed, same results");
-  GWSIM_FIELD(ru, sample_interval_s, K::duration, "seconds", above(0), "period of the sampled time series")
-      .constraint = "<= run.duration_s, and at most 10,000,000 samples";
+  GWSIM_FIELD(ru, sample_interval_s, K::duration, "seconds", above(0), "period of the sampled time series").constraint =
+      "<= run.duration_s, and at most 10,000,000 samples";
   return t;
 }
 
@@ -386,7 +406,7 @@ std::vector<field<admin_op>> build_admin_op_fields() {
   table_builder<admin_op, admin_op> b(t, "admin.script", nullptr);
   auto& at = GWSIM_FIELD(b, at_s, K::duration, "seconds", at_least(0), "when the operation starts");
   at.alias = "at";
-  at.constraint = "<= run.duration_s; loaders sort the script by time";
+  at.constraint = "<= run.duration_s; in time order (loaders sort the script)";
   GWSIM_FIELD(b, kind, K::choice, "", any_number(), "the Admin API operation");
   GWSIM_FIELD(b, count, K::integer, "operations", between(1, 1'000'000), "repetitions back to back (a batch)");
   return t;
@@ -426,9 +446,19 @@ constexpr std::array<section_info, 10> sections{{
 }};
 
 bool is_section(std::string_view name) {
-  return !name.empty() && std::any_of(sections.begin(), sections.end(), [&](const section_info& s) {
-    return s.name == name;
-  });
+  return !name.empty() &&
+         std::any_of(sections.begin(), sections.end(), [&](const section_info& s) { return s.name == name; });
+}
+
+/// Calls f(items, element_fields) for the table_array field `f` (admin.script
+/// or admin.loops), so that the two arrays are dispatched in one place.
+template <class Scenario, class F>
+void with_table_array(Scenario& s, const field_info& f, F&& visit) {
+  if (f.key == "script") {
+    visit(s.admin.script, admin_op_fields());
+  } else {
+    visit(s.admin.loops, admin_loop_fields());
+  }
 }
 
 // ---------------------------------------------------------------------------
@@ -452,14 +482,22 @@ struct input {
   }
   std::string describe() const {
     switch (t) {
-      case type::boolean: return b ? "boolean true" : "boolean false";
-      case type::integer: return "integer " + std::to_string(i);
-      case type::unsigned_integer: return "integer " + std::to_string(u);
-      case type::floating: return "number " + format_number(d);
-      case type::string: return "string " + quote_text(s);
-      case type::table: return "a table";
-      case type::array: return "an array";
-      case type::other: break;
+      case type::boolean:
+        return b ? "boolean true" : "boolean false";
+      case type::integer:
+        return "integer " + std::to_string(i);
+      case type::unsigned_integer:
+        return "integer " + std::to_string(u);
+      case type::floating:
+        return "number " + format_number(d);
+      case type::string:
+        return "string " + quote_text(s);
+      case type::table:
+        return "a table";
+      case type::array:
+        return "an array";
+      case type::other:
+        break;
     }
     return std::string(other_name);
   }
@@ -475,15 +513,24 @@ input string_input(std::string_view text) {
 std::string expected_text(const field_info& f) {
   std::string unit = f.unit.empty() ? std::string{} : " (" + std::string(f.unit) + ")";
   switch (f.kind) {
-    case field_kind::integer: return "an integer" + unit;
-    case field_kind::seed: return "a non-negative integer";
-    case field_kind::real: return "a number" + unit;
-    case field_kind::duration: return "a duration (a number of seconds or a string such as \"250ms\")";
-    case field_kind::size: return "a size (a number of bytes or a string such as \"4GiB\")";
-    case field_kind::choice: return "a string, " + one_of(f.choices).substr(5);
-    case field_kind::text: return "a string";
-    case field_kind::boolean: return "true or false";
-    case field_kind::table_array: return "an array of tables";
+    case field_kind::integer:
+      return "an integer" + unit;
+    case field_kind::seed:
+      return "a non-negative integer";
+    case field_kind::real:
+      return "a number" + unit;
+    case field_kind::duration:
+      return "a duration (a number of seconds or a string such as \"250ms\")";
+    case field_kind::size:
+      return "a size (a number of bytes or a string such as \"4GiB\")";
+    case field_kind::choice:
+      return "a string, " + one_of(f.choices).substr(std::string_view("must be ").size());
+    case field_kind::text:
+      return "a string";
+    case field_kind::boolean:
+      return "true or false";
+    case field_kind::table_array:
+      return "an array of tables";
   }
   return "a value";
 }
@@ -495,7 +542,9 @@ std::string expected_text(const field_info& f) {
 /// 2^53: the largest range in which every integer is an exact double.
 constexpr double exact_integer_limit = 9007199254740992.0;
 
-bool integral(double d) { return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= exact_integer_limit; }
+bool integral(double d) {
+  return std::isfinite(d) && std::trunc(d) == d && std::fabs(d) <= exact_integer_limit;
+}
 
 field_value convert(const field_info& f, const input& in, const std::string& path) {
   using T = input::type;
@@ -512,8 +561,8 @@ field_value convert(const field_info& f, const input& in, const std::string& pat
         type_error(f, in, path);
       }
       if (v < INT_MIN || v > INT_MAX) {
-        throw scenario_error(path, path + " = " + in.describe().substr(in.describe().find(' ') + 1) +
-                                       " is invalid: " + requirement(f));
+        throw scenario_error(
+            path, path + " = " + in.describe().substr(in.describe().find(' ') + 1) + " is invalid: " + requirement(f));
       }
       return v;
     }
@@ -528,8 +577,8 @@ field_value convert(const field_info& f, const input& in, const std::string& pat
         if (!in.s.empty() && ec == std::errc{} && ptr == end) return v;
       }
       if (in.t == T::integer || in.t == T::floating) {
-        throw scenario_error(path, path + " = " + in.describe().substr(in.describe().find(' ') + 1) +
-                                       " is invalid: " + requirement(f));
+        throw scenario_error(
+            path, path + " = " + in.describe().substr(in.describe().find(' ') + 1) + " is invalid: " + requirement(f));
       }
       type_error(f, in, path);
     }
@@ -555,7 +604,8 @@ field_value convert(const field_info& f, const input& in, const std::string& pat
     case field_kind::boolean:
       if (in.t != T::boolean) type_error(f, in, path);
       return in.b;
-    case field_kind::table_array: break;
+    case field_kind::table_array:
+      break;
   }
   type_error(f, in, path);
 }
@@ -604,12 +654,23 @@ struct toml_doc {
         in.t = T::string;
         in.s = n.as_string()->get();
         break;
-      case toml::node_type::table: in.t = T::table; break;
-      case toml::node_type::array: in.t = T::array; break;
-      case toml::node_type::date: in.other_name = "a date"; break;
-      case toml::node_type::time: in.other_name = "a time of day"; break;
-      case toml::node_type::date_time: in.other_name = "a date-time"; break;
-      case toml::node_type::none: break;
+      case toml::node_type::table:
+        in.t = T::table;
+        break;
+      case toml::node_type::array:
+        in.t = T::array;
+        break;
+      case toml::node_type::date:
+        in.other_name = "a date";
+        break;
+      case toml::node_type::time:
+        in.other_name = "a time of day";
+        break;
+      case toml::node_type::date_time:
+        in.other_name = "a date-time";
+        break;
+      case toml::node_type::none:
+        break;
     }
     return in;
   }
@@ -656,11 +717,18 @@ struct json_doc {
         in.t = T::string;
         in.s = n.get<std::string>();
         break;
-      case V::object: in.t = T::table; break;
-      case V::array: in.t = T::array; break;
-      case V::null: in.other_name = "null"; break;
+      case V::object:
+        in.t = T::table;
+        break;
+      case V::array:
+        in.t = T::array;
+        break;
+      case V::null:
+        in.other_name = "null";
+        break;
       case V::binary:
-      case V::discarded: break;
+      case V::discarded:
+        break;
     }
     return in;
   }
@@ -703,8 +771,8 @@ class reader {
 
   void read_root(const node& root, scenario& s) {
     if (!Doc::is_table(root)) {
-      throw scenario_error("", Doc::where(root) + "a scenario must be a table of sections, got " +
-                                   Doc::read(root).describe());
+      throw scenario_error(
+          "", Doc::where(root) + "a scenario must be a table of sections, got " + Doc::read(root).describe());
     }
     Doc::each_entry(root, [&](std::string_view key, const std::string& key_where, const node& v) {
       const std::string path(key);
@@ -735,8 +803,8 @@ class reader {
     Doc::each_element(arr, [&](const node& e) {
       const std::string elem_path = path + "[" + std::to_string(index++) + "]";
       if (!Doc::is_table(e)) {
-        throw scenario_error(elem_path, Doc::where(e) + elem_path + ": expected a table, got " +
-                                            Doc::read(e).describe());
+        throw scenario_error(elem_path,
+                             Doc::where(e) + elem_path + ": expected a table, got " + Doc::read(e).describe());
       }
       Elem elem{};
       std::vector<std::string_view> given(fields.size());
@@ -775,20 +843,18 @@ class reader {
     Doc::each_entry(table, [&](std::string_view key, const std::string& key_where, const node& v) {
       const std::string path = std::string(section) + "." + std::string(key);
       const field<scenario>* f = find_field(path);
-      if (f == nullptr) unknown_key(path, key_where, "[" + std::string(section) + "]", scenario_candidates(), keys_in(section));
+      if (f == nullptr)
+        unknown_key(path, key_where, "[" + std::string(section) + "]", scenario_candidates(), keys_in(section));
       if (f->kind != field_kind::table_array) {
         read_value(*f, v, path, s);
         return;
       }
       if (!Doc::is_array(v)) {
-        throw scenario_error(path, Doc::where(v) + path + ": expected an array of tables, got " + Doc::read(v).describe());
+        throw scenario_error(path,
+                             Doc::where(v) + path + ": expected an array of tables, got " + Doc::read(v).describe());
       }
       note(path, Doc::where(v));
-      if (path == "admin.script") {
-        read_array(v, path, s.admin.script, admin_op_fields());
-      } else {
-        read_array(v, path, s.admin.loops, admin_loop_fields());
-      }
+      with_table_array(s, *f, [&](auto& items, const auto& fields) { read_array(v, path, items, fields); });
     });
   }
 
@@ -898,18 +964,24 @@ std::string toml_measure(const field_info& f, double v) {
 
 std::string toml_value(const field_info& f, const field_value& v) {
   switch (f.kind) {
-    case field_kind::integer: return std::to_string(std::get<std::int64_t>(v));
+    case field_kind::integer:
+      return std::to_string(std::get<std::int64_t>(v));
     case field_kind::seed: {
       const std::uint64_t u = std::get<std::uint64_t>(v);
       return u <= static_cast<std::uint64_t>(INT64_MAX) ? std::to_string(u) : quote_text(std::to_string(u));
     }
-    case field_kind::real: return toml_float(std::get<double>(v));
+    case field_kind::real:
+      return toml_float(std::get<double>(v));
     case field_kind::duration:
-    case field_kind::size: return toml_measure(f, std::get<double>(v));
+    case field_kind::size:
+      return toml_measure(f, std::get<double>(v));
     case field_kind::choice:
-    case field_kind::text: return quote_text(std::get<std::string>(v));
-    case field_kind::boolean: return std::get<bool>(v) ? "true" : "false";
-    case field_kind::table_array: break;
+    case field_kind::text:
+      return quote_text(std::get<std::string>(v));
+    case field_kind::boolean:
+      return std::get<bool>(v) ? "true" : "false";
+    case field_kind::table_array:
+      break;
   }
   return {};
 }
@@ -955,11 +1027,17 @@ std::string range_text(const numeric_range& r) {
 std::string allowed_markdown(const field_info& f) {
   std::string out;
   switch (f.kind) {
-    case field_kind::integer: out = "integer " + range_text(f.range); break;
-    case field_kind::seed: out = "integer in [0, 2^64 - 1]"; break;
+    case field_kind::integer:
+      out = "integer " + range_text(f.range);
+      break;
+    case field_kind::seed:
+      out = "integer in [0, 2^64 - 1]";
+      break;
     case field_kind::real:
     case field_kind::duration:
-    case field_kind::size: out = range_text(f.range); break;
+    case field_kind::size:
+      out = range_text(f.range);
+      break;
     case field_kind::choice:
     case field_kind::text:
       if (f.choices.empty()) {
@@ -968,8 +1046,12 @@ std::string allowed_markdown(const field_info& f) {
         for (std::size_t i = 0; i < f.choices.size(); ++i) out += (i == 0 ? "`" : ", `") + f.choices[i] + "`";
       }
       break;
-    case field_kind::boolean: out = "`true`, `false`"; break;
-    case field_kind::table_array: out = "array of tables, below"; break;
+    case field_kind::boolean:
+      out = "`true`, `false`";
+      break;
+    case field_kind::table_array:
+      out = "array of tables, below";
+      break;
   }
   if (!f.constraint.empty()) out += (out.empty() ? "" : "; ") + std::string(f.constraint);
   return out;
@@ -978,9 +1060,12 @@ std::string allowed_markdown(const field_info& f) {
 std::string default_markdown(const field_info& f, const std::optional<field_value>& v) {
   if (!v) return "`[]`";
   switch (f.kind) {
-    case field_kind::duration: return "`" + format_duration(std::get<double>(*v)) + "`";
-    case field_kind::size: return "`" + format_size(std::get<double>(*v)) + "`";
-    default: return "`" + format_field_value(f, *v) + "`";
+    case field_kind::duration:
+      return "`" + format_duration(std::get<double>(*v)) + "`";
+    case field_kind::size:
+      return "`" + format_size(std::get<double>(*v)) + "`";
+    default:
+      return "`" + format_field_value(f, *v) + "`";
   }
 }
 
@@ -1036,22 +1121,30 @@ const field<scenario>* find_field(std::string_view dotted) {
   return nullptr;
 }
 
-std::span<const section_info> scenario_sections() { return sections; }
+std::span<const section_info> scenario_sections() {
+  return sections;
+}
 
 std::string requirement(const field_info& f) {
   const std::string unit = f.unit.empty() ? std::string{} : " (" + std::string(f.unit) + ")";
   const std::string range = range_text(f.range);
   switch (f.kind) {
-    case field_kind::integer: return "must be an integer " + range + unit;
-    case field_kind::seed: return "must be an integer in [0, 18446744073709551615]";
+    case field_kind::integer:
+      return "must be an integer " + range + unit;
+    case field_kind::seed:
+      return "must be an integer in [0, 18446744073709551615]";
     case field_kind::real:
     case field_kind::duration:
-    case field_kind::size: return "must be finite" + (range.empty() ? std::string{} : " and " + range) + unit;
-    case field_kind::choice: return one_of(f.choices);
+    case field_kind::size:
+      return "must be finite" + (range.empty() ? std::string{} : " and " + range) + unit;
+    case field_kind::choice:
+      return one_of(f.choices);
     case field_kind::text:
       return f.choices.empty() ? "must be non-empty text without control characters" : one_of(f.choices);
-    case field_kind::boolean: return "must be true or false";
-    case field_kind::table_array: return "must be an array of tables";
+    case field_kind::boolean:
+      return "must be true or false";
+    case field_kind::table_array:
+      return "must be an array of tables";
   }
   return {};
 }
@@ -1076,7 +1169,9 @@ std::string format_field_value(const field_info&, const field_value& value) {
 std::string check_field(const field_info& f, const field_value& value, std::string_view path) {
   bool ok = true;
   switch (f.kind) {
-    case field_kind::integer: ok = f.range.contains(static_cast<double>(std::get<std::int64_t>(value))); break;
+    case field_kind::integer:
+      ok = f.range.contains(static_cast<double>(std::get<std::int64_t>(value)));
+      break;
     case field_kind::real:
     case field_kind::duration:
     case field_kind::size: {
@@ -1099,7 +1194,8 @@ std::string check_field(const field_info& f, const field_value& value, std::stri
     }
     case field_kind::seed:
     case field_kind::boolean:
-    case field_kind::table_array: break;
+    case field_kind::table_array:
+      break;
   }
   if (ok) return {};
   return std::string(path) + " = " + format_field_value(f, value) + " is invalid: " + requirement(f);
@@ -1175,11 +1271,9 @@ nlohmann::json scenario_to_json(const scenario& s) {
       continue;
     }
     nlohmann::json items = nlohmann::json::array();
-    if (f.key == "script") {
-      for (const auto& op : s.admin.script) items.push_back(table_to_json(op, admin_op_fields()));
-    } else {
-      for (const auto& loop : s.admin.loops) items.push_back(table_to_json(loop, admin_loop_fields()));
-    }
+    with_table_array(s, f, [&](const auto& elems, const auto& fields) {
+      for (const auto& e : elems) items.push_back(table_to_json(e, fields));
+    });
     target[std::string(f.key)] = std::move(items);
   }
   return j;
@@ -1194,8 +1288,8 @@ std::string scenario_to_toml(const scenario& s) {
       out.append("\n[").append(current).append("]\n");
     }
     if (f.kind == field_kind::table_array) {
-      out += f.key == "script" ? toml_table_array(f.key, s.admin.script, admin_op_fields())
-                               : toml_table_array(f.key, s.admin.loops, admin_loop_fields());
+      with_table_array(s, f,
+                       [&](const auto& elems, const auto& fields) { out += toml_table_array(f.key, elems, fields); });
       continue;
     }
     out.append(f.key).append(" = ").append(toml_value(f, f.get(s))).append("\n");
@@ -1237,9 +1331,9 @@ void apply_override(scenario& s, std::string_view assignment) {
     const std::string_view index_text =
         close == std::string_view::npos ? std::string_view{} : key.substr(open + 1, close - open - 1);
     const auto [ptr, ec] = std::from_chars(index_text.data(), index_text.data() + index_text.size(), index);
-    if (af == nullptr || af->kind != field_kind::table_array || close == std::string_view::npos ||
-        index_text.empty() || ec != std::errc{} || ptr != index_text.data() + index_text.size() ||
-        close + 1 >= key.size() || key[close + 1] != '.') {
+    if (af == nullptr || af->kind != field_kind::table_array || close == std::string_view::npos || index_text.empty() ||
+        ec != std::errc{} || ptr != index_text.data() + index_text.size() || close + 1 >= key.size() ||
+        key[close + 1] != '.') {
       throw scenario_error(std::string(key), "override " + quote_text(assignment) +
                                                  ": expected admin.script[N].key=value or admin.loops[N].key=value");
     }
@@ -1268,11 +1362,7 @@ void apply_override(scenario& s, std::string_view assignment) {
       if (index == items.size()) items.emplace_back();
       it->set(items[index], v);
     };
-    if (array_path == "admin.script") {
-      apply(s.admin.script, admin_op_fields());
-    } else {
-      apply(s.admin.loops, admin_loop_fields());
-    }
+    with_table_array(s, *af, apply);
     return;
   }
 
@@ -1280,21 +1370,19 @@ void apply_override(scenario& s, std::string_view assignment) {
   const field<scenario>* f = find_field(path);
   if (f == nullptr) {
     const auto [section, k] = split_last(path);
-    unknown_key(path, "", section.empty() ? "the top level" : "[" + std::string(section) + "]",
-                scenario_candidates(), keys_in(section));
+    unknown_key(path, "", section.empty() ? "the top level" : "[" + std::string(section) + "]", scenario_candidates(),
+                keys_in(section));
   }
   if (f->kind == field_kind::table_array) {
     if (node == nullptr || !node->is_array()) {
-      throw scenario_error(path, path + ": expected an array of tables such as [{at = \"30s\", kind = \"noop\"}], got " +
+      throw scenario_error(path, path +
+                                     ": expected an array of tables such as [{at = \"30s\", kind = \"noop\"}], got " +
                                      (node != nullptr ? toml_doc::read(*node).describe() : quote_text(text)));
     }
-    reader<toml_doc> r(nullptr);
-    if (path == "admin.script") {
-      r.read_array(*node, path, s.admin.script, admin_op_fields());
-      sort_script(s.admin.script, nullptr);
-    } else {
-      r.read_array(*node, path, s.admin.loops, admin_loop_fields());
-    }
+    with_table_array(s, *f, [&](auto& items, const auto& fields) {
+      reader<toml_doc>(nullptr).read_array(*node, path, items, fields);
+    });
+    sort_script(s.admin.script, nullptr);
     return;
   }
   f->set(s, convert(*f, scalar(*f), path));

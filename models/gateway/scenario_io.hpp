@@ -20,14 +20,14 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <variant>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "models/gateway/scenario.hpp"
 #include "models/gateway/strategy_names.hpp"
@@ -79,7 +79,9 @@ struct enum_traits<admin_kind> {
 };
 
 template <class Enum>
-concept named_enum = requires { enum_traits<Enum>::names; };
+concept named_enum = requires {
+  enum_traits<Enum>::names;
+};
 
 /// The name of `value`; "?" for a value outside the enumeration (which
 /// validate() reports).
@@ -126,9 +128,7 @@ struct numeric_range {
   double max = std::numeric_limits<double>::infinity();
   bool min_open = false;  ///< (min, ...: min itself is not allowed
   bool max_open = false;
-  bool contains(double v) const noexcept {
-    return (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max);
-  }
+  bool contains(double v) const noexcept { return (min_open ? v > min : v >= min) && (max_open ? v < max : v <= max); }
 };
 
 struct field_info {
@@ -148,7 +148,7 @@ struct field_info {
 
 template <class Owner>
 struct field : field_info {
-  std::function<field_value(const Owner&)> get;            ///< null for table_array
+  std::function<field_value(const Owner&)> get;         ///< null for table_array
   std::function<void(Owner&, const field_value&)> set;  ///< value must be of the kind's type
 };
 

@@ -1,22 +1,24 @@
 #pragma once
 /// The rebuild strategies a scenario may name in `strategy`.
 ///
-/// One list, read by validate(), the scenario field reference and the
-/// strategy registry, so that a scenario file naming a strategy the
-/// simulator does not have fails when it is loaded, not halfway through a
-/// sweep. A new strategy adds its name here.
+/// validate() and the scenario field reference read the strategy registry
+/// (strategy.cpp) through this small header, so that a scenario naming a
+/// strategy the simulator does not have fails when it is loaded, not halfway
+/// through a sweep, and so that scenario code need not include the strategy
+/// interface. A new strategy is registered in strategy.cpp only.
 
 #include <string>
 #include <vector>
 
 namespace gwsim::gateway {
 
-/// Registered strategy names, in the order the documentation lists them.
+/// Registered strategy names, in the order they are documented (defined in
+/// strategy.cpp; declared here as well to keep this header light).
+std::vector<std::string> strategy_names();
+
+/// The names a scenario's `strategy` may take.
 inline std::vector<std::string> known_strategies() {
-  return {
-      "full_rebuild",  ///< every worker rebuilds its whole router (Kong 2.x)
-      "incremental",   ///< every worker patches its router per change (Kong 3.x ATC)
-  };
+  return strategy_names();
 }
 
 }  // namespace gwsim::gateway

@@ -19,24 +19,33 @@ struct unit_scale {
 };
 
 constexpr std::array duration_units{
-    unit_scale{"", 0, 1.0},      unit_scale{"s", 0, 1.0},          unit_scale{"ms", -3, 1.0},
-    unit_scale{"us", -6, 1.0},   unit_scale{"\u00b5s", -6, 1.0},   unit_scale{"\u03bcs", -6, 1.0},
-    unit_scale{"ns", -9, 1.0},   unit_scale{"m", 0, 60.0},         unit_scale{"min", 0, 60.0},
+    unit_scale{"", 0, 1.0},     unit_scale{"s", 0, 1.0},        unit_scale{"ms", -3, 1.0},
+    unit_scale{"us", -6, 1.0},  unit_scale{"\u00b5s", -6, 1.0}, unit_scale{"\u03bcs", -6, 1.0},
+    unit_scale{"ns", -9, 1.0},  unit_scale{"m", 0, 60.0},       unit_scale{"min", 0, 60.0},
     unit_scale{"h", 0, 3600.0},
 };
 constexpr std::string_view duration_unit_list = "ns, us, ms, s, m or min, h";
 
 constexpr double kib = 1024.0;
 constexpr std::array size_units{
-    unit_scale{"", 0, 1.0},           unit_scale{"B", 0, 1.0},
-    unit_scale{"kB", 3, 1.0},         unit_scale{"KB", 3, 1.0},
-    unit_scale{"MB", 6, 1.0},         unit_scale{"GB", 9, 1.0},
-    unit_scale{"TB", 12, 1.0},        unit_scale{"PB", 15, 1.0},
-    unit_scale{"KiB", 0, kib},        unit_scale{"Ki", 0, kib},
-    unit_scale{"MiB", 0, kib * kib},  unit_scale{"Mi", 0, kib * kib},
-    unit_scale{"GiB", 0, kib * kib * kib},  unit_scale{"Gi", 0, kib * kib * kib},
-    unit_scale{"TiB", 0, kib * kib * kib * kib},  unit_scale{"Ti", 0, kib * kib * kib * kib},
-    unit_scale{"PiB", 0, kib * kib * kib * kib * kib},  unit_scale{"Pi", 0, kib * kib * kib * kib * kib},
+    unit_scale{"", 0, 1.0},
+    unit_scale{"B", 0, 1.0},
+    unit_scale{"kB", 3, 1.0},
+    unit_scale{"KB", 3, 1.0},
+    unit_scale{"MB", 6, 1.0},
+    unit_scale{"GB", 9, 1.0},
+    unit_scale{"TB", 12, 1.0},
+    unit_scale{"PB", 15, 1.0},
+    unit_scale{"KiB", 0, kib},
+    unit_scale{"Ki", 0, kib},
+    unit_scale{"MiB", 0, kib* kib},
+    unit_scale{"Mi", 0, kib* kib},
+    unit_scale{"GiB", 0, kib* kib* kib},
+    unit_scale{"Gi", 0, kib* kib* kib},
+    unit_scale{"TiB", 0, kib* kib* kib* kib},
+    unit_scale{"Ti", 0, kib* kib* kib* kib},
+    unit_scale{"PiB", 0, kib* kib* kib* kib* kib},
+    unit_scale{"Pi", 0, kib* kib* kib* kib* kib},
 };
 constexpr std::string_view size_unit_list = "B, KiB, MiB, GiB, TiB (or Ki, Mi, Gi, Ti), kB, MB, GB, TB";
 
@@ -47,8 +56,7 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-[[noreturn]] void fail(std::string_view field, std::string_view text, std::string_view what,
-                       std::string_view reason) {
+[[noreturn]] void fail(std::string_view field, std::string_view text, std::string_view what, std::string_view reason) {
   std::string msg;
   if (!field.empty()) {
     msg.append(field).append(": ");
@@ -164,7 +172,10 @@ std::string format_size(double bytes) {
 
 std::string format_number(double value) {
   std::array<char, 64> buf{};
-  const auto [ptr, ec] = std::to_chars(buf.data(), buf.data() + buf.size(), value);
+  // Whole numbers as integers ("1000000", not "1e+06"): ranges and counts read better.
+  const bool whole = std::isfinite(value) && std::trunc(value) == value && std::fabs(value) < 1e16;
+  const auto [ptr, ec] = whole ? std::to_chars(buf.data(), buf.data() + buf.size(), value, std::chars_format::fixed)
+                               : std::to_chars(buf.data(), buf.data() + buf.size(), value);
   return {buf.data(), ec == std::errc{} ? ptr : buf.data()};
 }
 

@@ -34,7 +34,8 @@ std::string format_duration(double seconds);
 /// digits. parse_size_bytes() reads it.
 std::string format_size(double bytes);
 
-/// Shortest text that reads back as exactly `value` ("0.004", "200", "1e-09").
+/// Shortest text that reads back as exactly `value` ("0.004", "1e-09"); whole
+/// numbers below 1e16 without exponent ("200", "1000000").
 std::string format_number(double value);
 
 }  // namespace gwsim::gateway
