@@ -1,0 +1,119 @@
+// Smaller mechanisms of the gateway model, each shown to act: bursts,
+// client timeouts, no-op writes, database contention, shared zones, load
+// balancing and delayed release of freed memory.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "models/gateway/simulation.hpp"
+
+namespace gwsim::gateway {
+namespace {
+
+constexpr double gib = 1024.0 * 1024.0 * 1024.0;
+
+scenario base() {
+  scenario s;
+  s.name = "mechanism";
+  s.cluster.workers_per_node = 2;
+  s.cluster.pod_memory_limit_bytes = 64 * gib;
+  s.routes.routes = s.routes.services = 2'000;
+  s.traffic.rate_per_s = 100;
+  s.run.duration_s = 120;
+  return s;
+}
+
+TEST(GatewayTraffic, OnOffBurstsCarryTrafficOnlyWhileOn) {
+  scenario s = base();
+  s.run.duration_s = 2'000;
+  s.traffic.mode = arrival_mode::on_off;
+  s.traffic.on_s = 10;
+  s.traffic.off_s = 30;
+  s.traffic.off_rate_per_s = 0;
+  const result bursts = run(s);
+  const double expected = s.traffic.rate_per_s * s.run.duration_s * 10.0 / 40.0;
+  // 50 on-periods: the count is within a few standard deviations of the
+  // on-fraction of the Poisson count.
+  EXPECT_NEAR(static_cast<double>(bursts.totals.requests), expected, 0.25 * expected);
+  s.traffic.mode = arrival_mode::poisson;
+  EXPECT_GT(run(s).totals.requests, 2 * bursts.totals.requests);
+}
+
+TEST(GatewayTraffic, ClientTimeoutTurnsSlowAnswersIntoErrors) {
+  scenario s = base();
+  s.traffic.upstream_latency_s = 0.5;  // exponential, mean 0.5 s
+  s.traffic.client_timeout_s = 1.0;
+  const result r = run(s);
+  // P(upstream > 1 s) = exp(-2) = 13.5%.
+  const double rate = static_cast<double>(r.totals.errors) / static_cast<double>(r.totals.requests);
+  EXPECT_NEAR(rate, std::exp(-2.0), 0.02);
+  EXPECT_LE(r.totals.latency_max_s, s.traffic.client_timeout_s);
+}
+
+TEST(GatewayAdmin, NoOpWritesStillBumpTheVersionAndTriggerRebuilds) {
+  scenario s = base();
+  s.admin.script = {admin_op{10.0, admin_kind::noop, 1}, admin_op{40.0, admin_kind::noop, 3}};
+  const result r = run(s);
+  EXPECT_EQ(r.totals.admin_writes, 4u);
+  // Each worker rebuilds once per burst of writes it sees.
+  EXPECT_EQ(r.totals.rebuilds, 2u * 2u);
+}
+
+TEST(GatewayDatabase, FewerConnectionsMakeConcurrentRebuildsWait) {
+  scenario s = base();
+  s.cluster.workers_per_node = 8;
+  s.routes.routes = s.routes.services = 50'000;
+  s.database.page_latency_s = 0.02;
+  s.kong.worker_consistency = consistency::strict;
+  s.admin.script = {admin_op{10.0, admin_kind::update_route, 1}};
+  s.database.connections = 16;
+  const result wide = run(s);
+  s.database.connections = 1;
+  const result narrow = run(s);
+  EXPECT_EQ(wide.totals.db_queries, narrow.totals.db_queries);
+  // 8 workers x 50 pages x 20 ms through one connection: 8 s of reads, so
+  // the last worker serves its stale router (strict: holds its requests on
+  // the mutex, past its 5 s timeout) for seconds longer.
+  EXPECT_GT(narrow.totals.max_staleness_s, wide.totals.max_staleness_s + 4.0);
+  EXPECT_GT(narrow.totals.errors, wide.totals.errors);
+  EXPECT_GT(narrow.totals.db_utilization, wide.totals.db_utilization * 8);
+}
+
+TEST(GatewayPod, SharedZonesCountOncePerPodWhateverTheWorkers) {
+  for (int workers : {1, 4}) {
+    scenario s = base();
+    s.cluster.workers_per_node = workers;
+    const double small = run(s).totals.peak_pod_memory_bytes;
+    s.cluster.mem_cache_size_bytes += gib;
+    const double big = run(s).totals.peak_pod_memory_bytes;
+    EXPECT_NEAR(big - small, s.cluster.mem_cache_dicts * gib, 1.0) << workers << " workers";
+  }
+}
+
+TEST(GatewayBalancing, RandomBalancingQueuesMoreThanRoundRobin) {
+  scenario s = base();
+  s.traffic.rate_per_s = 1'000;
+  s.traffic.plugin_cpu_s = 0.0016;  // 80% of two workers' CPU
+  s.traffic.balance = balancing::round_robin;
+  const result even = run(s);
+  s.traffic.balance = balancing::random;
+  const result random = run(s);
+  EXPECT_GT(random.totals.latency_p99_s, even.totals.latency_p99_s);
+}
+
+TEST(GatewayMemory, DelayedReleaseKeepsFreedPagesResident) {
+  scenario s = base();
+  s.routes.routes = s.routes.services = 20'000;
+  s.run.duration_s = 600;
+  s.admin.poisson_rate_per_s = 0.1;
+  s.memory.release_delay_s = 0;
+  const result at_once = run(s);
+  s.memory.release_delay_s = 120;
+  const result delayed = run(s);
+  EXPECT_EQ(at_once.totals.peak_worker_heap_bytes, delayed.totals.peak_worker_heap_bytes);
+  EXPECT_GT(delayed.totals.mean_pod_memory_bytes, at_once.totals.mean_pod_memory_bytes);
+}
+
+}  // namespace
+}  // namespace gwsim::gateway
