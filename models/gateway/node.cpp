@@ -13,8 +13,9 @@ node::node(context& ctx, int index)
       poll_timer_(ctx.sim, [this] { poll(); }) {
   for (int w = 0; w < ctx.s.cluster.workers_per_node; ++w) workers_.push_back(std::make_unique<worker>(ctx, *this, w));
   accepting_.reserve(workers_.size());
+  resident_.assign(workers_.size(), 0.0);
   polled_version_ = ctx.store.version();
-  const double pod = pod_resident_bytes();
+  const double pod = refresh_pod_total();
   pod_memory_ = sim::time_weighted(ctx.sim.now(), pod);
   peak_pod_ = pod;
   for (const auto& w : workers_) peak_heap_ = std::max(peak_heap_, w->heap_bytes());
@@ -74,12 +75,30 @@ double node::pod_resident_bytes() const {
   return total;
 }
 
-void node::memory_changed() {
-  const double pod = pod_resident_bytes();
+double node::refresh_pod_total() {
+  pod_total_ = fixed_bytes_;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    resident_[i] = workers_[i]->resident_bytes();
+    pod_total_ += resident_[i];
+  }
+  return pod_total_;
+}
+
+void node::memory_changed(worker& w) {
+  const auto i = static_cast<std::size_t>(w.index());
+  const double r = w.resident_bytes();
+  pod_total_ += r - resident_[i];
+  resident_[i] = r;
+  peak_heap_ = std::max(peak_heap_, w.heap_bytes());
+  double pod = pod_total_;
+  const double limit = ctx_.s.cluster.pod_memory_limit_bytes;
+  // Other workers' shares can only have shrunk since they were read (freed
+  // pages leaving after their release delay), so the cached total is an
+  // upper bound: confirm it afresh before it sets a peak or kills.
+  if (pod > peak_pod_ || pod > limit) pod = refresh_pod_total();
   pod_memory_.update(ctx_.sim.now(), pod);
   peak_pod_ = std::max(peak_pod_, pod);
-  for (const auto& w : workers_) peak_heap_ = std::max(peak_heap_, w->heap_bytes());
-  if (pod > ctx_.s.cluster.pod_memory_limit_bytes && !oom_pending_) {
+  if (pod > limit && !oom_pending_) {
     // Kill after the current event: the allocating worker may be the victim.
     oom_pending_ = true;
     ctx_.sim.schedule_in(0, [this] { oom_check(); });
@@ -100,7 +119,7 @@ void node::oom_check() {
       victim->respawn();
     });
   }
-  pod_memory_.update(now, pod_resident_bytes());
+  pod_memory_.update(now, refresh_pod_total());
 }
 
 worker* node::largest_worker() const {

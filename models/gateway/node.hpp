@@ -29,7 +29,9 @@ class node {
   void start_polling();
 
   /// A worker's memory changed: track the pod total, kill on the limit.
-  void memory_changed();
+  /// O(1): only that worker's share is recomputed, unless the total reaches
+  /// a new peak or the limit, where every worker is read afresh.
+  void memory_changed(worker& w);
   void router_built(worker& w);
 
   double pod_resident_bytes() const;
@@ -43,6 +45,8 @@ class node {
 
  private:
   void broadcast();
+  /// Reads every worker afresh; returns the pod total.
+  double refresh_pod_total();
   void poll();
   void oom_check();
 
@@ -53,6 +57,8 @@ class node {
   sim::rng rng_;
   std::size_t next_ = 0;  ///< round-robin cursor
   double fixed_bytes_;    ///< master + shared zones
+  std::vector<double> resident_;  ///< last resident bytes read per worker
+  double pod_total_ = 0;          ///< fixed_bytes_ + sum of resident_
   double peak_pod_ = 0;
   double peak_heap_ = 0;
   sim::time_weighted pod_memory_;

@@ -227,7 +227,7 @@ double worker::charge_gc() {
   return gc;
 }
 
-void worker::memory_changed() { node_.memory_changed(); }
+void worker::memory_changed() { node_.memory_changed(*this); }
 
 // ------------------------------------------------------------------ builds --
 

@@ -50,7 +50,7 @@ TEST_F(pod_fixture, TheOomKillerPicksTheLargestWorkerAndFailsItsRequests) {
   // Lower the limit under the current pod size: the next memory change
   // triggers the killer, which takes exactly the largest worker.
   s.cluster.pod_memory_limit_bytes = n.pod_resident_bytes() - 1.0;
-  n.memory_changed();
+  n.memory_changed(big);
   sim.run_until(sim::milliseconds(501));
   EXPECT_FALSE(big.alive());
   EXPECT_TRUE(n.workers()[0]->alive());
