@@ -5,10 +5,9 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
+#include "tests/support/count_allocations.hpp"
+
 #include <memory>
-#include <new>
 #include <utility>
 #include <vector>
 
@@ -17,18 +16,6 @@
 #include "sim/ring_buffer.hpp"
 #include "sim/simulator.hpp"
 #include "sim/timer.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
 
 namespace gwsim::sim {
 namespace {
@@ -79,10 +66,10 @@ TEST(Allocation, SteadyStateSchedulingDispatchAndCancellationAllocateNothing) {
   sim.schedule_in(0, [p = &m] { p->arrive(); });
   sim.run_until(seconds(100));  // warm-up
   auto window = [&](time_ns until) {
-    const std::size_t allocs = allocations.load();
+    const std::size_t allocs = gwsim::testing::allocations();
     const std::uint64_t events = sim.events_dispatched();
     sim.run_until(until);
-    return std::pair{allocations.load() - allocs, sim.events_dispatched() - events};
+    return std::pair{gwsim::testing::allocations() - allocs, sim.events_dispatched() - events};
   };
   // Buffers only ever grow (capacity is kept when emptied), so the few
   // allocations left are buckets meeting a new maximum occupancy: their

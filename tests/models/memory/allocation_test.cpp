@@ -4,31 +4,14 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
+#include "tests/support/count_allocations.hpp"
+
 #include <vector>
 
 #include "models/memory/gc_heap.hpp"
 #include "models/memory/lru_cache.hpp"
 #include "models/memory/resident_memory.hpp"
 #include "sim/time.hpp"
-
-namespace {
-std::atomic<std::size_t> allocations{0};
-}  // namespace
-
-void* operator new(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
 
 namespace gwsim::memory {
 namespace {
@@ -58,9 +41,9 @@ TEST(MemoryAllocation, SteadyStateOperationsDoNotAllocate) {
   };
   for (auto& id : routers) id = heap.allocate(2e6);
   run(200);  // warm-up: buffers reach working size
-  const std::size_t before = allocations.load();
+  const std::size_t before = gwsim::testing::allocations();
   run(500);
-  EXPECT_EQ(allocations.load() - before, 0u);
+  EXPECT_EQ(gwsim::testing::allocations() - before, 0u);
   EXPECT_GT(heap.cycles_completed(), 10u);
 }
 
