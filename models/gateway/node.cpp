@@ -22,21 +22,31 @@ node::node(context& ctx, int index)
 }
 
 void node::accept(request* r) {
-  accepting_.clear();
-  for (const auto& w : workers_) {
-    if (w->accepting()) accepting_.push_back(w.get());
+  worker* target = nullptr;
+  if (ctx_.s.traffic.balance == balancing::round_robin) {
+    for (std::size_t tries = 0; tries < workers_.size() && target == nullptr; ++tries) {
+      worker* w = workers_[next_++ % workers_.size()].get();
+      if (w->accepting()) target = w;
+    }
+  } else {
+    // Uniform over the accepting workers: try one uniformly over all (the
+    // common case, when all accept), else draw among those that accept.
+    worker* w = workers_[sim::uniform_index(rng_, workers_.size())].get();
+    if (w->accepting()) {
+      target = w;
+    } else {
+      accepting_.clear();
+      for (const auto& x : workers_) {
+        if (x->accepting()) accepting_.push_back(x.get());
+      }
+      if (!accepting_.empty()) target = accepting_[sim::uniform_index(rng_, accepting_.size())];
+    }
   }
-  if (accepting_.empty()) {
+  if (target == nullptr) {
     // Every worker is dead or still building: connection refused.
     ctx_.stats.error();
     ctx_.requests.release(r);
     return;
-  }
-  worker* target;
-  if (ctx_.s.traffic.balance == balancing::round_robin) {
-    target = accepting_[next_++ % accepting_.size()];
-  } else {
-    target = accepting_[sim::uniform_index(rng_, accepting_.size())];
   }
   target->accept(r);
 }
