@@ -19,6 +19,12 @@ target_include_directories(gwsim_pcg SYSTEM INTERFACE ${PCG_INCLUDE_DIR})
 find_package(Boost 1.74 QUIET)
 gwsim_require(Boost_FOUND "Boost headers (Boost.Math)" libboost-dev)
 
+# PCRE2, the regex engine nginx and Kong use, with JIT.
+find_package(PkgConfig QUIET)
+gwsim_require(PkgConfig_FOUND "pkg-config" pkg-config)
+pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
+gwsim_require(PCRE2_FOUND "PCRE2 (libpcre2-8)" libpcre2-dev)
+
 find_package(tomlplusplus QUIET)
 gwsim_require(tomlplusplus_FOUND "toml++" libtomlplusplus-dev)
 find_package(nlohmann_json 3 QUIET)
