@@ -1,0 +1,51 @@
+// Router costs on synthetic route sets: the measurements that will calibrate
+// the simulator's rebuild and match costs.
+//
+//   BM_GenerateRoutes/<N>          synthetic route-set generation (baseline)
+//   BM_ReferenceBuild/<N>          building the reference (linear) matcher
+//   BM_ReferenceMatch/<N>          one match by linear scan (the slow yardstick)
+
+#include <benchmark/benchmark.h>
+
+#include "models/router/reference_matcher.hpp"
+#include "models/router/synthetic_routes.hpp"
+
+namespace gwsim::router {
+namespace {
+
+route_set_config config(std::int64_t n) {
+  route_set_config c;
+  c.routes = static_cast<std::size_t>(n);
+  c.distinct_hosts = std::max<std::size_t>(10, c.routes / 250);
+  return c;
+}
+
+void BM_GenerateRoutes(benchmark::State& state) {
+  const route_set_config c = config(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(generate_routes(c));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_GenerateRoutes)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+
+void BM_ReferenceBuild(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(reference_matcher(routes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_ReferenceBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+
+void BM_ReferenceMatch(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  const reference_matcher m(routes);
+  const std::vector<request> requests = generate_requests(routes, 1'000, 2);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(m.match(requests[i]));
+    i = (i + 1) % requests.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_ReferenceMatch)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace gwsim::router
