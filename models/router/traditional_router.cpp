@@ -1,0 +1,774 @@
+#include "models/router/traditional_router.hpp"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
+
+#include "models/router/regex.hpp"
+
+namespace gwsim::router {
+
+namespace {
+
+/// Kong's MATCH_RULES and MATCH_SUBRULES (see reference_matcher.cpp).
+constexpr std::uint32_t rule_host = 0x40;
+constexpr std::uint32_t rule_header = 0x20;
+constexpr std::uint32_t rule_uri = 0x10;
+constexpr std::uint32_t rule_method = 0x08;
+constexpr std::uint32_t rule_sni = 0x04;
+constexpr std::uint32_t sub_regex_uri = 0x01;
+constexpr std::uint32_t sub_plain_hosts_only = 0x02;
+constexpr std::uint32_t sub_wildcard_host_port = 0x04;
+
+/// ngx.req.get_headers(100).
+constexpr std::size_t max_request_headers = 100;
+
+using index_list = std::vector<std::uint32_t>;
+using string_index = std::unordered_map<std::string, index_list>;
+
+template <class T>
+bool contains(const std::vector<T>& v, const T& x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
+
+// ---- byte estimates --------------------------------------------------------
+
+std::size_t heap_bytes(const std::string& s) {
+  /// libstdc++ keeps up to 15 characters inline.
+  return s.capacity() > 15 ? s.capacity() + 1 : 0;
+}
+std::size_t heap_bytes(const std::vector<std::string>& v) {
+  std::size_t n = v.capacity() * sizeof(std::string);
+  for (const auto& s : v) {
+    n += heap_bytes(s);
+  }
+  return n;
+}
+template <class T>
+std::size_t flat_bytes(const std::vector<T>& v) {
+  return v.capacity() * sizeof(T);
+}
+std::size_t hash_overhead(std::size_t buckets, std::size_t size, std::size_t value_size) {
+  return buckets * sizeof(void*) + size * (value_size + sizeof(void*) + sizeof(std::size_t));
+}
+std::size_t heap_bytes(const std::unordered_set<std::string>& s) {
+  std::size_t n = hash_overhead(s.bucket_count(), s.size(), sizeof(std::string));
+  for (const auto& x : s) {
+    n += heap_bytes(x);
+  }
+  return n;
+}
+std::size_t heap_bytes(const string_index& m) {
+  std::size_t n = hash_overhead(m.bucket_count(), m.size(), sizeof(string_index::value_type));
+  for (const auto& [k, v] : m) {
+    n += heap_bytes(k) + flat_bytes(v);
+  }
+  return n;
+}
+
+std::uint64_t fnv1a(std::string_view s) noexcept {
+  std::uint64_t h = 0xcbf29ce484222325ULL;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+void append_field(std::string& key, std::string_view field) {
+  const auto n = static_cast<std::uint32_t>(field.size());
+  for (int shift = 0; shift < 32; shift += 8) {
+    key += static_cast<char>((n >> shift) & 0xffU);
+  }
+  key += field;
+}
+
+// ---- the match cache -------------------------------------------------------
+
+/// A fixed-slot LRU from a request key to a cached answer. Slots are linked
+/// through index fields (most recent at head); a hash map from the key's
+/// 64-bit hash to its slot finds them. Two keys with the same hash share one
+/// slot: the full key is stored and compared, so they only evict each other.
+class match_cache {
+ public:
+  static constexpr std::uint32_t none = UINT32_MAX;
+
+  explicit match_cache(std::size_t slots) : slots_(slots) { index_.reserve(slots); }
+
+  /// The cached value for `key`, refreshing its recency.
+  std::optional<std::uint32_t> find(std::uint64_t hash, const std::string& key) {
+    const auto it = index_.find(hash);
+    if (it == index_.end() || slots_[it->second].key != key) {
+      ++misses_;
+      return std::nullopt;
+    }
+    ++hits_;
+    const std::uint32_t s = it->second;
+    unlink(s);
+    push_front(s);
+    return slots_[s].value;
+  }
+
+  void insert(std::uint64_t hash, std::string key, std::uint32_t value) {
+    if (slots_.empty()) {
+      return;
+    }
+    std::uint32_t s = none;
+    if (const auto it = index_.find(hash); it != index_.end()) {
+      s = it->second;  /// a colliding key takes over the slot
+      unlink(s);
+    } else if (used_ < slots_.size()) {
+      s = static_cast<std::uint32_t>(used_++);
+      index_.emplace(hash, s);
+    } else {
+      s = tail_;
+      unlink(s);
+      index_.erase(slots_[s].hash);
+      index_.emplace(hash, s);
+    }
+    slot& sl = slots_[s];
+    sl.hash = hash;
+    sl.key = std::move(key);
+    sl.value = value;
+    push_front(s);
+  }
+
+  void flush() noexcept {
+    index_.clear();
+    used_ = 0;
+    head_ = tail_ = none;
+  }
+
+  [[nodiscard]] std::uint64_t hits() const noexcept { return hits_; }
+  [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
+  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
+  [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
+
+  [[nodiscard]] std::size_t bytes() const {
+    std::size_t n = flat_bytes(slots_);
+    for (const auto& s : slots_) {
+      n += heap_bytes(s.key);
+    }
+    return n +
+           hash_overhead(index_.bucket_count(), index_.size(), sizeof(std::pair<const std::uint64_t, std::uint32_t>));
+  }
+
+ private:
+  struct slot {
+    std::uint64_t hash = 0;
+    std::string key{};
+    std::uint32_t value = 0;
+    std::uint32_t prev = none;
+    std::uint32_t next = none;
+  };
+
+  void unlink(std::uint32_t s) noexcept {
+    slot& sl = slots_[s];
+    if (sl.prev != none) {
+      slots_[sl.prev].next = sl.next;
+    } else if (head_ == s) {
+      head_ = sl.next;
+    }
+    if (sl.next != none) {
+      slots_[sl.next].prev = sl.prev;
+    } else if (tail_ == s) {
+      tail_ = sl.prev;
+    }
+    sl.prev = sl.next = none;
+  }
+  void push_front(std::uint32_t s) noexcept {
+    slots_[s].prev = none;
+    slots_[s].next = head_;
+    if (head_ != none) {
+      slots_[head_].prev = s;
+    }
+    head_ = s;
+    if (tail_ == none) {
+      tail_ = s;
+    }
+  }
+
+  std::vector<slot> slots_;
+  std::unordered_map<std::uint64_t, std::uint32_t> index_{};
+  std::size_t used_ = 0;
+  std::uint32_t head_ = none;
+  std::uint32_t tail_ = none;
+  std::uint64_t hits_ = 0;
+  std::uint64_t misses_ = 0;
+};
+
+}  // namespace
+
+// ---- the router ------------------------------------------------------------
+
+struct traditional_router::impl {
+  struct host_rule {
+    std::string value;
+    const regex* wildcard = nullptr;  ///< null for a plain host
+  };
+  struct header_rule {
+    std::string name;                 ///< lower-cased
+    std::vector<std::string> values;  ///< lower-cased
+  };
+  struct uri_rule {
+    std::string value;
+    const regex* re = nullptr;  ///< null for a prefix
+  };
+  /// One per (route, path), as Kong's marshalled routes.
+  struct entry {
+    std::uint32_t route_index = 0;
+    std::uint32_t match_rules = 0;
+    int match_weight = 0;
+    std::uint32_t submatch_weight = 0;
+    std::size_t max_uri_length = 0;
+    std::vector<host_rule> hosts;
+    std::vector<header_rule> headers;
+    std::vector<uri_rule> uris;
+    std::vector<std::string> methods;  ///< upper-cased, unique
+    std::vector<std::string> snis;     ///< unique
+  };
+  /// Kong's categories[bits]: routes_by_* indexes and the full sorted list.
+  /// Index lists repeat an entry once per rule carrying the key, as Kong's
+  /// do, since the reduce step compares list lengths.
+  struct category {
+    std::uint32_t bits = 0;
+    int match_weight = 0;
+    index_list all;
+    string_index by_host, by_header, by_uri, by_method, by_sni;
+  };
+  struct named_regex {
+    std::string value;
+    const regex* re = nullptr;
+  };
+  struct context {
+    std::string method;
+    std::string_view path;
+    std::string_view raw_host;
+    split_host host;
+    std::vector<std::pair<std::string, std::vector<std::string>>> headers;
+    std::string_view sni;
+    const std::string* hit_host = nullptr;    ///< wildcard host value that matched
+    const std::string* hit_header = nullptr;  ///< first indexed header name present
+    const std::string* hit_uri = nullptr;     ///< regex/plain/prefix value that matched
+
+    [[nodiscard]] const std::vector<std::string>* header(const std::string& name) const {
+      for (const auto& [n, values] : headers) {
+        if (n == name) {
+          return &values;
+        }
+      }
+      return nullptr;
+    }
+  };
+
+  std::vector<route> routes;
+  std::vector<entry> entries;  ///< Kong's sort_routes order
+  std::vector<category> categories;
+  std::unordered_map<std::string, std::unique_ptr<regex>> regexes;  ///< one per pattern
+
+  std::unordered_set<std::string> plain_hosts;
+  std::vector<named_regex> wildcard_hosts;                     ///< sorted route order, first of each value
+  std::unordered_map<std::string, std::uint32_t> header_rank;  ///< first appearance
+  std::vector<std::string> header_names;                       ///< by rank
+  std::vector<named_regex> regex_uris;                         ///< sorted route order, first of each value
+  std::unordered_set<std::string> plain_uris;
+  std::vector<std::string> prefix_uris;  ///< unique, longest first
+  std::unordered_set<std::string> methods;
+  std::unordered_set<std::string> snis;
+
+  match_cache cache;
+
+  explicit impl(std::vector<route> rs, std::size_t cache_slots) : routes(std::move(rs)), cache(cache_slots) { build(); }
+
+  const regex* compile(const route& r, const std::string& pattern) {
+    auto it = regexes.find(pattern);
+    if (it == regexes.end()) {
+      try {
+        it = regexes.emplace(pattern, std::make_unique<regex>(pattern)).first;
+      } catch (const std::invalid_argument& err) {
+        throw std::invalid_argument("route " + std::to_string(r.id) + ": " + err.what());
+      }
+    }
+    return it->second.get();
+  }
+
+  entry marshall(std::uint32_t route_index, const std::vector<std::string>& paths) {
+    const route& r = routes[route_index];
+    entry e;
+    e.route_index = route_index;
+    if (!r.hosts.empty()) {
+      bool any_wildcard = false;
+      bool wildcard_port = false;
+      for (const auto& h : r.hosts) {
+        host_rule rule{h, nullptr};
+        if (h.find('*') != std::string::npos) {
+          any_wildcard = true;
+          wildcard_port = wildcard_port || split_port(h).had_port;
+          rule.wildcard = compile(r, wildcard_host_regex(h));
+        }
+        e.hosts.push_back(std::move(rule));
+      }
+      e.match_rules |= rule_host;
+      ++e.match_weight;
+      if (!any_wildcard) {
+        e.submatch_weight |= sub_plain_hosts_only;
+      }
+      if (wildcard_port) {
+        e.submatch_weight |= sub_wildcard_host_port;
+      }
+    }
+    for (const auto& [name, values] : r.headers) {
+      std::string lname = ascii_lower(name);
+      if (lname == "host") {
+        continue;
+      }
+      header_rule rule{std::move(lname), {}};
+      for (const auto& v : values) {
+        rule.values.push_back(ascii_lower(v));
+      }
+      e.headers.push_back(std::move(rule));
+    }
+    if (!e.headers.empty()) {
+      e.match_rules |= rule_header;
+      ++e.match_weight;
+    }
+    if (!paths.empty()) {
+      e.match_rules |= rule_uri;
+      ++e.match_weight;
+      for (const auto& p : paths) {
+        if (is_regex_path(p)) {
+          e.uris.push_back({p, compile(r, p)});
+          e.submatch_weight |= sub_regex_uri;
+        } else {
+          e.uris.push_back({p, nullptr});
+          e.max_uri_length = std::max(e.max_uri_length, p.size());
+        }
+      }
+    }
+    if (!r.methods.empty()) {
+      e.match_rules |= rule_method;
+      ++e.match_weight;
+      for (const auto& m : r.methods) {
+        std::string um = ascii_upper(m);
+        if (!contains(e.methods, um)) {
+          e.methods.push_back(std::move(um));
+        }
+      }
+    }
+    if (!r.snis.empty()) {
+      e.match_rules |= rule_sni;
+      ++e.match_weight;
+      for (const auto& s : r.snis) {
+        if (!contains(e.snis, s)) {
+          e.snis.push_back(s);
+        }
+      }
+    }
+    return e;
+  }
+
+  void build() {
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      const route& r = routes[i];
+      if (r.hosts.empty() && r.paths.empty() && r.methods.empty() && r.headers.empty() && r.snis.empty()) {
+        throw std::invalid_argument("route " + std::to_string(r.id) + ": could not categorize route");
+      }
+      const auto ri = static_cast<std::uint32_t>(i);
+      if (r.paths.size() > 1) {
+        for (const auto& p : r.paths) {
+          entries.push_back(marshall(ri, {p}));
+        }
+      } else {
+        entries.push_back(marshall(ri, r.paths));
+      }
+    }
+
+    std::stable_sort(entries.begin(), entries.end(), [this](const entry& a, const entry& b) {
+      if (a.submatch_weight != b.submatch_weight) {
+        return a.submatch_weight > b.submatch_weight;
+      }
+      if (a.headers.size() != b.headers.size()) {
+        return a.headers.size() > b.headers.size();
+      }
+      const route& ra = routes[a.route_index];
+      const route& rb = routes[b.route_index];
+      if ((a.submatch_weight & sub_regex_uri) != 0 && ra.regex_priority != rb.regex_priority) {
+        return ra.regex_priority > rb.regex_priority;
+      }
+      if (a.max_uri_length != b.max_uri_length) {
+        return a.max_uri_length > b.max_uri_length;
+      }
+      return ra.created_at < rb.created_at;
+    });
+
+    std::map<std::uint32_t, std::size_t> by_bits;
+    std::unordered_set<std::string> seen_wildcards;
+    std::unordered_set<std::string> seen_regexes;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const entry& e = entries[i];
+      const auto idx = static_cast<std::uint32_t>(i);
+      auto [it, inserted] = by_bits.try_emplace(e.match_rules, categories.size());
+      if (inserted) {
+        categories.push_back({});
+        categories.back().bits = e.match_rules;
+        categories.back().match_weight = e.match_weight;
+      }
+      category& cat = categories[it->second];
+      cat.all.push_back(idx);
+
+      for (const auto& h : e.hosts) {
+        cat.by_host[h.value].push_back(idx);
+        if (h.wildcard == nullptr) {
+          plain_hosts.insert(h.value);
+        } else if (seen_wildcards.insert(h.value).second) {
+          wildcard_hosts.push_back({h.value, h.wildcard});
+        }
+      }
+      for (const auto& h : e.headers) {
+        cat.by_header[h.name].push_back(idx);
+        if (header_rank.try_emplace(h.name, static_cast<std::uint32_t>(header_names.size())).second) {
+          header_names.push_back(h.name);
+        }
+      }
+      for (const auto& u : e.uris) {
+        cat.by_uri[u.value].push_back(idx);
+        if (u.re != nullptr) {
+          if (seen_regexes.insert(u.value).second) {
+            regex_uris.push_back({u.value, u.re});
+          }
+        } else if (plain_uris.insert(u.value).second) {
+          prefix_uris.push_back(u.value);
+        }
+      }
+      for (const auto& m : e.methods) {
+        cat.by_method[m].push_back(idx);
+        methods.insert(m);
+      }
+      for (const auto& s : e.snis) {
+        cat.by_sni[s].push_back(idx);
+        snis.insert(s);
+      }
+    }
+    std::stable_sort(prefix_uris.begin(), prefix_uris.end(),
+                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::sort(categories.begin(), categories.end(), [](const category& a, const category& b) {
+      if (a.match_weight != b.match_weight) {
+        return a.match_weight > b.match_weight;
+      }
+      return a.bits > b.bits;
+    });
+  }
+
+  [[nodiscard]] context make_context(const request& req) const {
+    context ctx;
+    ctx.method = ascii_upper(req.method);
+    ctx.path = req.path;
+    ctx.raw_host = req.host;
+    ctx.host = split_port(req.host, req.scheme == "https" ? "443" : "80");
+    ctx.sni = req.sni;
+    const std::size_t n_headers = std::min(req.headers.size(), max_request_headers);
+    for (std::size_t i = 0; i < n_headers; ++i) {
+      std::string name = ascii_lower(req.headers[i].first);
+      if (name == "host" || !header_rank.contains(name)) {
+        continue;  /// no route looks at it
+      }
+      std::string value = ascii_lower(req.headers[i].second);
+      auto it = std::find_if(ctx.headers.begin(), ctx.headers.end(), [&](const auto& h) { return h.first == name; });
+      if (it == ctx.headers.end()) {
+        ctx.headers.push_back({std::move(name), {std::move(value)}});
+      } else {
+        it->second.push_back(std::move(value));
+      }
+    }
+    return ctx;
+  }
+
+  [[nodiscard]] static std::string cache_key(const context& ctx, const request& req) {
+    std::string key;
+    append_field(key, ctx.method);
+    append_field(key, ctx.raw_host);
+    append_field(key, req.scheme == "https" ? "s" : "");
+    append_field(key, ctx.path);
+    append_field(key, ctx.sni);
+    for (const auto& [name, values] : ctx.headers) {
+      append_field(key, name);
+      append_field(key, std::to_string(values.size()));
+      for (const auto& v : values) {
+        append_field(key, v);
+      }
+    }
+    return key;
+  }
+
+  [[nodiscard]] bool matches(const entry& e, const context& ctx) const {
+    if ((e.match_rules & rule_host) != 0) {
+      const std::string_view req_host = ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host;
+      bool ok = false;
+      for (const auto& h : e.hosts) {
+        if (h.wildcard == nullptr && (h.value == req_host || h.value == ctx.host.host_no_port)) {
+          ok = true;
+          break;
+        }
+      }
+      if (!ok) {
+        for (const auto& h : e.hosts) {
+          if (h.wildcard != nullptr && h.wildcard->matches_prefix(ctx.host.host_with_port)) {
+            ok = true;
+            break;
+          }
+        }
+      }
+      if (!ok) {
+        return false;
+      }
+    }
+    for (const auto& h : e.headers) {
+      const auto* values = ctx.header(h.name);
+      if (values == nullptr) {
+        return false;
+      }
+      const bool ok =
+          std::any_of(values->begin(), values->end(), [&h](const std::string& v) { return contains(h.values, v); });
+      if (!ok) {
+        return false;
+      }
+    }
+    if ((e.match_rules & rule_uri) != 0) {
+      const bool ok = std::any_of(e.uris.begin(), e.uris.end(), [&ctx](const uri_rule& u) {
+        return u.re != nullptr ? u.re->matches_prefix(ctx.path) : ctx.path.starts_with(u.value);
+      });
+      if (!ok) {
+        return false;
+      }
+    }
+    if ((e.match_rules & rule_method) != 0 && !contains(e.methods, ctx.method)) {
+      return false;
+    }
+    if ((e.match_rules & rule_sni) != 0 && std::find(e.snis.begin(), e.snis.end(), ctx.sni) == e.snis.end()) {
+      return false;
+    }
+    return true;
+  }
+
+  /// Kong's reduce: the shortest non-empty routes_by_* list for the
+  /// request's hits (host, header, uri, method, sni order; first on ties).
+  [[nodiscard]] const index_list* reduce(const category& cat, const context& ctx) const {
+    const index_list* best = nullptr;
+    auto consider = [&best](const string_index& index, std::string_view key) {
+      const auto it = index.find(std::string(key));
+      if (it != index.end() && !it->second.empty() && (best == nullptr || it->second.size() < best->size())) {
+        best = &it->second;
+      }
+    };
+    if ((cat.bits & rule_host) != 0) {
+      consider(cat.by_host, ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host);
+    }
+    if ((cat.bits & rule_header) != 0 && ctx.hit_header != nullptr) {
+      consider(cat.by_header, *ctx.hit_header);
+    }
+    if ((cat.bits & rule_uri) != 0 && ctx.hit_uri != nullptr) {
+      consider(cat.by_uri, *ctx.hit_uri);
+    }
+    if ((cat.bits & rule_method) != 0) {
+      consider(cat.by_method, ctx.method);
+    }
+    if ((cat.bits & rule_sni) != 0) {
+      consider(cat.by_sni, ctx.sni);
+    }
+    return best;
+  }
+
+  /// The matched entry's route index + 1, or 0.
+  [[nodiscard]] std::uint32_t find(context& ctx) const {
+    std::uint32_t req_category = 0;
+
+    /// Header hit: the header name of lowest rank (first in sorted route
+    /// order) that the request carries.
+    std::uint32_t best_rank = UINT32_MAX;
+    for (const auto& h : ctx.headers) {
+      if (const auto it = header_rank.find(h.first); it != header_rank.end()) {
+        best_rank = std::min(best_rank, it->second);
+      }
+    }
+    if (best_rank != UINT32_MAX) {
+      ctx.hit_header = &header_names[best_rank];
+      req_category |= rule_header;
+    }
+
+    /// Host hit: a plain host equal to host-with-port or host-without-port,
+    /// else the first wildcard matching host-with-port.
+    if (plain_hosts.contains(ctx.host.host_with_port) || plain_hosts.contains(ctx.host.host_no_port)) {
+      req_category |= rule_host;
+    } else {
+      for (const auto& w : wildcard_hosts) {
+        if (w.re->matches_prefix(ctx.host.host_with_port)) {
+          ctx.hit_host = &w.value;
+          req_category |= rule_host;
+          break;
+        }
+      }
+    }
+
+    /// URI hit: the first matching regex, else the plain path itself, else
+    /// the longest prefix.
+    for (const auto& r : regex_uris) {
+      if (r.re->matches_prefix(ctx.path)) {
+        ctx.hit_uri = &r.value;
+        break;
+      }
+    }
+    if (ctx.hit_uri == nullptr) {
+      if (const auto it = plain_uris.find(std::string(ctx.path)); it != plain_uris.end()) {
+        ctx.hit_uri = &*it;
+      } else {
+        for (const auto& p : prefix_uris) {
+          if (ctx.path.starts_with(p)) {
+            ctx.hit_uri = &p;
+            break;
+          }
+        }
+      }
+    }
+    if (ctx.hit_uri != nullptr) {
+      req_category |= rule_uri;
+    }
+    if (methods.contains(ctx.method)) {
+      req_category |= rule_method;
+    }
+    if (snis.contains(std::string(ctx.sni))) {
+      req_category |= rule_sni;
+    }
+    if (req_category == 0) {
+      return 0;
+    }
+
+    /// A route can only match when each of its rules is one the request
+    /// hits, so categories with another bit are skipped. One exception is
+    /// kept: a plain host equal to the Host header as sent matches even when
+    /// the classification above (which compares host-with-port and
+    /// host-without-port) missed it, e.g. for `[::1]`.
+    std::uint32_t reachable = req_category;
+    if (plain_hosts.contains(std::string(ctx.raw_host))) {
+      reachable |= rule_host;
+    }
+    for (const auto& cat : categories) {
+      if ((cat.bits & ~reachable) != 0) {
+        continue;
+      }
+      if (const index_list* reduced = reduce(cat, ctx); reduced != nullptr) {
+        for (std::uint32_t idx : *reduced) {
+          if (matches(entries[idx], ctx)) {
+            return entries[idx].route_index + 1;
+          }
+        }
+      }
+      for (std::uint32_t idx : cat.all) {
+        if (matches(entries[idx], ctx)) {
+          return entries[idx].route_index + 1;
+        }
+      }
+    }
+    return 0;
+  }
+
+  [[nodiscard]] const route* to_route(std::uint32_t v) const { return v == 0 ? nullptr : &routes[v - 1]; }
+
+  [[nodiscard]] std::size_t bytes() const {
+    std::size_t n = sizeof(impl);
+    n += flat_bytes(routes);
+    for (const auto& r : routes) {
+      n += heap_bytes(r.hosts) + heap_bytes(r.paths) + heap_bytes(r.methods) + heap_bytes(r.snis);
+      n += flat_bytes(r.headers);
+      for (const auto& [name, values] : r.headers) {
+        n += heap_bytes(name) + heap_bytes(values);
+      }
+    }
+    n += flat_bytes(entries);
+    for (const auto& e : entries) {
+      n += flat_bytes(e.hosts) + flat_bytes(e.headers) + flat_bytes(e.uris);
+      for (const auto& h : e.hosts) {
+        n += heap_bytes(h.value);
+      }
+      for (const auto& h : e.headers) {
+        n += heap_bytes(h.name) + heap_bytes(h.values);
+      }
+      for (const auto& u : e.uris) {
+        n += heap_bytes(u.value);
+      }
+      n += heap_bytes(e.methods) + heap_bytes(e.snis);
+    }
+    n += flat_bytes(categories);
+    for (const auto& c : categories) {
+      n += flat_bytes(c.all) + heap_bytes(c.by_host) + heap_bytes(c.by_header) + heap_bytes(c.by_uri) +
+           heap_bytes(c.by_method) + heap_bytes(c.by_sni);
+    }
+    n += hash_overhead(regexes.bucket_count(), regexes.size(), sizeof(decltype(regexes)::value_type));
+    for (const auto& [pattern, re] : regexes) {
+      n += heap_bytes(pattern) + sizeof(regex) + heap_bytes(re->pattern());
+    }
+    n += heap_bytes(plain_hosts) + heap_bytes(plain_uris) + heap_bytes(methods) + heap_bytes(snis);
+    n += flat_bytes(wildcard_hosts) + flat_bytes(regex_uris);
+    for (const auto& w : wildcard_hosts) {
+      n += heap_bytes(w.value);
+    }
+    for (const auto& r : regex_uris) {
+      n += heap_bytes(r.value);
+    }
+    n += hash_overhead(header_rank.bucket_count(), header_rank.size(), sizeof(decltype(header_rank)::value_type));
+    for (const auto& [name, rank] : header_rank) {
+      n += heap_bytes(name);
+    }
+    n += heap_bytes(header_names) + heap_bytes(prefix_uris);
+    return n + cache.bytes();
+  }
+};
+
+traditional_router::traditional_router(std::vector<route> routes, std::size_t cache_slots)
+    : impl_(std::make_unique<impl>(std::move(routes), cache_slots)) {}
+traditional_router::~traditional_router() = default;
+traditional_router::traditional_router(traditional_router&&) noexcept = default;
+traditional_router& traditional_router::operator=(traditional_router&&) noexcept = default;
+
+const route* traditional_router::match(const request& req) {
+  impl::context ctx = impl_->make_context(req);
+  std::string key = impl::cache_key(ctx, req);
+  const std::uint64_t hash = fnv1a(key);
+  if (const auto cached = impl_->cache.find(hash, key)) {
+    return impl_->to_route(*cached);
+  }
+  const std::uint32_t found = impl_->find(ctx);
+  impl_->cache.insert(hash, std::move(key), found);
+  return impl_->to_route(found);
+}
+
+const route* traditional_router::match_uncached(const request& req) const {
+  impl::context ctx = impl_->make_context(req);
+  return impl_->to_route(impl_->find(ctx));
+}
+
+std::uint64_t traditional_router::cache_hits() const noexcept {
+  return impl_->cache.hits();
+}
+std::uint64_t traditional_router::cache_misses() const noexcept {
+  return impl_->cache.misses();
+}
+std::size_t traditional_router::cache_size() const noexcept {
+  return impl_->cache.size();
+}
+std::size_t traditional_router::cache_slots() const noexcept {
+  return impl_->cache.capacity();
+}
+void traditional_router::flush_cache() noexcept {
+  impl_->cache.flush();
+}
+std::size_t traditional_router::bytes() const {
+  return impl_->bytes();
+}
+
+}  // namespace gwsim::router

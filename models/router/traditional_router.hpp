@@ -1,0 +1,85 @@
+#pragma once
+/// Kong 2.x's traditional router (`kong/router.lua`, Router.new + exec) with
+/// its real data structures, returning exactly what reference_matcher returns.
+///
+/// Build: routes are split per path (one entry per path), sorted as Kong's
+/// sort_routes sorts them, grouped into categories by the bit set of fields
+/// they match on, and the categories ordered as Kong orders them. Indexes:
+///  - global "hit" indexes used to classify a request: a hash set of plain
+///    hosts, a list of wildcard hosts (sorted route order), a rank table of
+///    header names, a linear list of regex paths (sorted route order), a hash
+///    set of plain paths and a length-sorted (longest first) prefix list, and
+///    hash sets of methods and SNIs;
+///  - per category: hash indexes by host value, header name, path value,
+///    method and SNI (Kong's routes_by_* tables) feeding the "reduce
+///    candidates" step, plus the full sorted list of the category.
+///
+/// Match: classify the request (its category bits and its host / header / uri
+/// hits), then per category in order try the reduced candidate list and then
+/// the whole category. Categories that cannot contain a matching route (a bit
+/// the request cannot satisfy) are skipped, as Kong skips the categories
+/// before the request's own one.
+///
+/// Match cache: a fixed-slot LRU (Kong's MATCH_LRUCACHE_SIZE, 5,000 by
+/// default) keyed by the request fields that can change the result:
+/// the upper-cased method, the Host header as sent, whether the scheme is
+/// "https" (it picks the default port for wildcard hosts), the path, the SNI,
+/// and, for each request header whose (lower-cased) name appears in some
+/// route's header rules, its name and lower-cased values (only the first 100
+/// request headers count, as in the matcher). The key is a length-prefixed
+/// byte string; slots are found by its 64-bit hash and the full key is
+/// compared, so a hash collision is a miss, never a wrong hit. Both results
+/// and "no route" are cached. A slot count of 0 disables the cache.
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "models/router/route.hpp"
+
+namespace gwsim::router {
+
+class traditional_router {
+ public:
+  static constexpr std::size_t MATCH_LRUCACHE_SIZE = 5000;
+
+  /// Throws std::invalid_argument on the same routes reference_matcher
+  /// rejects (no matching field; a regex path or wildcard host that does not
+  /// compile), with the same message.
+  explicit traditional_router(std::vector<route> routes, std::size_t cache_slots = MATCH_LRUCACHE_SIZE);
+  ~traditional_router();
+  traditional_router(traditional_router&&) noexcept;
+  traditional_router& operator=(traditional_router&&) noexcept;
+  traditional_router(const traditional_router&) = delete;
+  traditional_router& operator=(const traditional_router&) = delete;
+
+  /// The route Kong 2.8 would select, or nullptr. Consults and fills the
+  /// match cache.
+  [[nodiscard]] const route* match(const request& req);
+  /// The same answer without touching the cache or its counters.
+  [[nodiscard]] const route* match_uncached(const request& req) const;
+
+  [[nodiscard]] std::uint64_t cache_hits() const noexcept;
+  [[nodiscard]] std::uint64_t cache_misses() const noexcept;
+  /// Entries currently cached.
+  [[nodiscard]] std::size_t cache_size() const noexcept;
+  [[nodiscard]] std::size_t cache_slots() const noexcept;
+  /// Empties the cache (lrucache:flush_all()); storage and counters are kept.
+  void flush_cache() noexcept;
+
+  /// Estimated bytes held: for every vector its capacity times the element
+  /// size, for every hash container its bucket array plus one node (value,
+  /// next pointer, cached hash) per element, for every string its heap
+  /// buffer when it is longer than the small-string buffer, plus the routes
+  /// themselves and the cache slots with their keys. PCRE2's compiled code
+  /// and JIT memory are not visible here and are not counted (each compiled
+  /// pattern is counted as its object and pattern string only).
+  [[nodiscard]] std::size_t bytes() const;
+
+ private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
+}  // namespace gwsim::router

@@ -1,0 +1,198 @@
+#include "models/router/traditional_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models/router/reference_matcher.hpp"
+
+using gwsim::router::reference_matcher;
+using gwsim::router::request;
+using gwsim::router::route;
+using gwsim::router::traditional_router;
+
+namespace {
+
+std::uint32_t id_of(const route* r) {
+  return r == nullptr ? 0U : r->id;
+}
+
+request get(std::string host, std::string path) {
+  request req;
+  req.host = std::move(host);
+  req.path = std::move(path);
+  req.method = "GET";
+  return req;
+}
+
+std::vector<route> sample_routes() {
+  return {route{.id = 1, .hosts = {"a.com"}, .paths = {"/users"}},
+          route{.id = 2, .paths = {"/users/\\d+"}, .regex_priority = 1}, route{.id = 3, .hosts = {"*.b.com"}},
+          route{.id = 4, .paths = {"/"}, .headers = {{"X-Version", {"v2"}}}}, route{.id = 5, .paths = {"/"}}};
+}
+
+std::vector<route> many_routes(std::uint32_t n) {
+  std::vector<route> rs;
+  for (std::uint32_t i = 1; i <= n; ++i) {
+    rs.push_back(route{.id = i,
+                       .hosts = {"svc" + std::to_string(i) + ".example.com"},
+                       .paths = {"/api/v1/service-" + std::to_string(i), "/s" + std::to_string(i) + "/\\d+"}});
+  }
+  return rs;
+}
+
+}  // namespace
+
+TEST(TraditionalRouter, MatchesLikeTheReferenceOnSimpleRequests) {
+  const reference_matcher ref(sample_routes());
+  traditional_router router(sample_routes());
+  const std::vector<request> reqs{get("a.com", "/users/7"),  get("a.com", "/users"), get("x.b.com", "/"),
+                                  get("c.com", "/users/12"), get("c.com", "/x"),     get("b.com", "/")};
+  for (const auto& q : reqs) {
+    EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q))) << q.host << q.path;
+  }
+  request with_header = get("c.com", "/x");
+  with_header.headers = {{"x-version", "V2"}};
+  EXPECT_EQ(id_of(router.match(with_header)), 4U);
+  EXPECT_EQ(id_of(router.match(get("c.com", "/x"))), 5U);
+}
+
+TEST(TraditionalRouter, RejectsWhatTheReferenceRejects) {
+  EXPECT_THROW(traditional_router({route{.id = 3}}), std::invalid_argument);
+  try {
+    traditional_router bad({route{.id = 77, .paths = {"/a/(b"}}});
+    FAIL();
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    EXPECT_NE(what.find("77"), std::string::npos);
+    EXPECT_NE(what.find("/a/(b"), std::string::npos);
+  }
+}
+
+TEST(TraditionalRouter, RepeatedRequestsHitTheCacheAndAreCounted) {
+  traditional_router router(sample_routes());
+  EXPECT_EQ(router.cache_slots(), traditional_router::MATCH_LRUCACHE_SIZE);
+  const request q = get("a.com", "/users/7");
+  const request other = get("zzz", "nothing");  /// no route matches a path without `/`
+  EXPECT_EQ(router.cache_hits(), 0U);
+  EXPECT_EQ(router.cache_misses(), 0U);
+  const auto first = id_of(router.match(q));
+  EXPECT_EQ(router.cache_misses(), 1U);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_EQ(id_of(router.match(q)), first);
+  }
+  EXPECT_EQ(router.cache_hits(), 4U);
+  /// "No route" is cached too.
+  EXPECT_EQ(router.match(other), nullptr);
+  EXPECT_EQ(router.match(other), nullptr);
+  EXPECT_EQ(router.cache_hits(), 5U);
+  EXPECT_EQ(router.cache_misses(), 2U);
+  EXPECT_EQ(router.cache_size(), 2U);
+}
+
+TEST(TraditionalRouter, CacheKeyIncludesEveryFieldThatMatters) {
+  traditional_router router(sample_routes());
+  request plain = get("c.com", "/x");
+  request versioned = plain;
+  versioned.headers = {{"X-Version", "v2"}};
+  request irrelevant = plain;
+  irrelevant.headers = {{"X-Other", "v2"}};
+  EXPECT_EQ(id_of(router.match(plain)), 5U);
+  EXPECT_EQ(id_of(router.match(versioned)), 4U);
+  /// A header no route looks at does not split the key.
+  EXPECT_EQ(id_of(router.match(irrelevant)), 5U);
+  EXPECT_EQ(router.cache_hits(), 1U);
+  /// The scheme decides the default port that wildcard hosts see.
+  traditional_router ports({route{.id = 1, .hosts = {"*.b.com:443"}}, route{.id = 2, .paths = {"/"}}});
+  request http = get("x.b.com", "/");
+  request https = http;
+  https.scheme = "https";
+  EXPECT_EQ(id_of(ports.match(http)), 2U);
+  EXPECT_EQ(id_of(ports.match(https)), 1U);
+  EXPECT_EQ(id_of(ports.match(http)), 2U);
+}
+
+TEST(TraditionalRouter, FlushEmptiesTheCacheButKeepsCounters) {
+  traditional_router router(sample_routes());
+  const request q = get("a.com", "/users");
+  const auto miss = id_of(router.match(q));
+  EXPECT_EQ(id_of(router.match(q)), miss);
+  EXPECT_EQ(router.cache_size(), 1U);
+  router.flush_cache();
+  EXPECT_EQ(router.cache_size(), 0U);
+  EXPECT_EQ(id_of(router.match(q)), miss);
+  EXPECT_EQ(router.cache_hits(), 1U);
+  EXPECT_EQ(router.cache_misses(), 2U);
+}
+
+TEST(TraditionalRouter, CacheHitNeverDiffersFromAFreshMatch) {
+  auto routes = many_routes(50);
+  const reference_matcher ref(routes);
+  traditional_router router(routes, 16);  /// far fewer slots than distinct requests
+  std::vector<request> reqs;
+  for (std::uint32_t i = 1; i <= 60; ++i) {
+    reqs.push_back(get("svc" + std::to_string(i % 53) + ".example.com", "/s" + std::to_string(i % 50) + "/42"));
+    reqs.push_back(get("svc" + std::to_string(i) + ".example.com", "/api/v1/service-" + std::to_string(i)));
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& q : reqs) {
+      const auto got = id_of(router.match(q));
+      EXPECT_EQ(got, id_of(router.match_uncached(q)));
+      EXPECT_EQ(got, id_of(ref.match(q)));
+      EXPECT_EQ(id_of(router.match(q)), got);  /// the immediate repeat is a hit
+    }
+  }
+  EXPECT_LE(router.cache_size(), 16U);
+  EXPECT_GE(router.cache_hits(), 3U * reqs.size());
+}
+
+TEST(TraditionalRouter, ZeroSlotsDisablesTheCache) {
+  traditional_router router(sample_routes(), 0);
+  const request q = get("a.com", "/users");
+  EXPECT_EQ(id_of(router.match(q)), 1U);
+  EXPECT_EQ(id_of(router.match(q)), 1U);
+  EXPECT_EQ(router.cache_hits(), 0U);
+  EXPECT_EQ(router.cache_misses(), 2U);
+}
+
+TEST(TraditionalRouter, BytesGrowWithRouteCount) {
+  const traditional_router small(many_routes(10));
+  const traditional_router medium(many_routes(100));
+  const traditional_router large(many_routes(1000));
+  EXPECT_GT(small.bytes(), 0U);
+  EXPECT_LT(small.bytes(), medium.bytes());
+  EXPECT_LT(medium.bytes(), large.bytes());
+  /// Filling the cache grows it too (keys are stored).
+  traditional_router filling(many_routes(10));
+  const auto before = filling.bytes();
+  for (std::uint32_t i = 0; i < 100; ++i) {
+    (void)filling.match(get("svc1.example.com", "/api/v1/service-1/a-fairly-long-suffix-" + std::to_string(i)));
+  }
+  EXPECT_GT(filling.bytes(), before);
+}
+
+/// Kong's reduce step can prefer a later route of a category: the host index
+/// is keyed by the Host header as sent, so `a.org:80` picks the route listing
+/// `a.org:80` although the `a.org` route sorts first and matches too.
+TEST(TraditionalRouter, ReduceStepPrefersTheIndexedRoute) {
+  const std::vector<route> routes{route{.id = 1, .hosts = {"a.org"}}, route{.id = 2, .hosts = {"a.org:80"}}};
+  const reference_matcher ref(routes);
+  traditional_router router(routes);
+  EXPECT_EQ(id_of(router.match(get("a.org:80", "/"))), 2U);
+  EXPECT_EQ(id_of(router.match(get("a.org", "/"))), 1U);
+  EXPECT_EQ(id_of(ref.match(get("a.org:80", "/"))), 2U);
+}
+
+/// A plain host equal to the Host header as sent matches even when the
+/// request's classification (host with and without port) missed it, so the
+/// host categories must not be skipped then.
+TEST(TraditionalRouter, BracketedHostIsNotSkipped) {
+  const std::vector<route> routes{route{.id = 1, .hosts = {"[::1]"}}, route{.id = 2, .paths = {"/"}}};
+  const reference_matcher ref(routes);
+  traditional_router router(routes);
+  const request q = get("[::1]", "/");
+  EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q)));
+  EXPECT_EQ(id_of(router.match(q)), 1U);
+}
