@@ -4,13 +4,10 @@
 /// sorted route entries, without Kong's indexes or caches. Faster matchers
 /// are checked against it.
 
-#include "models/router/regex.hpp"
+#include "models/router/marshalled_route.hpp"
 #include "models/router/route.hpp"
 
 #include <cstddef>
-#include <cstdint>
-#include <memory>
-#include <string>
 #include <vector>
 
 namespace gwsim::router {
@@ -26,46 +23,18 @@ public:
   [[nodiscard]] const route* match(const request& req) const;
 
 private:
-  struct host_rule {
-    std::string value;
-    std::unique_ptr<regex> wildcard; ///< null for a plain host
-  };
-  struct header_rule {
-    std::string name;                ///< lower-cased
-    std::vector<std::string> values; ///< lower-cased
-  };
-  struct uri_rule {
-    std::string value;
-    std::unique_ptr<regex> re; ///< null for a prefix
-  };
-  /// One entry per (route, path): Kong splits a route with several paths
-  /// into one marshalled route per path before sorting (Router.new).
-  struct entry {
-    std::size_t route_index = 0;
-    std::uint32_t match_rules = 0;
-    int match_weight = 0;
-    std::uint32_t submatch_weight = 0;
-    std::size_t max_uri_length = 0;
-    std::vector<host_rule> hosts;
-    std::vector<header_rule> headers;
-    std::vector<uri_rule> uris;
-    std::vector<std::string> methods; ///< upper-cased, unique
-    std::vector<std::string> snis;    ///< unique
-  };
   struct category {
     std::uint32_t bits = 0;
     int match_weight = 0;
     std::vector<std::size_t> entries; ///< indexes into entries_, sorted order
   };
-  struct context;
 
-  [[nodiscard]] entry marshall(std::size_t route_index, const std::vector<std::string>& paths) const;
-  [[nodiscard]] bool matches(const entry& e, const context& ctx) const;
-  [[nodiscard]] std::vector<std::size_t> reduce(const category& cat, const context& ctx) const;
+  [[nodiscard]] std::vector<std::size_t> reduce(const category& cat, const match_context& ctx) const;
 
   std::vector<route> routes_;
-  std::vector<entry> entries_;       ///< in Kong's sort_routes order
-  std::vector<category> categories_; ///< in Kong's category order
+  regex_cache regexes_;                   ///< owns the patterns entries_ point to
+  std::vector<marshalled_route> entries_; ///< in Kong's sort_routes order
+  std::vector<category> categories_;      ///< in Kong's category order
 };
 
 } // namespace gwsim::router

@@ -3,39 +3,21 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <stdexcept>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
 
+#include "models/router/marshalled_route.hpp"
 #include "models/router/regex.hpp"
 
 namespace gwsim::router {
 
 namespace {
 
-/// Kong's MATCH_RULES and MATCH_SUBRULES (see reference_matcher.cpp).
-constexpr std::uint32_t rule_host = 0x40;
-constexpr std::uint32_t rule_header = 0x20;
-constexpr std::uint32_t rule_uri = 0x10;
-constexpr std::uint32_t rule_method = 0x08;
-constexpr std::uint32_t rule_sni = 0x04;
-constexpr std::uint32_t sub_regex_uri = 0x01;
-constexpr std::uint32_t sub_plain_hosts_only = 0x02;
-constexpr std::uint32_t sub_wildcard_host_port = 0x04;
-
-/// ngx.req.get_headers(100).
-constexpr std::size_t max_request_headers = 100;
-
 using index_list = std::vector<std::uint32_t>;
 using string_index = std::unordered_map<std::string, index_list>;
-
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
-  return std::find(v.begin(), v.end(), x) != v.end();
-}
 
 // ---- byte estimates --------------------------------------------------------
 
@@ -208,31 +190,7 @@ class match_cache {
 // ---- the router ------------------------------------------------------------
 
 struct traditional_router::impl {
-  struct host_rule {
-    std::string value;
-    const regex* wildcard = nullptr;  ///< null for a plain host
-  };
-  struct header_rule {
-    std::string name;                 ///< lower-cased
-    std::vector<std::string> values;  ///< lower-cased
-  };
-  struct uri_rule {
-    std::string value;
-    const regex* re = nullptr;  ///< null for a prefix
-  };
-  /// One per (route, path), as Kong's marshalled routes.
-  struct entry {
-    std::uint32_t route_index = 0;
-    std::uint32_t match_rules = 0;
-    int match_weight = 0;
-    std::uint32_t submatch_weight = 0;
-    std::size_t max_uri_length = 0;
-    std::vector<host_rule> hosts;
-    std::vector<header_rule> headers;
-    std::vector<uri_rule> uris;
-    std::vector<std::string> methods;  ///< upper-cased, unique
-    std::vector<std::string> snis;     ///< unique
-  };
+  using entry = marshalled_route;
   /// Kong's categories[bits]: routes_by_* indexes and the full sorted list.
   /// Index lists repeat an entry once per rule carrying the key, as Kong's
   /// do, since the reduce step compares list lengths.
@@ -246,31 +204,12 @@ struct traditional_router::impl {
     std::string value;
     const regex* re = nullptr;
   };
-  struct context {
-    std::string method;
-    std::string_view path;
-    std::string_view raw_host;
-    split_host host;
-    std::vector<std::pair<std::string, std::vector<std::string>>> headers;
-    std::string_view sni;
-    const std::string* hit_host = nullptr;    ///< wildcard host value that matched
-    const std::string* hit_header = nullptr;  ///< first indexed header name present
-    const std::string* hit_uri = nullptr;     ///< regex/plain/prefix value that matched
-
-    [[nodiscard]] const std::vector<std::string>* header(const std::string& name) const {
-      for (const auto& [n, values] : headers) {
-        if (n == name) {
-          return &values;
-        }
-      }
-      return nullptr;
-    }
-  };
+  using context = match_context;
 
   std::vector<route> routes;
+  regex_cache regexes;         ///< one per pattern; entries point into it
   std::vector<entry> entries;  ///< Kong's sort_routes order
   std::vector<category> categories;
-  std::unordered_map<std::string, std::unique_ptr<regex>> regexes;  ///< one per pattern
 
   std::unordered_set<std::string> plain_hosts;
   std::vector<named_regex> wildcard_hosts;                     ///< sorted route order, first of each value
@@ -286,126 +225,8 @@ struct traditional_router::impl {
 
   explicit impl(std::vector<route> rs, std::size_t cache_slots) : routes(std::move(rs)), cache(cache_slots) { build(); }
 
-  const regex* compile(const route& r, const std::string& pattern) {
-    auto it = regexes.find(pattern);
-    if (it == regexes.end()) {
-      try {
-        it = regexes.emplace(pattern, std::make_unique<regex>(pattern)).first;
-      } catch (const std::invalid_argument& err) {
-        throw std::invalid_argument("route " + std::to_string(r.id) + ": " + err.what());
-      }
-    }
-    return it->second.get();
-  }
-
-  entry marshall(std::uint32_t route_index, const std::vector<std::string>& paths) {
-    const route& r = routes[route_index];
-    entry e;
-    e.route_index = route_index;
-    if (!r.hosts.empty()) {
-      bool any_wildcard = false;
-      bool wildcard_port = false;
-      for (const auto& h : r.hosts) {
-        host_rule rule{h, nullptr};
-        if (h.find('*') != std::string::npos) {
-          any_wildcard = true;
-          wildcard_port = wildcard_port || split_port(h).had_port;
-          rule.wildcard = compile(r, wildcard_host_regex(h));
-        }
-        e.hosts.push_back(std::move(rule));
-      }
-      e.match_rules |= rule_host;
-      ++e.match_weight;
-      if (!any_wildcard) {
-        e.submatch_weight |= sub_plain_hosts_only;
-      }
-      if (wildcard_port) {
-        e.submatch_weight |= sub_wildcard_host_port;
-      }
-    }
-    for (const auto& [name, values] : r.headers) {
-      std::string lname = ascii_lower(name);
-      if (lname == "host") {
-        continue;
-      }
-      header_rule rule{std::move(lname), {}};
-      for (const auto& v : values) {
-        rule.values.push_back(ascii_lower(v));
-      }
-      e.headers.push_back(std::move(rule));
-    }
-    if (!e.headers.empty()) {
-      e.match_rules |= rule_header;
-      ++e.match_weight;
-    }
-    if (!paths.empty()) {
-      e.match_rules |= rule_uri;
-      ++e.match_weight;
-      for (const auto& p : paths) {
-        if (is_regex_path(p)) {
-          e.uris.push_back({p, compile(r, p)});
-          e.submatch_weight |= sub_regex_uri;
-        } else {
-          e.uris.push_back({p, nullptr});
-          e.max_uri_length = std::max(e.max_uri_length, p.size());
-        }
-      }
-    }
-    if (!r.methods.empty()) {
-      e.match_rules |= rule_method;
-      ++e.match_weight;
-      for (const auto& m : r.methods) {
-        std::string um = ascii_upper(m);
-        if (!contains(e.methods, um)) {
-          e.methods.push_back(std::move(um));
-        }
-      }
-    }
-    if (!r.snis.empty()) {
-      e.match_rules |= rule_sni;
-      ++e.match_weight;
-      for (const auto& s : r.snis) {
-        if (!contains(e.snis, s)) {
-          e.snis.push_back(s);
-        }
-      }
-    }
-    return e;
-  }
-
   void build() {
-    for (std::size_t i = 0; i < routes.size(); ++i) {
-      const route& r = routes[i];
-      if (r.hosts.empty() && r.paths.empty() && r.methods.empty() && r.headers.empty() && r.snis.empty()) {
-        throw std::invalid_argument("route " + std::to_string(r.id) + ": could not categorize route");
-      }
-      const auto ri = static_cast<std::uint32_t>(i);
-      if (r.paths.size() > 1) {
-        for (const auto& p : r.paths) {
-          entries.push_back(marshall(ri, {p}));
-        }
-      } else {
-        entries.push_back(marshall(ri, r.paths));
-      }
-    }
-
-    std::stable_sort(entries.begin(), entries.end(), [this](const entry& a, const entry& b) {
-      if (a.submatch_weight != b.submatch_weight) {
-        return a.submatch_weight > b.submatch_weight;
-      }
-      if (a.headers.size() != b.headers.size()) {
-        return a.headers.size() > b.headers.size();
-      }
-      const route& ra = routes[a.route_index];
-      const route& rb = routes[b.route_index];
-      if ((a.submatch_weight & sub_regex_uri) != 0 && ra.regex_priority != rb.regex_priority) {
-        return ra.regex_priority > rb.regex_priority;
-      }
-      if (a.max_uri_length != b.max_uri_length) {
-        return a.max_uri_length > b.max_uri_length;
-      }
-      return ra.created_at < rb.created_at;
-    });
+    entries = marshall_routes(routes, regexes);
 
     std::map<std::uint32_t, std::size_t> by_bits;
     std::unordered_set<std::string> seen_wildcards;
@@ -458,35 +279,13 @@ struct traditional_router::impl {
     std::stable_sort(prefix_uris.begin(), prefix_uris.end(),
                      [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     std::sort(categories.begin(), categories.end(), [](const category& a, const category& b) {
-      if (a.match_weight != b.match_weight) {
-        return a.match_weight > b.match_weight;
-      }
-      return a.bits > b.bits;
+      return category_precedes(a.match_weight, a.bits, b.match_weight, b.bits);
     });
   }
 
   [[nodiscard]] context make_context(const request& req) const {
-    context ctx;
-    ctx.method = ascii_upper(req.method);
-    ctx.path = req.path;
-    ctx.raw_host = req.host;
-    ctx.host = split_port(req.host, req.scheme == "https" ? "443" : "80");
-    ctx.sni = req.sni;
-    const std::size_t n_headers = std::min(req.headers.size(), max_request_headers);
-    for (std::size_t i = 0; i < n_headers; ++i) {
-      std::string name = ascii_lower(req.headers[i].first);
-      if (name == "host" || !header_rank.contains(name)) {
-        continue;  /// no route looks at it
-      }
-      std::string value = ascii_lower(req.headers[i].second);
-      auto it = std::find_if(ctx.headers.begin(), ctx.headers.end(), [&](const auto& h) { return h.first == name; });
-      if (it == ctx.headers.end()) {
-        ctx.headers.push_back({std::move(name), {std::move(value)}});
-      } else {
-        it->second.push_back(std::move(value));
-      }
-    }
-    return ctx;
+    /// Headers no route looks at are dropped.
+    return make_match_context(req, [this](const std::string& name) { return header_rank.contains(name); });
   }
 
   [[nodiscard]] static std::string cache_key(const context& ctx, const request& req) {
@@ -504,56 +303,6 @@ struct traditional_router::impl {
       }
     }
     return key;
-  }
-
-  [[nodiscard]] bool matches(const entry& e, const context& ctx) const {
-    if ((e.match_rules & rule_host) != 0) {
-      const std::string_view req_host = ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host;
-      bool ok = false;
-      for (const auto& h : e.hosts) {
-        if (h.wildcard == nullptr && (h.value == req_host || h.value == ctx.host.host_no_port)) {
-          ok = true;
-          break;
-        }
-      }
-      if (!ok) {
-        for (const auto& h : e.hosts) {
-          if (h.wildcard != nullptr && h.wildcard->matches_prefix(ctx.host.host_with_port)) {
-            ok = true;
-            break;
-          }
-        }
-      }
-      if (!ok) {
-        return false;
-      }
-    }
-    for (const auto& h : e.headers) {
-      const auto* values = ctx.header(h.name);
-      if (values == nullptr) {
-        return false;
-      }
-      const bool ok =
-          std::any_of(values->begin(), values->end(), [&h](const std::string& v) { return contains(h.values, v); });
-      if (!ok) {
-        return false;
-      }
-    }
-    if ((e.match_rules & rule_uri) != 0) {
-      const bool ok = std::any_of(e.uris.begin(), e.uris.end(), [&ctx](const uri_rule& u) {
-        return u.re != nullptr ? u.re->matches_prefix(ctx.path) : ctx.path.starts_with(u.value);
-      });
-      if (!ok) {
-        return false;
-      }
-    }
-    if ((e.match_rules & rule_method) != 0 && !contains(e.methods, ctx.method)) {
-      return false;
-    }
-    if ((e.match_rules & rule_sni) != 0 && std::find(e.snis.begin(), e.snis.end(), ctx.sni) == e.snis.end()) {
-      return false;
-    }
-    return true;
   }
 
   /// Kong's reduce: the shortest non-empty routes_by_* list for the
