@@ -25,6 +25,10 @@ __all__ = [
     "load_scenario",
     "run",
     "to_dataframes",
+    "store",
+    "sweep",
+    "summarize",
+    "ResultStore",
 ]
 
 
@@ -63,3 +67,6 @@ except ImportError as error:  # pragma: no cover - depends on the checkout's sta
 __version__: str = _core.__version__
 
 from .api import apply_overrides, default_scenario, load_scenario, run, to_dataframes  # noqa: E402
+from . import store, sweep  # noqa: E402  (modules: gwsim.sweep.sweep, gwsim.store.ResultStore)
+from .store import ResultStore  # noqa: E402
+from .sweep import summarize  # noqa: E402

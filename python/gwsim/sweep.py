@@ -1,0 +1,425 @@
+"""Parameter sweeps: a grid of scenario variants, replicated, into one table.
+
+:func:`sweep` runs the Cartesian product of a grid of scenario fields, each
+point ``replications`` times, sequentially, in local worker processes, or on a
+Dask cluster, and returns one row per run. :func:`summarize` reduces that table
+to a mean, standard deviation, count and Student-t confidence interval per grid
+point.
+
+Seeds follow the common-random-numbers scheme: replication ``k`` runs with the
+same seed at every grid point, derived only from the base ``seed`` and ``k``,
+so differences between grid points are not blurred by different random streams
+and the results do not depend on where or in which order the runs execute.
+
+Examples
+--------
+>>> import gwsim
+>>> from gwsim.sweep import sweep, summarize
+>>> df = sweep("scenarios/quick-look.toml",                       # doctest: +SKIP
+...            {"cluster.workers_per_node": [2, 4, 8]}, replications=5)
+>>> summarize(df, metrics=["latency_p99_s"])                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import sys
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Optional
+
+from .api import ScenarioLike, apply_overrides, load_scenario, run
+
+__all__ = ["replication_seed", "summarize", "sweep", "t_quantile"]
+
+#: Columns :func:`sweep` adds besides the grid fields and the summary scalars.
+REPLICATION_COLUMN = "replication"
+SEED_COLUMN = "seed"
+
+
+# --------------------------------------------------------------------------
+# Seeds
+
+
+def replication_seed(seed: int, replication: int) -> int:
+    """Seed of replication `replication` in a sweep with base seed `seed`.
+
+    Derived with :class:`numpy.random.SeedSequence` from ``(seed,
+    replication)`` only, so it is the same at every grid point (common random
+    numbers), on every machine and in every execution order. The value is below
+    ``2**53`` (exact as a float and in JSON).
+    """
+    import numpy as np
+
+    if seed < 0 or replication < 0:
+        raise ValueError(f"seed and replication must be >= 0, got {seed} and {replication}")
+    state = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(replication),))
+    return int(state.generate_state(1, dtype=np.uint64)[0]) >> 11
+
+
+# --------------------------------------------------------------------------
+# Running one point (module level so process pools and Dask can pickle it)
+
+
+def _format_value(value: Any) -> str:
+    """Text of a grid value in a ``section.key=value`` assignment."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _run_one(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Run a complete, validated scenario with `seed`; return its summary scalars."""
+    return dict(run(scenario, seed=seed)["summary"])
+
+
+def _base_scenario(scenario: ScenarioLike) -> dict[str, Any]:
+    if isinstance(scenario, Mapping):
+        return apply_overrides(scenario, [])
+    return load_scenario(scenario)
+
+
+def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, list[Any]]]:
+    if not isinstance(grid, Mapping) or len(grid) == 0:
+        raise ValueError("grid must be a non-empty mapping of scenario fields to value lists")
+    items = []
+    for key, values in grid.items():
+        if not isinstance(key, str) or "." not in key:
+            raise ValueError(f"grid key {key!r}: expected a dotted scenario field such as 'cluster.workers_per_node'")
+        if key == "run.seed":
+            raise ValueError("grid key 'run.seed': seeds are set by sweep(seed=..., replications=...)")
+        if key in (REPLICATION_COLUMN, SEED_COLUMN):
+            raise ValueError(f"grid key {key!r} clashes with a column sweep adds")
+        if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
+            raise ValueError(f"grid key {key!r}: values must be a list of values, got {values!r}")
+        values = list(values)
+        if not values:
+            raise ValueError(f"grid key {key!r}: empty list of values")
+        items.append((key, values))
+    return items
+
+
+# --------------------------------------------------------------------------
+# Sweep
+
+
+def sweep(
+    scenario: ScenarioLike,
+    grid: Mapping[str, Sequence[Any]],
+    replications: int = 1,
+    seed: int = 1,
+    client: Any = None,
+    progress: bool = True,
+    *,
+    workers: int = 1,
+):
+    """Run every point of a grid of scenario variants, `replications` times each.
+
+    Parameters
+    ----------
+    scenario : mapping, str or path-like
+        The base scenario: a dict or the path of a scenario file.
+    grid : mapping of str to sequence
+        Dotted scenario fields (``"cluster.workers_per_node"``) to the values
+        to try, each any value :func:`gwsim.apply_overrides` accepts for that
+        field (numbers, ``"250ms"``, ``"8GiB"``, ``"eventual"``, booleans).
+        The runs cover the Cartesian product, the first key varying slowest.
+        ``run.seed`` may not be swept (see `seed`).
+    replications : int, default 1
+        Runs per grid point, >= 1.
+    seed : int, default 1
+        Base seed (>= 0). Replication ``k`` runs with
+        :func:`replication_seed(seed, k) <replication_seed>` at every grid
+        point (common random numbers).
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (the workers must be able to import gwsim).
+    progress : bool, default True
+        Show a tqdm progress bar when standard error is a terminal.
+    workers : int, default 1
+        Without `client`: run in this many local processes
+        (:class:`concurrent.futures.ProcessPoolExecutor`) when > 1, else
+        sequentially in this process. Scripts using it need an
+        ``if __name__ == "__main__":`` guard.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per run in grid order (replications innermost): one column per
+        grid key holding the value as given, ``replication`` (0-based),
+        ``seed``, then every summary scalar of :func:`gwsim.run`. The results
+        are identical whichever way the runs execute, except ``wall_time_s``.
+        ``df.attrs["grid"]`` lists the grid keys and ``df.attrs["scenario"]``
+        holds the base scenario.
+
+    Raises
+    ------
+    ValueError
+        If the grid is empty, a key names no scenario field or a value is
+        invalid for its field (the message names the key; every point is
+        validated before anything runs), or ``replications < 1``.
+    """
+    import pandas as pd
+
+    if isinstance(replications, bool) or not isinstance(replications, int) or replications < 1:
+        raise ValueError(f"replications must be an integer >= 1, got {replications!r}")
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+
+    base = _base_scenario(scenario)
+    items = _check_grid(grid)
+    keys = [k for k, _ in items]
+
+    # Validate each value on its own first, so the error names the key.
+    for key, values in items:
+        for value in values:
+            try:
+                apply_overrides(base, [f"{key}={_format_value(value)}"])
+            except ValueError as error:
+                raise ValueError(f"grid key {key!r}, value {value!r}: {error}") from error
+
+    # Then every combination (fields may constrain each other).
+    points: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for combo in itertools.product(*(values for _, values in items)):
+        assignments = [f"{k}={_format_value(v)}" for k, v in zip(keys, combo)]
+        try:
+            points.append((combo, apply_overrides(base, assignments)))
+        except ValueError as error:
+            where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, combo))
+            raise ValueError(f"grid point {where}: {error}") from error
+
+    seeds = [replication_seed(seed, k) for k in range(replications)]
+    tasks = [(p, k) for p in range(len(points)) for k in range(replications)]
+    summaries: list[Optional[dict[str, Any]]] = [None] * len(tasks)
+
+    bar = None
+    if progress and sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(tasks), desc="sweep", unit="run", file=sys.stderr)
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            bar = None
+
+    def done(i: int, summary: dict[str, Any]) -> None:
+        summaries[i] = summary
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if client is not None:
+            from dask.distributed import as_completed as dask_as_completed
+
+            futures = client.map(
+                _run_one,
+                [points[p][1] for p, _ in tasks],
+                [seeds[k] for _, k in tasks],
+                pure=False,
+            )
+            index = {f.key: i for i, f in enumerate(futures)}
+            for future in dask_as_completed(futures):
+                done(index[future.key], future.result())
+        elif workers > 1 and len(tasks) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            # "spawn": safe even when this process already runs threads (fork is not).
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+                pending = {
+                    pool.submit(_run_one, points[p][1], seeds[k]): i for i, (p, k) in enumerate(tasks)
+                }
+                for future in as_completed(pending):
+                    done(pending[future], future.result())
+        else:
+            for i, (p, k) in enumerate(tasks):
+                done(i, _run_one(points[p][1], seeds[k]))
+    finally:
+        if bar is not None:
+            bar.close()
+
+    rows = []
+    for (p, k), summary in zip(tasks, summaries):
+        assert summary is not None
+        row: dict[str, Any] = dict(zip(keys, points[p][0]))
+        row[REPLICATION_COLUMN] = k
+        row[SEED_COLUMN] = seeds[k]
+        row.update(summary)
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs["grid"] = list(keys)
+    df.attrs["scenario"] = base
+    return df
+
+
+# --------------------------------------------------------------------------
+# Student-t quantile (no scipy needed)
+
+
+def _betacf(a: float, b: float, x: float) -> float:
+    """Continued fraction of the incomplete beta function (modified Lentz)."""
+    tiny = 1e-300
+    qab, qap, qam = a + b, a + 1.0, a - 1.0
+    c, d = 1.0, 1.0 - qab * x / qap
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 10000):
+        m2 = 2 * m
+        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        h *= d * c
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
+        d = 1.0 + aa * d
+        d = 1.0 / (d if abs(d) > tiny else tiny)
+        c = 1.0 + aa / c
+        c = c if abs(c) > tiny else tiny
+        delta = d * c
+        h *= delta
+        if abs(delta - 1.0) < 1e-15:
+            break
+    return h
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularized incomplete beta function I_x(a, b)."""
+    if x <= 0.0:
+        return 0.0
+    if x >= 1.0:
+        return 1.0
+    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
+    front = math.exp(lbeta + a * math.log(x) + b * math.log1p(-x))
+    if x < (a + 1.0) / (a + b + 2.0):
+        return front * _betacf(a, b, x) / a
+    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
+
+
+def _t_cdf(t: float, df: float) -> float:
+    """CDF of Student's t distribution with `df` degrees of freedom."""
+    x = df / (df + t * t)
+    tail = 0.5 * _betainc(df / 2.0, 0.5, x)
+    return 1.0 - tail if t > 0 else tail
+
+
+def t_quantile(p: float, df: float) -> float:
+    """Quantile of Student's t distribution: the ``t`` with ``P(T <= t) = p``.
+
+    Computed from the regularized incomplete beta function by bisection,
+    accurate to about 1e-12 (``t_quantile(0.975, 4) == 2.7764451...``).
+    """
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"p must be in (0, 1), got {p}")
+    if not df > 0:
+        raise ValueError(f"df must be > 0, got {df}")
+    if p == 0.5:
+        return 0.0
+    if p < 0.5:
+        return -t_quantile(1.0 - p, df)
+    lo, hi = 0.0, 1.0
+    while _t_cdf(hi, df) < p:
+        lo, hi = hi, hi * 2.0
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if _t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-13 * max(1.0, hi):
+            break
+    return 0.5 * (lo + hi)
+
+
+# --------------------------------------------------------------------------
+# Summaries
+
+
+def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence[str]] = None, level: float = 0.95):
+    """Mean, standard deviation, count and confidence interval per grid point.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        A :func:`sweep` result (or any frame of runs).
+    by : sequence of str, optional
+        Columns identifying a grid point. Default: ``df.attrs["grid"]`` when
+        present, otherwise every column whose name contains a dot. An empty
+        list pools all rows into one group.
+    metrics : sequence of str, optional
+        Columns to summarize. Default: every numeric column except `by`,
+        ``replication`` and ``seed``.
+    level : float, default 0.95
+        Confidence level of the two-sided Student-t interval.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, in order of first appearance: the `by` columns, then
+        for each metric ``<metric>_mean``, ``<metric>_std`` (sample standard
+        deviation, ``ddof=1``), ``<metric>_n`` (non-missing values) and
+        ``<metric>_ci`` (half-width ``t_{(1+level)/2, n-1} * std / sqrt(n)``,
+        so the interval is ``mean +/- ci``).
+
+    Raises
+    ------
+    ValueError
+        If a column is missing, `level` is not in (0, 1), or a group has
+        fewer than 2 non-missing values of a metric: an interval needs
+        ``n >= 2``, so the result never holds NaN (run ``replications >= 2``).
+    """
+    import numpy as np
+    import pandas as pd
+
+    if not 0.0 < level < 1.0:
+        raise ValueError(f"level must be in (0, 1), got {level}")
+    if by is None:
+        by = list(df.attrs.get("grid", [c for c in df.columns if isinstance(c, str) and "." in c]))
+    else:
+        by = list(by)
+    skip = set(by) | {REPLICATION_COLUMN, SEED_COLUMN}
+    if metrics is None:
+        metrics = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
+                   and not pd.api.types.is_bool_dtype(df[c])]
+    else:
+        metrics = list(metrics)
+    for column in [*by, *metrics]:
+        if column not in df.columns:
+            raise ValueError(f"column {column!r} not in the frame")
+    if not metrics:
+        raise ValueError("no metrics to summarize")
+
+    if by:
+        grouper = by[0] if len(by) == 1 else by
+        groups = list(df.groupby(grouper, sort=False, dropna=False))
+    else:
+        groups = [((), df)]
+
+    q = (1.0 + level) / 2.0
+    t_cache: dict[int, float] = {}
+    rows = []
+    for key, part in groups:
+        key = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(by, key))
+        for metric in metrics:
+            values = pd.to_numeric(part[metric], errors="raise").dropna().to_numpy(dtype=float)
+            n = len(values)
+            if n < 2:
+                where = ", ".join(f"{b}={v!r}" for b, v in zip(by, key)) or "all rows"
+                raise ValueError(
+                    f"{metric!r} at {where}: {n} value(s); a confidence interval needs at least 2 "
+                    "(use replications >= 2)"
+                )
+            mean = float(np.mean(values))
+            std = float(np.std(values, ddof=1))
+            if n - 1 not in t_cache:
+                t_cache[n - 1] = t_quantile(q, n - 1)
+            row[f"{metric}_mean"] = mean
+            row[f"{metric}_std"] = std
+            row[f"{metric}_n"] = n
+            row[f"{metric}_ci"] = t_cache[n - 1] * std / math.sqrt(n)
+        rows.append(row)
+    return pd.DataFrame(rows)
