@@ -27,6 +27,7 @@ __all__ = [
     "to_dataframes",
     "store",
     "sweep",
+    "sweeps",
     "summarize",
     "ResultStore",
 ]
@@ -67,6 +68,6 @@ except ImportError as error:  # pragma: no cover - depends on the checkout's sta
 __version__: str = _core.__version__
 
 from .api import apply_overrides, default_scenario, load_scenario, run, to_dataframes  # noqa: E402
-from . import store, sweep  # noqa: E402  (modules: gwsim.sweep.sweep, gwsim.store.ResultStore)
+from . import store, sweeps  # noqa: E402
 from .store import ResultStore  # noqa: E402
-from .sweep import summarize  # noqa: E402
+from .sweeps import summarize, sweep  # noqa: E402

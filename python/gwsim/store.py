@@ -1,7 +1,7 @@
 """A SQLite store for simulation results (standard-library :mod:`sqlite3`).
 
 One database file holds any number of saved results: sweep tables from
-:func:`gwsim.sweep.sweep`, or the summary of a single :func:`gwsim.run`.
+:func:`gwsim.sweep`, or the summary of a single :func:`gwsim.run`.
 
 Schema
 ------
@@ -156,7 +156,7 @@ class ResultStore:
         Parameters
         ----------
         df_or_result : pandas.DataFrame or dict
-            A DataFrame (e.g. from :func:`gwsim.sweep.sweep`), or a
+            A DataFrame (e.g. from :func:`gwsim.sweep`), or a
             :func:`gwsim.run` result, saved as a one-row table of its summary.
         name : str
             A label for :meth:`runs`; names need not be unique.

@@ -11,7 +11,7 @@ import pytest
 
 import gwsim
 from gwsim.store import ResultStore
-from gwsim.sweep import sweep
+from gwsim import sweep
 
 
 @pytest.fixture

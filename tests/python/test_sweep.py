@@ -1,4 +1,4 @@
-"""gwsim.sweep: grids, seeds, common random numbers, Dask, summaries."""
+"""gwsim.sweep (module gwsim.sweeps): grids, seeds, common random numbers, Dask, summaries."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 import gwsim
-from gwsim.sweep import replication_seed, summarize, sweep, t_quantile
+from gwsim.sweeps import replication_seed, summarize, sweep, t_quantile
 
 # Shorter than the shared tiny scenario: 30 s keeps each run well under a second.
 SHORT = ["run.duration_s=30s"]

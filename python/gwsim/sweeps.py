@@ -14,7 +14,7 @@ and the results do not depend on where or in which order the runs execute.
 Examples
 --------
 >>> import gwsim
->>> from gwsim.sweep import sweep, summarize
+>>> from gwsim import sweep, summarize
 >>> df = sweep("scenarios/quick-look.toml",                       # doctest: +SKIP
 ...            {"cluster.workers_per_node": [2, 4, 8]}, replications=5)
 >>> summarize(df, metrics=["latency_p99_s"])                      # doctest: +SKIP
