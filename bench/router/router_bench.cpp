@@ -8,10 +8,13 @@
 //   BM_TraditionalMatch/<N>/<hit%> matches with the LRU cache (Zipf requests;
 //                                  0 = cache off, every match a miss)
 //   BM_TraditionalBytes/<N>        bytes per route it holds (counter)
+//   BM_RadixBuild/<N>, BM_RadixMatch/<N>, BM_RadixBytes/<N>  the same for the
+//                                  path radix tree (no cache: every match a miss)
 
 #include <benchmark/benchmark.h>
 
 #include "models/router/reference_matcher.hpp"
+#include "models/router/radix_router.hpp"
 #include "models/router/synthetic_routes.hpp"
 #include "models/router/traditional_router.hpp"
 
@@ -85,6 +88,34 @@ void BM_TraditionalBytes(benchmark::State& state) {
   state.counters["bytes_per_route"] = per_route;
 }
 BENCHMARK(BM_TraditionalBytes)->Arg(50'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+void BM_RadixBuild(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  for (auto _ : state) benchmark::DoNotOptimize(radix_router(routes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RadixBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+
+void BM_RadixMatch(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  const radix_router r(routes);
+  const std::vector<request> requests = generate_requests(routes, 100'000, 2);
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r.match(requests[i]));
+    i = (i + 1) % requests.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RadixMatch)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMicrosecond);
+
+void BM_RadixBytes(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  double per_route = 0;
+  for (auto _ : state) per_route = static_cast<double>(radix_router(routes).bytes()) / static_cast<double>(routes.size());
+  state.counters["bytes_per_route"] = per_route;
+}
+BENCHMARK(BM_RadixBytes)->Arg(50'000)->Unit(benchmark::kMillisecond)->Iterations(1);
 
 }  // namespace
 }  // namespace gwsim::router
