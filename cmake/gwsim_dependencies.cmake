@@ -25,6 +25,9 @@ gwsim_require(PkgConfig_FOUND "pkg-config" pkg-config)
 pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
 gwsim_require(PCRE2_FOUND "PCRE2 (libpcre2-8)" libpcre2-dev)
 
+find_package(Eigen3 3.3 QUIET NO_MODULE)
+gwsim_require(Eigen3_FOUND "Eigen" libeigen3-dev)
+
 find_package(tomlplusplus QUIET)
 gwsim_require(tomlplusplus_FOUND "toml++" libtomlplusplus-dev)
 find_package(nlohmann_json 3 QUIET)
