@@ -102,10 +102,11 @@ void node::memory_changed(worker& w) {
   peak_heap_ = std::max(peak_heap_, w.heap_bytes());
   double pod = pod_total_;
   const double limit = ctx_.s.cluster.pod_memory_limit_bytes;
-  // Other workers' shares can only have shrunk since they were read (freed
-  // pages leaving after their release delay), so the cached total is an
-  // upper bound: confirm it afresh before it sets a peak or kills.
-  if (pod > peak_pod_ || pod > limit) pod = refresh_pod_total();
+  // With a release delay, other workers' shares can only have shrunk since
+  // they were read (freed pages leaving after the delay), so the cached total
+  // is an upper bound: confirm it afresh before it sets a peak or kills.
+  // Without one, every share changes only through this call: it is exact.
+  if (ctx_.s.memory.release_delay_s > 0 && (pod > peak_pod_ || pod > limit)) pod = refresh_pod_total();
   pod_memory_.update(ctx_.sim.now(), pod);
   peak_pod_ = std::max(peak_pod_, pod);
   if (pod > limit && !oom_pending_) {

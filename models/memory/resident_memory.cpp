@@ -68,6 +68,8 @@ double resident_memory::resident_bytes(double heap_total_bytes, sim::time_ns now
     sim::detail::throw_invalid_argument("resident_memory heap_total_bytes", heap_total_bytes,
                                         "finite and >= 0 (bytes)");
   }
+  // Without a release delay nothing is ever retained: no bookkeeping.
+  if (release_delay_ == 0) return heap_total_bytes + non_heap_bytes_;
   advance(now);
   return heap_total_bytes + non_heap_bytes_ + retained_;
 }
