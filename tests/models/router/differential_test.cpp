@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "models/router/radix_router.hpp"
 #include "models/router/reference_matcher.hpp"
 #include "models/router/traditional_router.hpp"
 
@@ -51,6 +52,7 @@ void showValue(const request& q, std::ostream& os) {
 
 namespace {
 
+using gwsim::router::radix_router;
 using gwsim::router::reference_matcher;
 using gwsim::router::request;
 using gwsim::router::route;
@@ -59,7 +61,9 @@ using gwsim::router::traditional_router;
 const std::vector<std::string> plain_hosts{"a.com", "b.com", "api.a.com"};
 const std::vector<std::string> wildcard_hosts{"*.a.com", "*.com", "a.*"};
 const std::vector<std::string> ports{"", "", ":80", ":443"};
-const std::vector<std::string> prefix_paths{"/", "/a", "/a/b", "/ab", "/b"};
+/// Overlapping prefixes (and the empty path), so indexes and the radix
+/// router's trie split edges and stack entries.
+const std::vector<std::string> prefix_paths{"/", "/a", "/a/b", "/ab", "/abc", "/b", "/a/bc", ""};
 /// Regex atoms: each pattern is a few of them (so always valid), and is a
 /// regex only when some atom has a character outside Kong's prefix set.
 const std::vector<std::string> regex_atoms{"/a", "/b", "/\\d+", "/[ab]+", "/(a|v1)", "/.*", "/c$", "/v1"};
@@ -67,8 +71,8 @@ const std::vector<std::string> methods{"GET", "get", "POST", "PUT"};
 const std::vector<std::string> header_names{"X-Foo", "x-foo", "X-Bar", "host"};
 const std::vector<std::string> header_values{"v1", "V1", "v2"};
 const std::vector<std::string> snis{"a.com", "b.com"};
-const std::vector<std::string> path_suffixes{"", "", "/c", "1", "/123", "/b", "x"};
-const std::vector<std::string> concrete_paths{"/", "/a/12", "/b/c", "/v1/x", "/ab/c", "/a/b/c/d", "/zz", "/a", "/c"};
+const std::vector<std::string> path_suffixes{"", "", "/c", "1", "/123", "/b", "c", "x"};
+const std::vector<std::string> concrete_paths{"/", "/a/12", "/b/c", "/v1/x", "/ab/c", "/a/b/c/d", "/zz", "/a", "/c", ""};
 
 rc::Gen<std::string> gen_host() {
   return rc::gen::exec([] {
@@ -268,4 +272,13 @@ RC_GTEST_PROP(TraditionalRouterDifferential, CacheHitEqualsFreshMatchAfterFlush,
   RC_ASSERT(flushed == cold);
   RC_ASSERT(router.cache_hits() == 1U);
   RC_ASSERT(router.cache_misses() == 2U);
+}
+
+RC_GTEST_PROP(RadixRouterDifferential, SameRouteAsReference, ()) {
+  const auto routes = *gen_routes();
+  const auto requests =
+      *rc::gen::container<std::vector<request>>(*rc::gen::inRange<std::size_t>(1, 81), gen_request(routes));
+  const reference_matcher ref(routes);
+  const radix_router radix(routes);
+  for (const auto& q : requests) check(0, "radix", q, id_of(radix.match(q)), id_of(ref.match(q)));
 }
