@@ -1,5 +1,7 @@
 #include "models/router/radix_router.hpp"
 
+#include "models/router/byte_estimates.hpp"
+
 #include <algorithm>
 #include <limits>
 #include <map>
@@ -13,46 +15,6 @@ namespace {
 template <class T>
 bool contains(const std::vector<T>& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
-}
-
-std::size_t heap_bytes(const std::string& s) {
-  /// libstdc++ keeps up to 15 characters inside the object.
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
-
-template <class T>
-std::size_t flat_bytes(const std::vector<T>& v) {
-  return v.capacity() * sizeof(T);
-}
-
-std::size_t heap_bytes(const std::vector<std::string>& v) {
-  std::size_t n = flat_bytes(v);
-  for (const auto& s : v) {
-    n += heap_bytes(s);
-  }
-  return n;
-}
-
-/// One node per element: the value, a next pointer and a cached hash.
-template <class Value>
-std::size_t node_bytes() {
-  return sizeof(Value) + sizeof(void*) + sizeof(std::size_t);
-}
-
-std::size_t heap_bytes(const std::unordered_set<std::string>& s) {
-  std::size_t n = s.bucket_count() * sizeof(void*) + s.size() * node_bytes<std::string>();
-  for (const auto& x : s) {
-    n += heap_bytes(x);
-  }
-  return n;
-}
-
-std::size_t heap_bytes(const std::unordered_map<std::string, std::size_t>& m) {
-  std::size_t n = m.bucket_count() * sizeof(void*) + m.size() * node_bytes<std::pair<const std::string, std::size_t>>();
-  for (const auto& [k, v] : m) {
-    n += heap_bytes(k);
-  }
-  return n;
 }
 
 }  // namespace
@@ -351,34 +313,10 @@ const route* radix_router::pick(std::vector<std::uint32_t>& matching, const matc
 }
 
 std::size_t radix_router::bytes() const {
+  using namespace estimate;
   std::size_t n = sizeof(*this);
-  n += flat_bytes(routes_);
-  for (const auto& r : routes_) {
-    n += heap_bytes(r.hosts) + heap_bytes(r.paths) + heap_bytes(r.methods) + heap_bytes(r.snis);
-    n += flat_bytes(r.headers);
-    for (const auto& [name, values] : r.headers) {
-      n += heap_bytes(name) + heap_bytes(values);
-    }
-  }
-  n += flat_bytes(entries_);
-  for (const auto& e : entries_) {
-    n += flat_bytes(e.hosts) + flat_bytes(e.headers) + flat_bytes(e.uris);
-    for (const auto& h : e.hosts) {
-      n += heap_bytes(h.value);
-    }
-    for (const auto& h : e.headers) {
-      n += heap_bytes(h.name) + heap_bytes(h.values);
-    }
-    for (const auto& u : e.uris) {
-      n += heap_bytes(u.value);
-    }
-    n += heap_bytes(e.methods) + heap_bytes(e.snis);
-  }
-  n += regexes_.bucket_count() * sizeof(void*) +
-       regexes_.size() * node_bytes<std::pair<const std::string, std::unique_ptr<regex>>>();
-  for (const auto& [pattern, re] : regexes_) {
-    n += heap_bytes(pattern) + sizeof(regex) + heap_bytes(re->pattern());
-  }
+  n += routes_and_entries_bytes(routes_, entries_);
+  n += regex_cache_bytes(regexes_);
   n += flat_bytes(categories_);
   for (const auto& c : categories_) {
     n += heap_bytes(c.by_host) + heap_bytes(c.by_header) + heap_bytes(c.by_uri) + heap_bytes(c.by_method) +

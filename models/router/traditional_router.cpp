@@ -9,6 +9,7 @@
 #include <unordered_set>
 #include <utility>
 
+#include "models/router/byte_estimates.hpp"
 #include "models/router/marshalled_route.hpp"
 #include "models/router/regex.hpp"
 
@@ -18,41 +19,6 @@ namespace {
 
 using index_list = std::vector<std::uint32_t>;
 using string_index = std::unordered_map<std::string, index_list>;
-
-// ---- byte estimates --------------------------------------------------------
-
-std::size_t heap_bytes(const std::string& s) {
-  /// libstdc++ keeps up to 15 characters inline.
-  return s.capacity() > 15 ? s.capacity() + 1 : 0;
-}
-std::size_t heap_bytes(const std::vector<std::string>& v) {
-  std::size_t n = v.capacity() * sizeof(std::string);
-  for (const auto& s : v) {
-    n += heap_bytes(s);
-  }
-  return n;
-}
-template <class T>
-std::size_t flat_bytes(const std::vector<T>& v) {
-  return v.capacity() * sizeof(T);
-}
-std::size_t hash_overhead(std::size_t buckets, std::size_t size, std::size_t value_size) {
-  return buckets * sizeof(void*) + size * (value_size + sizeof(void*) + sizeof(std::size_t));
-}
-std::size_t heap_bytes(const std::unordered_set<std::string>& s) {
-  std::size_t n = hash_overhead(s.bucket_count(), s.size(), sizeof(std::string));
-  for (const auto& x : s) {
-    n += heap_bytes(x);
-  }
-  return n;
-}
-std::size_t heap_bytes(const string_index& m) {
-  std::size_t n = hash_overhead(m.bucket_count(), m.size(), sizeof(string_index::value_type));
-  for (const auto& [k, v] : m) {
-    n += heap_bytes(k) + flat_bytes(v);
-  }
-  return n;
-}
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -133,6 +99,7 @@ class match_cache {
   [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
 
   [[nodiscard]] std::size_t bytes() const {
+    using namespace estimate;
     std::size_t n = flat_bytes(slots_);
     for (const auto& s : slots_) {
       n += heap_bytes(s.key);
@@ -429,38 +396,15 @@ struct traditional_router::impl {
   [[nodiscard]] const route* to_route(std::uint32_t v) const { return v == 0 ? nullptr : &routes[v - 1]; }
 
   [[nodiscard]] std::size_t bytes() const {
+    using namespace estimate;
     std::size_t n = sizeof(impl);
-    n += flat_bytes(routes);
-    for (const auto& r : routes) {
-      n += heap_bytes(r.hosts) + heap_bytes(r.paths) + heap_bytes(r.methods) + heap_bytes(r.snis);
-      n += flat_bytes(r.headers);
-      for (const auto& [name, values] : r.headers) {
-        n += heap_bytes(name) + heap_bytes(values);
-      }
-    }
-    n += flat_bytes(entries);
-    for (const auto& e : entries) {
-      n += flat_bytes(e.hosts) + flat_bytes(e.headers) + flat_bytes(e.uris);
-      for (const auto& h : e.hosts) {
-        n += heap_bytes(h.value);
-      }
-      for (const auto& h : e.headers) {
-        n += heap_bytes(h.name) + heap_bytes(h.values);
-      }
-      for (const auto& u : e.uris) {
-        n += heap_bytes(u.value);
-      }
-      n += heap_bytes(e.methods) + heap_bytes(e.snis);
-    }
+    n += routes_and_entries_bytes(routes, entries);
     n += flat_bytes(categories);
     for (const auto& c : categories) {
       n += flat_bytes(c.all) + heap_bytes(c.by_host) + heap_bytes(c.by_header) + heap_bytes(c.by_uri) +
            heap_bytes(c.by_method) + heap_bytes(c.by_sni);
     }
-    n += hash_overhead(regexes.bucket_count(), regexes.size(), sizeof(decltype(regexes)::value_type));
-    for (const auto& [pattern, re] : regexes) {
-      n += heap_bytes(pattern) + sizeof(regex) + heap_bytes(re->pattern());
-    }
+    n += regex_cache_bytes(regexes);
     n += heap_bytes(plain_hosts) + heap_bytes(plain_uris) + heap_bytes(methods) + heap_bytes(snis);
     n += flat_bytes(wildcard_hosts) + flat_bytes(regex_uris);
     for (const auto& w : wildcard_hosts) {
