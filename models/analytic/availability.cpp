@@ -1,5 +1,7 @@
 #include "models/analytic/availability.hpp"
 
+#include "models/analytic/checks.hpp"
+
 #include <Eigen/SparseLU>
 #include <algorithm>
 #include <cmath>
@@ -9,6 +11,11 @@
 #include <utility>
 
 namespace gwsim::analytic {
+using detail::bad;
+using detail::require_non_negative;
+using detail::require_positive;
+using detail::unstable;
+
 namespace {
 
 constexpr std::size_t no_state = std::numeric_limits<std::size_t>::max();
@@ -17,19 +24,8 @@ constexpr double max_step_mass = 32.0;
 /// Largest L t accepted by transient().
 constexpr double max_total_mass = 1e7;
 
-[[noreturn]] void bad(const char* name, double v, const char* range) {
-  std::ostringstream msg;
-  msg << name << " = " << v << " is invalid: must be " << range;
-  throw std::invalid_argument(msg.str());
-}
 
-void require_positive(const char* name, double v) {
-  if (!std::isfinite(v) || v <= 0.0) bad(name, v, "finite and > 0");
-}
 
-void require_non_negative(const char* name, double v) {
-  if (!std::isfinite(v) || v < 0.0) bad(name, v, "finite and >= 0");
-}
 
 void validate(const availability_params& p) {
   if (p.workers == 0 || p.workers > availability_max_workers) {

@@ -1,36 +1,25 @@
 #include "models/analytic/queueing_formulas.hpp"
 
+#include "models/analytic/checks.hpp"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
 namespace gwsim::analytic {
+using detail::unstable;
+
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-void require_rate(const char* name, double v) {
-  if (!std::isfinite(v) || v <= 0.0) {
-    std::ostringstream msg;
-    msg << name << " = " << v << " is invalid: must be finite and > 0 (per second)";
-    throw std::invalid_argument(msg.str());
-  }
-}
+void require_rate(const char* name, double v) { detail::require_positive(name, v, "finite and > 0 (per second)"); }
 
 void require_servers(std::size_t c) {
   if (c == 0) throw std::invalid_argument("servers = 0 is invalid: must be >= 1");
 }
 
-queue_metrics unstable(double lambda, double rho) {
-  queue_metrics m;
-  m.stable = false;
-  m.utilisation = rho;
-  m.throughput = lambda;
-  m.wait_probability = 1.0;
-  m.mean_wait = m.mean_sojourn = m.mean_queue_length = m.mean_in_system = inf;
-  return m;
-}
 
 }  // namespace
 

@@ -1,28 +1,24 @@
 #include "models/analytic/rebuild_pauses.hpp"
 
+#include "models/analytic/checks.hpp"
+
 #include <cmath>
 #include <limits>
 #include <sstream>
 #include <stdexcept>
 
 namespace gwsim::analytic {
+using detail::bad;
+using detail::require_non_negative;
+using detail::require_positive;
+using detail::unstable;
+
 namespace {
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
-[[noreturn]] void bad(const char* name, double v, const char* range) {
-  std::ostringstream msg;
-  msg << name << " = " << v << " is invalid: must be " << range;
-  throw std::invalid_argument(msg.str());
-}
 
-void require_positive(const char* name, double v) {
-  if (!std::isfinite(v) || v <= 0.0) bad(name, v, "finite and > 0");
-}
 
-void require_non_negative(const char* name, double v) {
-  if (!std::isfinite(v) || v < 0.0) bad(name, v, "finite and >= 0");
-}
 
 /// Validates the request side and returns E[S^2].
 double request_second_moment(double lambda, double mean_service, double service_scv) {
@@ -39,15 +35,6 @@ double rebuild_second_moment(double mean_rebuild, double rebuild_scv) {
   return (1.0 + rebuild_scv) * mean_rebuild * mean_rebuild;
 }
 
-queue_metrics unstable(double lambda, double load) {
-  queue_metrics m;
-  m.stable = false;
-  m.utilisation = load;
-  m.throughput = lambda;
-  m.wait_probability = 1.0;
-  m.mean_wait = m.mean_sojourn = m.mean_queue_length = m.mean_in_system = inf;
-  return m;
-}
 
 queue_metrics finish(double lambda, double load, double wait_probability, double wait, double sojourn) {
   queue_metrics m;
