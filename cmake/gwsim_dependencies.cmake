@@ -32,6 +32,10 @@ find_package(tomlplusplus QUIET)
 gwsim_require(tomlplusplus_FOUND "toml++" libtomlplusplus-dev)
 find_package(nlohmann_json 3 QUIET)
 gwsim_require(nlohmann_json_FOUND "nlohmann-json" nlohmann-json3-dev)
+# YAML for Kong declarative configuration and OpenAPI documents (with marks
+# giving line and column for error messages).
+find_package(yaml-cpp QUIET)
+gwsim_require(yaml-cpp_FOUND "yaml-cpp" libyaml-cpp-dev)
 
 if(GWSIM_BUILD_PYTHON)
   # The interpreter the module is built for; scripts/setup.sh passes Debian's

@@ -126,34 +126,17 @@ std::vector<marshalled_route> marshall_routes(const std::vector<route>& routes, 
     }
     const auto ri = static_cast<std::uint32_t>(i);
     if (r.paths.size() > 1) {
-      for (const auto& p : r.paths) {
-        entries.push_back(marshall(r, ri, {p}, regexes));
+      for (std::size_t k = 0; k < r.paths.size(); ++k) {
+        entries.push_back(marshall(r, ri, {r.paths[k]}, regexes));
+        entries.back().path_index = static_cast<std::uint32_t>(k);
       }
     } else {
       entries.push_back(marshall(r, ri, r.paths, regexes));
     }
   }
 
-  /// sort_routes: submatch_weight desc, then header count desc, then (only
-  /// for regex-path routes) regex_priority desc, then max_uri_length desc,
-  /// then created_at asc. Kong uses table.sort, which is not stable, so full
-  /// ties have no defined order there; here they keep input order.
   std::stable_sort(entries.begin(), entries.end(), [&routes](const marshalled_route& a, const marshalled_route& b) {
-    if (a.submatch_weight != b.submatch_weight) {
-      return a.submatch_weight > b.submatch_weight;
-    }
-    if (a.headers.size() != b.headers.size()) {
-      return a.headers.size() > b.headers.size();
-    }
-    const route& ra = routes[a.route_index];
-    const route& rb = routes[b.route_index];
-    if ((a.submatch_weight & sub_regex_uri) != 0 && ra.regex_priority != rb.regex_priority) {
-      return ra.regex_priority > rb.regex_priority;
-    }
-    if (a.max_uri_length != b.max_uri_length) {
-      return a.max_uri_length > b.max_uri_length;
-    }
-    return ra.created_at < rb.created_at;
+    return sorts_before(a, routes[a.route_index], b, routes[b.route_index]);
   });
   return entries;
 }

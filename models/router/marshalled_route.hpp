@@ -64,6 +64,7 @@ struct uri_rule {
 /// into one marshalled route per path before sorting (Router.new).
 struct marshalled_route {
   std::uint32_t route_index = 0;  ///< into the route set it was built from
+  std::uint32_t path_index = 0;   ///< which of the route's paths this entry carries
   std::uint32_t match_rules = 0;
   int match_weight = 0;
   std::uint32_t submatch_weight = 0;
@@ -82,6 +83,37 @@ struct marshalled_route {
 /// with a pattern that does not compile (the message names the route id and
 /// the pattern).
 [[nodiscard]] std::vector<marshalled_route> marshall_routes(const std::vector<route>& routes, regex_cache& regexes);
+
+/// sort_routes' order, a strict weak order: submatch_weight desc, then
+/// header count desc, then (only for regex-path routes) regex_priority desc,
+/// then max_uri_length desc, then created_at asc. Kong uses table.sort, which
+/// is not stable, so full ties have no defined order there; here they are
+/// broken by route id, then by the path's position in the route, so the
+/// order depends only on the route set, never on the order routes were
+/// given or added (what incremental and sharded routers need to agree with
+/// a fresh build). `ra` and `rb` are the routes `a` and `b` come from.
+[[nodiscard]] inline bool sorts_before(const marshalled_route& a, const route& ra, const marshalled_route& b,
+                                       const route& rb) noexcept {
+  if (a.submatch_weight != b.submatch_weight) {
+    return a.submatch_weight > b.submatch_weight;
+  }
+  if (a.headers.size() != b.headers.size()) {
+    return a.headers.size() > b.headers.size();
+  }
+  if ((a.submatch_weight & sub_regex_uri) != 0 && ra.regex_priority != rb.regex_priority) {
+    return ra.regex_priority > rb.regex_priority;
+  }
+  if (a.max_uri_length != b.max_uri_length) {
+    return a.max_uri_length > b.max_uri_length;
+  }
+  if (ra.created_at != rb.created_at) {
+    return ra.created_at < rb.created_at;
+  }
+  if (ra.id != rb.id) {
+    return ra.id < rb.id;
+  }
+  return a.path_index < b.path_index;
+}
 
 /// Categories: more rules first, then higher bit pattern (sort_categories).
 [[nodiscard]] constexpr bool category_precedes(int match_weight_a, std::uint32_t bits_a, int match_weight_b,
