@@ -26,6 +26,8 @@ struct request {
   std::uint64_t observed = 0;  ///< router version the worker knew when the request parked
   std::uint32_t route = 0;
   std::uint32_t incarnation = 0;  ///< of the worker that accepted it
+  bool holds_table = false;       ///< holds a reference to its pod's shared table version `table`
+  std::uint64_t table = 0;
   worker* owner = nullptr;
 };
 

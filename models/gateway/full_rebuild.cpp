@@ -15,19 +15,23 @@ class full_rebuild final : public rebuild_strategy {
 
   build_plan plan(const worker_router_state& /*worker*/, const config_store& store, const scenario& s,
                   const cost_model& cost) const override {
-    build_plan p;
-    p.db_pages = store.pages();
-    p.page_routes = static_cast<double>(store.routes()) / p.db_pages;
-    p.finish_cpu_s = cost.finish_cpu_s(store.paths());
-    p.replace_router = true;
-    p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
-    p.garbage_bytes = store.routes() * s.memory.build_garbage_per_route_bytes;
-    p.cache = cache_policy::new_per_build;
-    return p;
+    return full_build_plan(store, s, cost);
   }
 };
 
 }  // namespace
+
+build_plan full_build_plan(const config_store& store, const scenario& s, const cost_model& cost) {
+  build_plan p;
+  p.db_pages = store.pages();
+  p.page_routes = static_cast<double>(store.routes()) / p.db_pages;
+  p.finish_cpu_s = cost.finish_cpu_s(store.paths());
+  p.replace_router = true;
+  p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
+  p.garbage_bytes = store.routes() * s.memory.build_garbage_per_route_bytes;
+  p.cache = cache_policy::new_per_build;
+  return p;
+}
 
 std::unique_ptr<rebuild_strategy> make_full_rebuild() { return std::make_unique<full_rebuild>(); }
 

@@ -16,7 +16,7 @@ class incremental final : public rebuild_strategy {
 
   build_plan plan(const worker_router_state& worker, const config_store& store, const scenario& s,
                   const cost_model& cost) const override {
-    if (!worker.built) return make_full_rebuild()->plan(worker, store, s, cost);
+    if (!worker.built) return full_build_plan(store, s, cost);
     const int changes = store.changes_between(worker.version, store.version());
     build_plan p;
     p.db_pages = 1;  // the changed entities, one query

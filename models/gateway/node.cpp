@@ -10,7 +10,15 @@ node::node(context& ctx, int index)
       rng_(ctx.streams.stream("balancer", static_cast<std::uint64_t>(index))),
       fixed_bytes_(ctx.s.cluster.master_memory_bytes + ctx.s.cluster.mem_cache_dicts * ctx.s.cluster.mem_cache_size_bytes +
                    ctx.s.cluster.fixed_zones_bytes),
-      poll_timer_(ctx.sim, [this] { poll(); }) {
+      poll_timer_(ctx.sim, [this] { poll(); }),
+      traits_(ctx.strategy.traits()),
+      release_timer_(ctx.sim, [this] { release_version(); }) {
+  table_version_ = ctx.store.version();
+  if (traits_.site != build_site::worker) {
+    // The pod's table (or the master's parsed configuration) at start.
+    tables_.push_back(table{table_version_, ctx.store.routes() * ctx.s.memory.router_bytes_per_route, 0});
+    shared_bytes_ = tables_.back().bytes;
+  }
   for (int w = 0; w < ctx.s.cluster.workers_per_node; ++w) workers_.push_back(std::make_unique<worker>(ctx, *this, w));
   accepting_.reserve(workers_.size());
   resident_.assign(workers_.size(), 0.0);
@@ -53,7 +61,43 @@ void node::accept(request* r) {
 
 void node::local_write() {
   ctx_.sim.schedule_in(sim::from_seconds(ctx_.s.kong.worker_event_delay_s, "kong.worker_event_delay_s"),
-                       [this] { broadcast(); });
+                       [this] { changed(); });
+}
+
+void node::changed() {
+  const design_config& d = ctx_.s.design;
+  if (d.debounce_s <= 0 && d.min_interval_s <= 0) {
+    release_version();
+    return;
+  }
+  // Coalescing: wait for a quiet period of debounce_s (restarted by every
+  // change), but no longer than debounce_max_s after the first waiting
+  // change, and never sooner than min_interval_s after the last release.
+  const sim::time_ns now = ctx_.sim.now();
+  if (!pending_) {
+    pending_ = true;
+    first_pending_ = now;
+  }
+  sim::time_ns at = now;
+  if (d.debounce_s > 0) {
+    at = std::min(now + sim::from_seconds(d.debounce_s, "design.debounce_s"),
+                  first_pending_ + sim::from_seconds(d.debounce_max_s, "design.debounce_max_s"));
+  }
+  if (released_any_) at = std::max(at, last_release_ + sim::from_seconds(d.min_interval_s, "design.min_interval_s"));
+  release_timer_.arm_at(std::max(at, now));
+}
+
+void node::release_version() {
+  pending_ = false;
+  released_any_ = true;
+  last_release_ = ctx_.sim.now();
+  if (traits_.site == build_site::worker) {
+    broadcast();
+  } else if (building_) {
+    rebuild_again_ = true;  // one more build when this one is done
+  } else if (ctx_.store.version() > table_version_) {
+    start_table_build();
+  }
 }
 
 void node::broadcast() {
@@ -80,13 +124,13 @@ void node::poll() {
 }
 
 double node::pod_resident_bytes() const {
-  double total = fixed_bytes_;
+  double total = fixed_bytes_ + shared_bytes_;
   for (const auto& w : workers_) total += w->resident_bytes();
   return total;
 }
 
 double node::refresh_pod_total() {
-  pod_total_ = fixed_bytes_;
+  pod_total_ = fixed_bytes_ + shared_bytes_;
   for (std::size_t i = 0; i < workers_.size(); ++i) {
     resident_[i] = workers_[i]->resident_bytes();
     pod_total_ += resident_[i];
@@ -100,6 +144,16 @@ void node::memory_changed(worker& w) {
   pod_total_ += r - resident_[i];
   resident_[i] = r;
   peak_heap_ = std::max(peak_heap_, w.heap_bytes());
+  account();
+}
+
+void node::shared_changed(double delta) {
+  shared_bytes_ += delta;
+  pod_total_ += delta;
+  account();
+}
+
+void node::account() {
   double pod = pod_total_;
   const double limit = ctx_.s.cluster.pod_memory_limit_bytes;
   // With a release delay, other workers' shares can only have shrunk since
@@ -126,6 +180,8 @@ void node::oom_check() {
     ctx_.stats.oom_kill();
     ctx_.stats.log(now, "oom_kill", index_, victim->index(), victim->resident_bytes());
     victim->kill();
+    // A draining worker of an old generation is not replaced.
+    if (victim->draining()) continue;
     ctx_.sim.schedule_in(sim::from_seconds(ctx_.s.cluster.respawn_delay_s, "cluster.respawn_delay_s"), [victim] {
       victim->respawn();
     });
@@ -142,5 +198,135 @@ worker* node::largest_worker() const {
 }
 
 void node::router_built(worker& /*w*/) {}
+
+// ----------------------------------------------------------- shared tables --
+
+std::uint64_t node::acquire_table() {
+  ++tables_.back().readers;
+  return tables_.back().version;
+}
+
+void node::release_table(std::uint64_t version) {
+  for (std::size_t i = tables_.size(); i-- > 0;) {
+    if (tables_[i].version != version) continue;
+    table& t = tables_[i];
+    if (t.readers > 0) --t.readers;
+    // A retired version goes with its last reader (RCU).
+    if (t.readers == 0 && i + 1 < tables_.size()) {
+      const double bytes = t.bytes;
+      tables_.erase(tables_.begin() + static_cast<std::ptrdiff_t>(i));
+      shared_changed(-bytes);
+    }
+    return;
+  }
+  // Already freed at a commit (double buffer): nothing to give back.
+}
+
+void node::start_table_build() {
+  building_ = true;
+  build_cpu_s_ = 0;
+  building_bytes_ = 0;
+  plan_ = ctx_.strategy.plan(worker_router_state{true, table_version_}, ctx_.store, ctx_.s, ctx_.cost);
+  build_target_ = ctx_.store.version();
+  pages_left_ = std::max(1, plan_.db_pages);
+  ctx_.stats.log(ctx_.sim.now(), "rebuild_start", index_, -1, static_cast<double>(build_target_));
+  next_table_page();
+}
+
+void node::next_table_page() {
+  // The builder (a thread of the pod, or the master) processes each page on
+  // its own CPU: the workers' event loops are not involved.
+  const auto process = [this] {
+    const double cpu = ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
+    build_cpu_s_ += cpu;
+    const double grow = plan_.router_bytes / std::max(1, plan_.db_pages);
+    building_bytes_ += grow;
+    shared_changed(grow);  // the next version grows beside the current one
+    ctx_.sim.schedule_in(sim::from_seconds(cpu, "builder cpu"), [this] {
+      if (--pages_left_ > 0) {
+        next_table_page();
+      } else {
+        finish_table();
+      }
+    });
+  };
+  if (traits_.reads_database) {
+    ctx_.store.query(ctx_.store.page_latency_s(), ctx_.store.page_cpu_s(), process);
+  } else {
+    ctx_.sim.schedule_in(sim::time_ns{0}, process);
+  }
+}
+
+void node::finish_table() {
+  build_cpu_s_ += plan_.finish_cpu_s;
+  ctx_.sim.schedule_in(sim::from_seconds(plan_.finish_cpu_s, "builder cpu"), [this] { commit_table(); });
+}
+
+void node::commit_table() {
+  const sim::time_ns now = ctx_.sim.now();
+  const std::uint64_t previous = table_version_;
+  ctx_.stats.rebuild_done(build_cpu_s_);
+  ctx_.stats.log(now, "rebuild_end", index_, -1, static_cast<double>(build_target_));
+  if (build_target_ > previous) ctx_.stats.staleness(sim::to_seconds(now - ctx_.store.written_at(previous + 1)));
+
+  // The new version becomes current. The old one goes at once when nothing
+  // holds it or the design frees at commit (double buffer, the master's old
+  // configuration); otherwise with its last reader (RCU).
+  table& old = tables_.back();
+  if (old.readers == 0 || traits_.release != release_rule::readers_done) {
+    const double bytes = old.bytes;
+    tables_.pop_back();
+    shared_bytes_ -= bytes;
+    pod_total_ -= bytes;
+  }
+  tables_.push_back(table{build_target_, building_bytes_, 0});
+  building_bytes_ = 0;
+  table_version_ = build_target_;
+  building_ = false;
+  account();
+
+  if (traits_.site == build_site::generation) {
+    start_generation(table_version_);
+  } else {
+    for (const auto& w : workers_) w->adopt(table_version_);
+  }
+  // A version released while this one was being built is built now.
+  if (rebuild_again_) {
+    rebuild_again_ = false;
+    if (ctx_.store.version() > table_version_) start_table_build();
+  }
+}
+
+void node::start_generation(std::uint64_t version) {
+  // The old generation stops accepting and drains (idle workers exit at
+  // once); a fresh one, forked from the master with the new configuration,
+  // takes the traffic. Slots of exited workers are reused, so the worker
+  // list stays as long as the generations alive at once.
+  std::vector<worker*> old;
+  for (const auto& w : workers_) {
+    if (!w->exited() && !w->draining()) old.push_back(w.get());
+  }
+  for (worker* w : old) w->drain();
+  const int n = ctx_.s.cluster.workers_per_node;
+  for (int k = 0; k < n; ++k) {
+    worker* fresh = nullptr;
+    for (const auto& w : workers_) {
+      if (w->exited()) {
+        fresh = w.get();
+        break;
+      }
+    }
+    if (fresh != nullptr) {
+      fresh->fork_generation();
+    } else {
+      const int idx = static_cast<int>(workers_.size());
+      workers_.push_back(std::make_unique<worker>(ctx_, *this, idx));
+      resident_.push_back(0.0);
+      fresh = workers_.back().get();
+    }
+    fresh->adopt(version);
+  }
+  ctx_.stats.log(ctx_.sim.now(), "generation", index_, -1, static_cast<double>(version));
+}
 
 }  // namespace gwsim::gateway

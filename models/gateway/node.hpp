@@ -34,6 +34,20 @@ class node {
   void memory_changed(worker& w);
   void router_built(worker& w);
 
+  /// Pod-wide tables (build_site::node): a request takes a reference to the
+  /// current version when it is accepted and gives it back when answered.
+  std::uint64_t acquire_table();
+  void release_table(std::uint64_t version);
+  /// The version of the pod's table (build_site::node) or of the master's
+  /// configuration (build_site::generation).
+  std::uint64_t table_version() const noexcept { return table_version_; }
+  /// Whether the pod's builder (or the master) is building a version.
+  bool building() const noexcept { return building_; }
+  /// Table versions held in memory: the current one plus retired ones.
+  std::size_t tables_alive() const noexcept { return tables_.size(); }
+  /// Bytes of the pod's tables outside the workers (built and building).
+  double shared_bytes() const noexcept { return shared_bytes_; }
+
   double pod_resident_bytes() const;
   /// The worker the OOM killer would pick: the live one with the largest
   /// resident memory (nullptr if none is alive).
@@ -44,7 +58,23 @@ class node {
   const std::vector<std::unique_ptr<worker>>& workers() const noexcept { return workers_; }
 
  private:
+  /// A new version is known to this node: release it to the builders now,
+  /// or once the design's coalescing rules allow (design.debounce_s,
+  /// debounce_max_s, min_interval_s).
+  void changed();
+  void release_version();
   void broadcast();
+  /// Adds `delta` bytes held by the pod outside its workers.
+  void shared_changed(double delta);
+  /// The pod total changed: track the peak, kill on the limit.
+  void account();
+
+  // the pod's own builder (build_site::node) or the master (generation)
+  void start_table_build();
+  void next_table_page();
+  void finish_table();
+  void commit_table();
+  void start_generation(std::uint64_t version);
   /// Reads every worker afresh; returns the pod total.
   double refresh_pod_total();
   void poll();
@@ -65,6 +95,31 @@ class node {
   bool oom_pending_ = false;
   std::uint64_t polled_version_ = 0;
   sim::timer poll_timer_;
+
+  // coalescing of changes
+  strategy_traits traits_;
+  bool pending_ = false;
+  bool released_any_ = false;
+  sim::time_ns first_pending_ = 0;
+  sim::time_ns last_release_ = 0;
+  sim::timer release_timer_;
+
+  // pod-wide tables and their builder
+  struct table {
+    std::uint64_t version = 0;
+    double bytes = 0;
+    std::uint64_t readers = 0;
+  };
+  std::vector<table> tables_;  ///< the current one last
+  std::uint64_t table_version_ = 0;
+  double shared_bytes_ = 0;
+  double building_bytes_ = 0;
+  bool building_ = false;
+  bool rebuild_again_ = false;
+  build_plan plan_;
+  int pages_left_ = 0;
+  std::uint64_t build_target_ = 0;
+  double build_cpu_s_ = 0;
 };
 
 }  // namespace gwsim::gateway

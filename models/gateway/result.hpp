@@ -57,7 +57,10 @@ struct timeseries {
 };
 
 /// Discrete happenings: "admin_write", "rebuild_start", "rebuild_end",
-/// "gc_cycle_end", "oom_kill", "respawn".
+/// "gc_cycle_end", "oom_kill", "respawn", and for designs that build outside
+/// the workers (worker = -1) "rebuild_start"/"rebuild_end" of the pod's
+/// builder, "generation" (reload: a new generation of workers) and
+/// "worker_exit" (an old worker has drained).
 struct event_log {
   std::vector<double> time_s;
   std::vector<std::string> kind;

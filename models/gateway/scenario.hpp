@@ -113,6 +113,16 @@ struct cost_config {
   double incremental_ns_per_change = 50'000.0;  ///< incremental strategy, per changed route
 };
 
+/// Parameters of the router designs beyond Kong 2.x's (strategy.hpp).
+struct design_config {
+  int shards = 16;                  ///< sharded: tables per worker, split by host
+  double debounce_s = 0.0;          ///< release a new version only after this quiet period (0 = at once)
+  double debounce_max_s = 10.0;     ///< ... but at most this long after the first change waiting
+  double min_interval_s = 0.0;      ///< at least this long between two released versions
+  double long_connection_s = 0.0;   ///< reload: mean time until an old worker's last long-lived connection closes
+  double worker_shutdown_timeout_s = 0.0;  ///< reload: old workers are stopped after this (0 = no limit)
+};
+
 enum class admin_kind {
   create_route,
   delete_route,
@@ -159,6 +169,7 @@ struct scenario {
   kong_config kong;
   memory_config memory;
   cost_config cost;
+  design_config design;
   admin_config admin;
   run_config run;
 };

@@ -387,6 +387,22 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(co, incremental_ns_per_change, K::real, "ns per changed route", at_least(0),
               "CPU of the incremental strategy per changed route");
 
+  table_builder<scenario, design_config> de(t, "design", &scenario::design);
+  GWSIM_FIELD(de, shards, K::integer, "shards", between(1, 1'000'000),
+              "sharded: route tables per worker, split by host; a change rebuilds only the shards it touches");
+  GWSIM_FIELD(de, debounce_s, K::duration, "seconds", at_least(0),
+              "coalescing, any strategy: a node releases a new version to its builders only after no change "
+              "for this long (Istio: 0.1 s); 0 = at once");
+  GWSIM_FIELD(de, debounce_max_s, K::duration, "seconds", above(0),
+              "coalescing: a change waits at most this long for a quiet period (Istio: 10 s)");
+  GWSIM_FIELD(de, min_interval_s, K::duration, "seconds", at_least(0),
+              "at least this long between two released versions (APISIX router_rebuild_min_interval); 0 = none");
+  GWSIM_FIELD(de, long_connection_s, K::duration, "seconds", at_least(0),
+              "reload: mean time until an old worker's last long-lived connection (keepalive, streaming, "
+              "websocket) closes; 0 = old workers exit when their requests are answered");
+  GWSIM_FIELD(de, worker_shutdown_timeout_s, K::duration, "seconds", at_least(0),
+              "reload: nginx worker_shutdown_timeout, old workers are stopped after this; 0 = no limit");
+
   table_builder<scenario, admin_config> a(t, "admin", &scenario::admin);
   a.add_table_array("script", "scripted Admin API operations: an array of tables {at_s, kind, count}");
   GWSIM_FIELD(a, poisson_rate_per_s, K::real, "per second", between(0, 1000),
@@ -430,7 +446,7 @@ std::vector<field<admin_loop>> build_admin_loop_fields() {
 
 #undef GWSIM_FIELD
 
-constexpr std::array<section_info, 10> sections{{
+constexpr std::array<section_info, 11> sections{{
     {"", "What the experiment is called and which rebuild strategy its workers use."},
     {"cluster", "Gateway pods: how many, their workers, and the pod memory outside the workers' Lua heaps."},
     {"database", "The configuration store (Postgres) every full rebuild pages through."},
@@ -441,6 +457,9 @@ constexpr std::array<section_info, 10> sections{{
     {"cost",
      "CPU of router builds: a full build of P paths costs build_ns_per_path * P + "
      "build_ns_per_path_log * P * log2(P)."},
+    {"design",
+     "Parameters of router designs beyond Kong 2.x's: shards, coalescing of changes (a modifier on any "
+     "strategy) and the draining of old workers after a reload."},
     {"admin", "The Admin API workload: a script, random writes and continuous loops."},
     {"run", "Length, seed and sampling of the run."},
 }};

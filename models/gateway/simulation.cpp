@@ -22,6 +22,7 @@ class sampler {
     const double t = ctx_.sim.now_seconds();
     for (const auto& n : nodes_) {
       for (const auto& w : n->workers()) {
+        if (w->exited()) continue;  // an old generation after a reload
         worker::window& win = w->current_window();
         row(t, n->index(), w->index(), w->heap_bytes(), w->resident_bytes(), w->gc_phase(), w->rebuilding() ? 1 : 0,
             static_cast<int>(w->queue_length()), win.latency.count() ? win.latency.quantile(0.5) : 0.0,
@@ -29,7 +30,7 @@ class sampler {
         w->reset_window();
       }
       double heap = 0;
-      int rebuilding = 0, queued = 0;
+      int rebuilding = n->building() ? 1 : 0, queued = 0;
       for (const auto& w : n->workers()) {
         heap += w->heap_bytes();
         rebuilding += w->rebuilding() ? 1 : 0;

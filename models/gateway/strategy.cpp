@@ -13,7 +13,12 @@ struct entry {
 /// The registry: one line per design.
 constexpr entry registry[] = {
     {"full_rebuild", &make_full_rebuild},
+    {"lazy", &make_lazy},
     {"incremental", &make_incremental},
+    {"shared_rcu", &make_shared_rcu},
+    {"double_buffer", &make_double_buffer},
+    {"reload", &make_reload},
+    {"sharded", &make_sharded},
 };
 
 }  // namespace

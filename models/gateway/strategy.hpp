@@ -34,6 +34,37 @@ struct build_plan {
   cache_policy cache = cache_policy::new_per_build;
 };
 
+/// Where a new router version is built and who holds it.
+enum class build_site {
+  worker,      ///< every worker builds and holds its own router, in its Lua heap
+  node,        ///< one table per pod, built off the workers' event loops and shared by them
+  generation,  ///< the master builds, then forks a new generation of workers; the old ones drain
+};
+
+/// What starts a build at a worker (build_site::worker only).
+enum class build_trigger {
+  consistency,    ///< kong.worker_consistency: strict = the first request, under a mutex; eventual = a timer
+  first_request,  ///< lazy: the first request that finds the version changed builds it in its own path
+};
+
+/// When the memory of the previous router version is given back.
+enum class release_rule {
+  garbage,       ///< it becomes garbage in the worker's Lua heap; the collector frees it later
+  readers_done,  ///< reference counted: freed when the last request that started on it has finished (RCU)
+  at_commit,     ///< freed when the next version is committed (double buffer)
+  process_exit,  ///< held by the old workers until they have drained and exited (reload)
+};
+
+/// How a design updates routers; the worker and node models act on it.
+struct strategy_traits {
+  build_site site = build_site::worker;
+  build_trigger trigger = build_trigger::consistency;
+  release_rule release = release_rule::garbage;
+  /// Whether a build pages the routes out of the database (Kong) or has
+  /// them already (a watch of etcd or a control plane pushing them).
+  bool reads_database = true;
+};
+
 /// A worker's view when it plans a build.
 struct worker_router_state {
   bool built = false;             ///< has any router at all
@@ -44,6 +75,7 @@ class rebuild_strategy {
  public:
   virtual ~rebuild_strategy() = default;
   virtual std::string_view name() const noexcept = 0;
+  virtual strategy_traits traits() const noexcept { return {}; }
   virtual build_plan plan(const worker_router_state& worker, const config_store& store, const scenario& s,
                           const cost_model& cost) const = 0;
 };
@@ -55,8 +87,28 @@ std::unique_ptr<rebuild_strategy> make_strategy(std::string_view name);
 
 /// Kong 2.x: every stale worker rebuilds the whole router from every route.
 std::unique_ptr<rebuild_strategy> make_full_rebuild();
+/// APISIX: the whole table, rebuilt by the first request that finds the
+/// configuration version changed, from data the worker already holds.
+std::unique_ptr<rebuild_strategy> make_lazy();
 /// Only the changed routes are applied to the live router; the cache is
 /// flushed, not reallocated (Kong 3.x-style).
 std::unique_ptr<rebuild_strategy> make_incremental();
+/// Envoy RDS / Traefik: one immutable table per pod swapped to the workers;
+/// a version is freed when its last request is done.
+std::unique_ptr<rebuild_strategy> make_shared_rcu();
+/// HAProxy prepare/commit: the next version is built beside the active one
+/// and the old one is freed at commit.
+std::unique_ptr<rebuild_strategy> make_double_buffer();
+/// nginx reload: the master builds, a new generation of workers takes over
+/// and the old one drains its connections.
+std::unique_ptr<rebuild_strategy> make_reload();
+/// Envoy SRDS / Istio Sidecar: routes split into design.shards tables by
+/// host; a change rebuilds only the shards it touches.
+std::unique_ptr<rebuild_strategy> make_sharded();
+
+/// The plan of a full build of every route: all pages, the whole sort and
+/// index, a new router and a new match cache (shared by the designs that
+/// rebuild everything).
+build_plan full_build_plan(const config_store& store, const scenario& s, const cost_model& cost);
 
 }  // namespace gwsim::gateway

@@ -24,6 +24,8 @@ worker::worker(context& ctx, node& owner, int index)
     : ctx_(ctx),
       node_(owner),
       index_(index),
+      traits_(ctx.strategy.traits()),
+      linger_(ctx.sim, [this] { maybe_exit(); }),
       rng_(ctx.streams.stream("worker", static_cast<std::uint64_t>(owner.index()) * 4096u +
                                             static_cast<std::uint64_t>(index))),
       cpu_done_(ctx.sim, [this] { on_cpu_done(); }),
@@ -33,11 +35,15 @@ worker::worker(context& ctx, node& owner, int index)
       rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")) {
   // Warm start: the worker has built its router from the initial
   // configuration, filled its entity cache, and has an empty match cache.
+  // A pod-wide table (build_site::node) lives outside the workers' heaps.
   const memory_config& m = ctx_.s.memory;
   const double routes = ctx_.store.routes();
-  router_chunks_.push_back(heap_.allocate(routes * m.router_bytes_per_route));
-  entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
-  entity_cache_ = true;
+  if (traits_.site != build_site::node) {
+    router_bytes_ = routes * m.router_bytes_per_route;
+    router_chunks_.push_back(heap_.allocate(router_bytes_));
+    entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
+    entity_cache_ = true;
+  }
   slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
   heap_.full_collect();
   (void)heap_.take_gc_cpu_s();
@@ -45,15 +51,25 @@ worker::worker(context& ctx, node& owner, int index)
   gc_cycles_seen_ = heap_.cycles_completed();
   router_built_ = true;
   router_version_ = known_version_ = ctx_.store.version();
-  if (ctx_.s.kong.worker_consistency == consistency::eventual) {
+  if (rebuilds_on_timer()) {
     // Workers start at different moments: their timers are not in phase.
     const double period = ctx_.s.kong.worker_state_update_frequency_s;
     tick_.arm_in(sim::from_seconds(period * sim::uniform01(rng_), "kong.worker_state_update_frequency_s"));
   }
 }
 
+bool worker::rebuilds_on_request() const noexcept {
+  return traits_.site == build_site::worker && (traits_.trigger == build_trigger::first_request ||
+                                                ctx_.s.kong.worker_consistency == consistency::strict);
+}
+
+bool worker::rebuilds_on_timer() const noexcept {
+  return traits_.site == build_site::worker && traits_.trigger == build_trigger::consistency &&
+         ctx_.s.kong.worker_consistency == consistency::eventual;
+}
+
 bool worker::accepting() const noexcept {
-  if (!alive_) return false;
+  if (!alive_ || draining_) return false;
   return router_built_ || ctx_.s.cluster.respawn == respawn_policy::serve_errors_until_built;
 }
 
@@ -79,7 +95,12 @@ int worker::gc_phase() const noexcept {
 void worker::accept(request* r) {
   r->owner = this;
   r->incarnation = incarnation_;
-  if (!router_built_ && ctx_.s.kong.worker_consistency == consistency::eventual) {
+  if (traits_.site == build_site::node) {
+    // The request holds the pod's current table until it is answered.
+    r->holds_table = true;
+    r->table = node_.acquire_table();
+  }
+  if (!router_built_ && !rebuilds_on_request()) {
     // No router yet and nothing builds one on the request path: Kong < 3.1
     // answers 404 until the first timer tick has built it.
     fail(r);
@@ -91,7 +112,16 @@ void worker::accept(request* r) {
 void worker::fail(request* r) {
   ctx_.stats.error();
   ++window_.errors;
+  release(r);
+}
+
+void worker::release(request* r) {
+  if (r->holds_table) {
+    r->holds_table = false;
+    node_.release_table(r->table);
+  }
   ctx_.requests.release(r);
+  if (draining_) maybe_exit();
 }
 
 void worker::complete(request* r) {
@@ -102,14 +132,14 @@ void worker::complete(request* r) {
   }
   ctx_.stats.completed(latency);
   window_.latency.add(latency);
-  ctx_.requests.release(r);
+  release(r);
 }
 
 void worker::on_upstream_done(request* r) {
   worker* w = r->owner;
   if (r->incarnation != w->incarnation_) {
     // Its worker was killed meanwhile; the failure was counted then.
-    w->ctx_.requests.release(r);
+    w->release(r);
     return;
   }
   --w->upstream_;
@@ -150,16 +180,17 @@ void worker::enqueue(job j) {
 }
 
 void worker::start_next() {
-  const bool strict = ctx_.s.kong.worker_consistency == consistency::strict;
+  const bool on_request = rebuilds_on_request();
   while (!cpu_busy_ && !cpu_queue_.empty()) {
     const job j = cpu_queue_.pop_front();
     double cpu = 0;
     switch (j.kind) {
       case job_kind::request:
-        if (strict && (!router_built_ || known_version_ > router_version_)) {
+        if (on_request && (!router_built_ || known_version_ > router_version_)) {
           // Strict consistency: the request must not be matched against a
           // stale router. The first one builds it (under the mutex); the
-          // others wait for the mutex.
+          // others wait for the mutex. Lazy (first_request): the first one
+          // builds it in its own path and the others wait behind it.
           j.req->parked_at = ctx_.sim.now();
           j.req->observed = known_version_;
           mutex_waiters_.push_back(j.req);
@@ -229,6 +260,18 @@ double worker::charge_gc() {
 
 void worker::memory_changed() { node_.memory_changed(*this); }
 
+void worker::set_router_bytes(double bytes) {
+  bytes = std::max(0.0, bytes);
+  if (router_chunks_.empty()) {
+    router_chunks_.push_back(heap_.allocate(bytes));
+  } else {
+    // Grow or shrink the router in place: the last chunk takes the change.
+    const memory::object_id last = router_chunks_.back();
+    heap_.resize(last, std::max(0.0, heap_.object_bytes(last) + bytes - router_bytes_));
+  }
+  router_bytes_ = bytes;
+}
+
 // ------------------------------------------------------------------ builds --
 
 void worker::learn_version(std::uint64_t v) {
@@ -263,6 +306,11 @@ void worker::start_build() {
 
 void worker::request_page() {
   const std::uint32_t incarnation = incarnation_;
+  if (!traits_.reads_database) {
+    // The routes are in the worker already: the page is there at once.
+    enqueue(job{job_kind::build_page, nullptr});
+    return;
+  }
   ctx_.store.query(ctx_.store.page_latency_s(), ctx_.store.page_cpu_s(), [this, incarnation] {
     if (incarnation != incarnation_) return;  // the worker died meanwhile
     enqueue(job{job_kind::build_page, nullptr});
@@ -298,10 +346,9 @@ double worker::run_build_finish() {
       for (auto id : router_chunks_) heap_.release(id);
       router_chunks_ = std::move(new_router_chunks_);
       new_router_chunks_.clear();
-    } else if (router_chunks_.empty()) {
-      router_chunks_.push_back(heap_.allocate(plan_.router_bytes));
+      router_bytes_ = plan_.router_bytes;
     } else {
-      heap_.resize(router_chunks_.back(), std::max(0.0, plan_.router_bytes));
+      set_router_bytes(plan_.router_bytes);
     }
     if (plan_.cache != cache_policy::reuse) {
       if (cache_values_id_ != memory::object_id{}) heap_.release(cache_values_id_);
@@ -339,7 +386,7 @@ void worker::finish_build() {
     const sim::time_ns timeout = sim::from_seconds(ctx_.s.kong.rebuild_timeout_s, "kong.rebuild_timeout_s");
     while (!mutex_waiters_.empty()) {
       request* r = mutex_waiters_.pop_front();
-      if (now - r->parked_at > timeout) {
+      if (traits_.trigger == build_trigger::consistency && now - r->parked_at > timeout) {
         fail(r);  // the mutex wait timed out (HTTP 500)
       } else {
         cpu_queue_.push_back(job{job_kind::request, r});
@@ -374,6 +421,7 @@ void worker::kill() {
   building_ = false;
   router_built_ = false;
   router_chunks_.clear();
+  router_bytes_ = 0;
   new_router_chunks_.clear();
   cache_values_id_ = {};
   cache_values_bytes_ = 0;
@@ -383,9 +431,20 @@ void worker::kill() {
 }
 
 void worker::respawn() {
-  alive_ = true;
   ctx_.stats.restart();
   ctx_.stats.log(ctx_.sim.now(), "respawn", node_.index(), index_, 0.0);
+  start_fresh();
+}
+
+void worker::fork_generation() {
+  draining_ = false;
+  exited_ = false;
+  linger_.cancel();
+  start_fresh();
+}
+
+void worker::start_fresh() {
+  alive_ = true;
   heap_.reset(ctx_.s.memory.baseline_heap_bytes);
   gc_cycles_seen_ = heap_.cycles_completed();
   slot_array_id_ = heap_.allocate(ctx_.s.memory.lru_slots * ctx_.s.memory.lru_slot_bytes);
@@ -393,12 +452,82 @@ void worker::respawn() {
   (void)heap_.take_freed_bytes();
   known_version_ = ctx_.store.version();
   router_version_ = 0;
-  if (ctx_.s.cluster.respawn == respawn_policy::build_before_serving) {
+  if (traits_.site == build_site::node) {
+    // The pod's table is there: the new worker matches against it at once.
+    router_built_ = true;
+    router_version_ = known_version_ = node_.table_version();
+  } else if (traits_.site == build_site::generation) {
+    // Forked from the master, which holds the parsed configuration.
+    const double routes = ctx_.store.routes();
+    set_router_bytes(routes * ctx_.s.memory.router_bytes_per_route);
+    entity_cache_id_ = heap_.allocate(routes * ctx_.s.memory.entity_cache_bytes_per_route);
+    entity_cache_ = true;
+    router_built_ = true;
+    router_version_ = known_version_ = node_.table_version();
+  } else if (ctx_.s.cluster.respawn == respawn_policy::build_before_serving) {
     start_build();  // in init_worker, before accepting connections
   }
-  if (ctx_.s.kong.worker_consistency == consistency::eventual) {
+  if (rebuilds_on_timer()) {
     tick_.arm_in(sim::from_seconds(ctx_.s.kong.worker_state_update_frequency_s, "kong.worker_state_update_frequency_s"));
   }
+  memory_changed();
+}
+
+}  // namespace gwsim::gateway
+
+namespace gwsim::gateway {
+
+// ------------------------------------------------------- shared and reload --
+
+void worker::adopt(std::uint64_t v) {
+  if (!alive_) return;
+  const std::uint64_t previous = router_version_;
+  router_version_ = known_version_ = v;
+  router_built_ = true;
+  if (cache_values_id_ != memory::object_id{}) heap_.release(cache_values_id_);
+  cache_values_id_ = {};
+  cache_values_bytes_ = 0;
+  lru_.flush();
+  (void)previous;
+  memory_changed();
+}
+
+std::size_t worker::in_flight() const noexcept {
+  return cpu_queue_.size() + mutex_waiters_.size() + (cpu_busy_ ? 1u : 0u) + upstream_;
+}
+
+void worker::drain() {
+  if (!alive_ || draining_) return;
+  draining_ = true;
+  tick_.cancel();
+  // The last long-lived connection closes after an exponential time; nginx
+  // stops the worker at worker_shutdown_timeout whatever is still open.
+  const design_config& d = ctx_.s.design;
+  const sim::time_ns now = ctx_.sim.now();
+  const double linger = d.long_connection_s > 0 ? -d.long_connection_s * std::log(sim::uniform_open01(rng_)) : 0.0;
+  linger_until_ = now + sim::from_seconds(linger, "design.long_connection_s");
+  shutdown_at_ = d.worker_shutdown_timeout_s > 0
+                     ? now + sim::from_seconds(d.worker_shutdown_timeout_s, "design.worker_shutdown_timeout_s")
+                     : -1;
+  maybe_exit();
+}
+
+void worker::maybe_exit() {
+  if (!draining_ || exited_ || !alive_) return;
+  const sim::time_ns now = ctx_.sim.now();
+  const bool forced = shutdown_at_ >= 0 && now >= shutdown_at_;
+  if (!forced && (now < linger_until_ || in_flight() > 0)) {
+    // Wake up when the connections have closed or the timeout strikes;
+    // answered requests call back in between.
+    sim::time_ns wake = now < linger_until_ ? linger_until_ : -1;
+    if (shutdown_at_ >= 0 && (wake < 0 || shutdown_at_ < wake)) wake = shutdown_at_;
+    if (wake >= 0 && !linger_.armed()) linger_.arm_at(wake);
+    return;
+  }
+  linger_.cancel();
+  ctx_.stats.log(now, "worker_exit", node_.index(), index_, resident_bytes());
+  kill();  // at a shutdown timeout, whatever is still in flight fails
+  exited_ = true;
   memory_changed();
 }
 

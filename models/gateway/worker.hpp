@@ -37,10 +37,23 @@ class worker {
   void learn_version(std::uint64_t v);
   /// The OOM killer: in-flight requests fail, memory is gone.
   void kill();
-  /// The master forks a fresh worker: empty heap, cold caches, no router.
+  /// The master forks a fresh worker: empty heap, cold caches, no router
+  /// (or, when the pod builds routers outside its workers, the current one).
   void respawn();
+  /// Reload: this exited worker's slot becomes a worker of the new
+  /// generation (not a restart: nothing died).
+  void fork_generation();
+  /// A pod-wide table (build_site::node) at version `v` is now the one its
+  /// workers match against: the match cache is flushed.
+  void adopt(std::uint64_t v);
+  /// Reload: stop accepting, answer what is in flight, close long-lived
+  /// connections, then exit for good.
+  void drain();
 
   bool alive() const noexcept { return alive_; }
+  bool draining() const noexcept { return draining_; }
+  /// Exited after draining: gone for good, never respawned.
+  bool exited() const noexcept { return exited_; }
   /// Whether nginx hands this worker connections.
   bool accepting() const noexcept;
   bool rebuilding() const noexcept { return building_; }
@@ -82,9 +95,14 @@ class worker {
   // requests
   void fail(request* r);
   void complete(request* r);
+  void release(request* r);
   static void on_upstream_done(request* r);
 
   // builds
+  /// Whether a request that finds the router stale builds it (strict, lazy).
+  bool rebuilds_on_request() const noexcept;
+  /// Whether a background timer rebuilds stale routers (eventual).
+  bool rebuilds_on_timer() const noexcept;
   void maybe_start_build();
   void start_build();
   void request_page();
@@ -94,11 +112,25 @@ class worker {
 
   // memory
   void memory_changed();
+  void set_router_bytes(double bytes);
+
+  /// A fresh process in this slot: empty heap, cold caches (respawn, fork).
+  void start_fresh();
+
+  // reload
+  void maybe_exit();
+  std::size_t in_flight() const noexcept;
 
   context& ctx_;
   node& node_;
   int index_;
+  strategy_traits traits_;
   bool alive_ = true;
+  bool draining_ = false;
+  bool exited_ = false;
+  sim::time_ns linger_until_ = 0;  ///< draining: when the last long-lived connection closes
+  sim::time_ns shutdown_at_ = -1;  ///< draining: worker_shutdown_timeout, or -1 for none
+  sim::timer linger_;
   std::uint32_t incarnation_ = 1;
   sim::rng rng_;
 
@@ -130,6 +162,7 @@ class worker {
   /// Mutable: reading it drops freed pages whose release delay has passed.
   mutable memory::resident_memory rss_;
   std::vector<memory::object_id> router_chunks_;
+  double router_bytes_ = 0;  ///< sum over router_chunks_
   std::vector<memory::object_id> new_router_chunks_;
   memory::object_id slot_array_id_{};
   memory::object_id cache_values_id_{};

@@ -230,6 +230,12 @@ distinct distinct_scenario() {
   MEMBER(cost.build_ns_per_path, 21'000.0);
   MEMBER(cost.build_ns_per_path_log, 510.0);
   MEMBER(cost.incremental_ns_per_change, 51'000.0);
+  MEMBER(design.shards, 7);
+  MEMBER(design.debounce_s, 0.125);
+  MEMBER(design.debounce_max_s, 9.5);
+  MEMBER(design.min_interval_s, 1.25);
+  MEMBER(design.long_connection_s, 33.0);
+  MEMBER(design.worker_shutdown_timeout_s, 44.0);
   MEMBER(admin.poisson_rate_per_s, 0.2);
   MEMBER(run.duration_s, 600.0);
   MEMBER(run.seed, std::uint64_t{18'446'744'073'709'551'557u});

@@ -50,8 +50,8 @@ TEST(Validate, MessageNamesFieldValueRuleAndUnit) {
             "cluster.nodes = 0 is invalid: must be an integer in [1, 1000] (pods)");
   EXPECT_EQ(problem_after([](scenario& s) { s.memory.gc_pause = 99; }),
             "memory.gc_pause = 99 is invalid: must be finite and in [100, 1000] (percent)");
-  EXPECT_EQ(problem_after([](scenario& s) { s.strategy = "lazy"; }),
-            "strategy = \"lazy\" is invalid: must be one of: full_rebuild, incremental");
+  EXPECT_EQ(problem_after([](scenario& s) { s.strategy = "eager"; }),
+            "strategy = \"eager\" is invalid: must be one of: full_rebuild, lazy, incremental, shared_rcu, double_buffer, reload, sharded");
 }
 
 TEST(Validate, ThrowsScenarioErrorCarryingTheField) {
