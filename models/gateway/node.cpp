@@ -162,7 +162,9 @@ void node::account() {
   // Without one, every share changes only through this call: it is exact.
   if (ctx_.s.memory.release_delay_s > 0 && (pod > peak_pod_ || pod > limit)) pod = refresh_pod_total();
   pod_memory_.update(ctx_.sim.now(), pod);
-  peak_pod_ = std::max(peak_pod_, pod);
+  // A cgroup never holds more than its limit: the allocation that would
+  // cross it is what triggers the kill (memory.max_usage_in_bytes <= limit).
+  peak_pod_ = std::max(peak_pod_, std::min(pod, limit));
   if (pod > limit && !oom_pending_) {
     // Kill after the current event: the allocating worker may be the victim.
     oom_pending_ = true;
