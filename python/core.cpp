@@ -23,9 +23,12 @@
 #include "models/gateway/scenario.hpp"
 #include "models/gateway/scenario_io.hpp"
 #include "models/gateway/simulation.hpp"
+#include "models/gateway/strategy_names.hpp"
 
 namespace py = pybind11;
 namespace gw = gwsim::gateway;
+
+void bind_routes(py::module_& m);  // core_routes.cpp
 
 namespace {
 
@@ -163,4 +166,6 @@ invalid scenario.)");
 
   m.def(
       "default_scenario", [] { return dump(gw::scenario{}); }, "The default scenario as JSON text.");
+  m.def("strategy_names", &gw::strategy_names, "The registered router rebuild strategies, in documented order.");
+  bind_routes(m);
 }

@@ -44,6 +44,37 @@ def gwsim_rates(path, sizes):
     return out_wall, out_cpu, doc.get("context", {})
 
 
+def gwsim_path_rates(path, sizes):
+    """Radix path-only figures per size from Google Benchmark JSON.
+
+    Returns ({N: matches per wall second}, {N: build seconds}, {N: bytes per
+    route}) from BM_RadixPathOnlyMatch/<N> and BM_RadixPathOnlyBuild/<N>;
+    with repetitions the best run counts.
+    """
+    with open(path) as f:
+        doc = json.load(f)
+    rate, build, size = {}, {}, {}
+    to_s = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}
+    for b in doc.get("benchmarks", []):
+        if b.get("run_type", "iteration") != "iteration":
+            continue
+        m = re.match(r"^BM_RadixPathOnly(Match|Build)/(\d+)(?:/|$)", b.get("name", ""))
+        if not m or "items_per_second" not in b:
+            continue
+        n = m.group(2)
+        rt = float(b["real_time"]) * to_s.get(b.get("time_unit", "ns"), 1e-9)
+        if m.group(1) == "Match":
+            rate.setdefault(n, []).append(1.0 / rt if rt else None)
+        else:
+            build.setdefault(n, []).append(rt)
+            if "bytes_per_route" in b:
+                size[n] = float(b["bytes_per_route"])
+    keys = [str(n) for n in sizes]
+    return ({k: _best([x for x in rate.get(k, []) if x]) for k in keys},
+            {k: (min(build[k]) if build.get(k) else None) for k in keys},
+            {k: size.get(k) for k in keys})
+
+
 def _best(xs):
     return float(max(xs)) if xs else None
 
@@ -113,6 +144,13 @@ def main(argv):
     ns3 = {s: {} for s in NS3_SCHEDULERS}
     ns3_rng = None
     simpy2 = {k: None for k in keys}
+    r3_sizes = [int(s) for s in os.environ.get("R3_SIZES", "1000 10000 50000").split()]
+    r3_keys = [str(n) for n in r3_sizes]
+    radix_paths = {k: None for k in r3_keys}
+    radix_build = {k: None for k in r3_keys}
+    radix_bytes = {k: None for k in r3_keys}
+    r3 = {k: None for k in r3_keys}
+    r3_build = {k: None for k in r3_keys}
     reasons = {}
     details = {}
 
@@ -148,6 +186,29 @@ def main(argv):
                             "events_per_cpu_second": _per(r["events"], r.get("cpu_seconds")),
                             "warmup_events": r["warmup_events"],
                         }
+                continue
+            if part == "gwsim_paths":
+                if payload.startswith("@"):
+                    radix_paths, radix_build, radix_bytes = gwsim_path_rates(payload[1:], r3_sizes)
+                    for k in r3_keys:
+                        if radix_paths[k] is None:
+                            reasons["gwsim_radix_paths/" + k] = "BM_RadixPathOnlyMatch/%s not in gwsim_bench output" % k
+                else:
+                    for k in r3_keys:
+                        reasons["gwsim_radix_paths/" + k] = reason
+                continue
+            if part == "r3":
+                if payload == "null":
+                    reasons["r3/" + n] = reason
+                else:
+                    r = json.loads(payload)
+                    r3[n] = float(r["matches_per_second"])
+                    r3_build[n] = float(r["build_seconds"])
+                    details["r3/" + n] = {
+                        "paths": r["paths"], "matches": r["matches"], "seconds": r["seconds"],
+                        "matches_per_cpu_second": _per(r["matches"], r.get("cpu_seconds")),
+                        "wrong": r["wrong"],
+                    }
                 continue
             if part == "simpy2":
                 if payload == "null":
@@ -190,12 +251,23 @@ def main(argv):
             "gwsim/ns3_best": {k: ratio(gw[k], ns3_best[k]) for k in keys},
             "gwsim/ns3_map": {k: ratio(gw[k], ns3_map.get(k)) for k in keys},
             "gwsim/simpy2": {k: ratio(gw[k], simpy2[k]) for k in keys},
+            "gwsim_radix/r3_match": {k: ratio(radix_paths[k], r3[k]) for k in r3_keys},
+            "r3/gwsim_radix_build_time": {k: ratio(r3_build[k], radix_build[k]) for k in r3_keys},
+        },
+        "paths": {
+            "gwsim_radix_matches_per_second": {k: rnd(v) for k, v in radix_paths.items()},
+            "r3_matches_per_second": {k: rnd(v) for k, v in r3.items()},
+            "gwsim_radix_build_seconds": radix_build,
+            "r3_build_seconds": r3_build,
+            "gwsim_radix_bytes_per_route": radix_bytes,
         },
         "targets": {
             "hold_1e3_eps>=20e6": at_least(gw.get("1000"), 20e6),
             "gwsim/ns3_best_1e3>=4": at_least(ratio(gw.get("1000"), ns3_best.get("1000")), 4),
             "hold_1e6_eps>=6e6": at_least(gw.get("1000000"), 6e6),
             "gwsim/simpy2_1e3>=30": at_least(ratio(gw.get("1000"), simpy2.get("1000")), 30),
+            "gwsim_radix/r3_match>=1": (None if any(ratio(radix_paths[k], r3[k]) is None for k in r3_keys)
+                                        else all(ratio(radix_paths[k], r3[k]) >= 1 for k in r3_keys)),
         },
         "reasons": reasons,
         "method": {
@@ -210,6 +282,7 @@ def main(argv):
         "versions": {
             "ns3": deb_version("libns3-dev"),
             "simpy": deb_version("python3-simpy"),
+            "r3": deb_version("libr3-dev"),
             "python": sys.version.split()[0],
         },
         "details": details,

@@ -1,25 +1,45 @@
-// Router costs on synthetic route sets: the measurements that will calibrate
-// the simulator's rebuild and match costs.
+// Router costs on synthetic route sets: the measurements that calibrate the
+// simulator's rebuild and match costs (gwsim_calibrate reads them; see
+// bench/README.md, "Router benchmarks and calibration"). Names are parsed by
+// the calibration:
 //
-//   BM_GenerateRoutes/<N>          synthetic route-set generation (baseline)
-//   BM_ReferenceBuild/<N>          building the reference (linear) matcher
-//   BM_ReferenceMatch/<N>          one match by linear scan (the slow yardstick)
-//   BM_TraditionalBuild/<N>        a full build of the Kong 2.x router
-//   BM_TraditionalMatch/<N>/<hit%> matches with the LRU cache (Zipf requests;
-//                                  0 = cache off, every match a miss)
-//   BM_TraditionalBytes/<N>        bytes per route it holds (counter)
-//   BM_RadixBuild/<N>, BM_RadixMatch/<N>, BM_RadixBytes/<N>  the same for the
-//                                  path radix tree (no cache: every match a miss)
+//   BM_<Design>Build/<N>           a full build of N routes (the route copy
+//                                  and the destruction of the previous router
+//                                  included); counters bytes_per_route and
+//                                  paths_per_route (taken outside the timing)
+//   BM_<Design>Match/<N>/<hit%>    one match; <hit%> is the nominal share of
+//                                  requests answered from the match cache
+//                                  (0 = cache off, every match a miss; 100 =
+//                                  every match a hit; 90 = the hit mix); the
+//                                  counter hit_ratio is the share measured
+//
+// Designs here: Traditional (Kong 2.x, with its LRU match cache) and Radix
+// (path radix tree, no cache). BM_GenerateRoutes, BM_ReferenceBuild and
+// BM_ReferenceMatch are baselines. Route sets are generated once per N and
+// shared by all benchmarks; every benchmark runs for a fixed, short time so
+// the whole router suite stays under two minutes.
 
 #include <benchmark/benchmark.h>
 
-#include "models/router/reference_matcher.hpp"
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
 #include "models/router/radix_router.hpp"
+#include "models/router/reference_matcher.hpp"
 #include "models/router/synthetic_routes.hpp"
 #include "models/router/traditional_router.hpp"
 
 namespace gwsim::router {
 namespace {
+
+constexpr double build_min_time_s = 0.3;
+constexpr double match_min_time_s = 0.2;
+constexpr std::size_t request_stream = 100'000;
 
 route_set_config config(std::int64_t n) {
   route_set_config c;
@@ -28,22 +48,76 @@ route_set_config config(std::int64_t n) {
   return c;
 }
 
+/// The route set of size n, generated on first use and kept for the process.
+const std::vector<route>& routes_of(std::int64_t n) {
+  static std::map<std::int64_t, std::vector<route>> sets;
+  auto it = sets.find(n);
+  if (it == sets.end()) it = sets.emplace(n, generate_routes(config(n))).first;
+  return it->second;
+}
+
+/// Zipf(1) requests over the route set of size n (5% aimed at no route).
+const std::vector<request>& requests_of(std::int64_t n) {
+  static std::map<std::int64_t, std::vector<request>> streams;
+  auto it = streams.find(n);
+  if (it == streams.end()) it = streams.emplace(n, generate_requests(routes_of(n), request_stream, 2)).first;
+  return it->second;
+}
+
+/// The hot pool of hit_mix: 500 Zipf(1) requests, fewer distinct keys than
+/// the cache has slots, so they all hit once the cache is warm.
+std::vector<request> hot_pool(std::int64_t n) {
+  return generate_requests(routes_of(n), 500, 3);
+}
+
+/// A stream in which a share hit_percent/100 of the positions cycle through
+/// the hot pool and the rest are cold: requests with a unique path suffix
+/// from a pool of 10,000, each recurring only after more distinct keys than
+/// the cache holds, so they always miss. Cold positions are spread evenly
+/// (position i is cold when floor(i c) steps, c the cold share).
+std::vector<request> hit_mix(std::int64_t n, std::int64_t hit_percent) {
+  const std::vector<route>& routes = routes_of(n);
+  const std::vector<request> hot = hot_pool(n);
+  std::vector<request> cold = generate_requests(routes, 10'000, 4);
+  for (std::size_t k = 0; k < cold.size(); ++k) cold[k].path += "/~cold" + std::to_string(k);
+  const auto cold_per_100 = static_cast<std::size_t>(100 - hit_percent);
+  std::vector<request> out;
+  out.reserve(request_stream);
+  std::size_t h = 0;
+  std::size_t c = 0;
+  for (std::size_t i = 0; i < request_stream; ++i) {
+    const bool is_cold = ((i + 1) * cold_per_100) / 100 > (i * cold_per_100) / 100;
+    if (is_cold) {
+      out.push_back(cold[c++ % cold.size()]);
+    } else {
+      out.push_back(hot[h++ % hot.size()]);
+    }
+  }
+  return out;
+}
+
+double paths_per_route(const std::vector<route>& routes) {
+  std::size_t paths = 0;
+  for (const route& r : routes) paths += r.paths.size();
+  return static_cast<double>(paths) / static_cast<double>(routes.size());
+}
+
 void BM_GenerateRoutes(benchmark::State& state) {
   const route_set_config c = config(state.range(0));
   for (auto _ : state) benchmark::DoNotOptimize(generate_routes(c));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_GenerateRoutes)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_GenerateRoutes)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMillisecond)->MinTime(build_min_time_s);
 
 void BM_ReferenceBuild(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  const std::vector<route>& routes = routes_of(state.range(0));
   for (auto _ : state) benchmark::DoNotOptimize(reference_matcher(routes));
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
-BENCHMARK(BM_ReferenceBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_ReferenceBuild)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMillisecond)->MinTime(build_min_time_s);
 
 void BM_ReferenceMatch(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
+  const std::vector<route>& routes = routes_of(state.range(0));
   const reference_matcher m(routes);
   const std::vector<request> requests = generate_requests(routes, 1'000, 2);
   std::size_t i = 0;
@@ -53,69 +127,107 @@ void BM_ReferenceMatch(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
-BENCHMARK(BM_ReferenceMatch)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_ReferenceMatch)->Arg(1'000)->Arg(10'000)->Unit(benchmark::kMicrosecond)->MinTime(match_min_time_s);
+
+/// Full build of router type R from the shared route set of state.range(0).
+template <class R>
+void build(benchmark::State& state) {
+  const std::vector<route>& routes = routes_of(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(R(routes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  const R once(routes);
+  state.counters["bytes_per_route"] = static_cast<double>(once.bytes()) / static_cast<double>(routes.size());
+  state.counters["paths_per_route"] = paths_per_route(routes);
+}
 
 void BM_TraditionalBuild(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(traditional_router(routes));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  build<traditional_router>(state);
 }
-BENCHMARK(BM_TraditionalBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Arg(100'000)->Unit(benchmark::kMillisecond);
-
-void BM_TraditionalMatch(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  const bool cached = state.range(1) != 0;
-  traditional_router r(routes, cached ? 5'000 : 0);
-  const std::vector<request> requests = generate_requests(routes, 100'000, 2);
-  std::size_t i = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(r.match(requests[i]));
-    i = (i + 1) % requests.size();
-  }
-  state.SetItemsProcessed(state.iterations());
-  const double total = static_cast<double>(r.cache_hits() + r.cache_misses());
-  if (cached && total > 0) state.counters["hit_ratio"] = static_cast<double>(r.cache_hits()) / total;
-}
-BENCHMARK(BM_TraditionalMatch)->ArgsProduct({{1'000, 10'000, 50'000}, {0, 1}})->Unit(benchmark::kMicrosecond);
-
-void BM_TraditionalBytes(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  double per_route = 0;
-  for (auto _ : state) {
-    traditional_router r(routes, 5'000);
-    per_route = static_cast<double>(r.bytes()) / static_cast<double>(routes.size());
-  }
-  state.counters["bytes_per_route"] = per_route;
-}
-BENCHMARK(BM_TraditionalBytes)->Arg(50'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_TraditionalBuild)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(50'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(build_min_time_s);
 
 void BM_RadixBuild(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(radix_router(routes));
-  state.SetItemsProcessed(state.iterations() * state.range(0));
+  build<radix_router>(state);
 }
-BENCHMARK(BM_RadixBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_RadixBuild)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Arg(50'000)
+    ->Arg(100'000)
+    ->Unit(benchmark::kMillisecond)
+    ->MinTime(build_min_time_s);
 
+/// The traditional router of size n with the match cache (warmed with the
+/// hot pool) or without it, built on first use and kept for the process: a
+/// miss at 1e5 routes costs milliseconds, and Google Benchmark calls a
+/// benchmark several times while it sizes the iteration count.
+traditional_router& traditional_of(std::int64_t n, bool cached) {
+  static std::map<std::pair<std::int64_t, bool>, traditional_router> routers;
+  auto it = routers.find({n, cached});
+  if (it == routers.end()) {
+    it = routers.emplace(std::pair{n, cached}, traditional_router(routes_of(n), cached ? 5'000 : 0)).first;
+    if (cached) {
+      for (const request& q : hot_pool(n)) benchmark::DoNotOptimize(it->second.match(q));
+    }
+  }
+  return it->second;
+}
+
+/// Traditional match; range(1) is the nominal hit percentage (0 = cache off
+/// on the plain Zipf stream, otherwise the hit_mix stream on a cache warmed
+/// with the hot pool; 100 times pure hits). hit_ratio counts only the timed
+/// matches. The position in a hit_mix stream carries over between the calls
+/// Google Benchmark makes, so cold requests never come round while cached.
+void BM_TraditionalMatch(benchmark::State& state) {
+  const std::int64_t n = state.range(0);
+  const std::int64_t hit_percent = state.range(1);
+  const bool cached = hit_percent != 0;
+  traditional_router& r = traditional_of(n, cached);
+  static std::map<std::pair<std::int64_t, std::int64_t>, std::pair<std::vector<request>, std::size_t>> mixes;
+  auto mix = mixes.find({n, hit_percent});
+  if (cached && mix == mixes.end()) {
+    mix = mixes.emplace(std::pair{n, hit_percent}, std::pair{hit_mix(n, hit_percent), std::size_t{0}}).first;
+  }
+  const std::vector<request>& requests = cached ? mix->second.first : requests_of(n);
+  std::size_t i = cached ? mix->second.second : 0;
+  const std::uint64_t hits0 = r.cache_hits();
+  const std::uint64_t misses0 = r.cache_misses();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r.match(requests[i]));
+    i = (i + 1) % requests.size();
+  }
+  if (cached) mix->second.second = i;
+  state.SetItemsProcessed(state.iterations());
+  const auto hits = static_cast<double>(r.cache_hits() - hits0);
+  const double total = hits + static_cast<double>(r.cache_misses() - misses0);
+  state.counters["hit_ratio"] = cached && total > 0 ? hits / total : 0.0;
+}
+BENCHMARK(BM_TraditionalMatch)
+    ->ArgsProduct({{1'000, 10'000, 50'000, 100'000}, {0, 90, 100}})
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(match_min_time_s);
+
+/// Radix match (no cache: every match a miss) on the plain Zipf stream.
 void BM_RadixMatch(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  const radix_router r(routes);
-  const std::vector<request> requests = generate_requests(routes, 100'000, 2);
+  const radix_router r(routes_of(state.range(0)));
+  const std::vector<request>& requests = requests_of(state.range(0));
   std::size_t i = 0;
   for (auto _ : state) {
     benchmark::DoNotOptimize(r.match(requests[i]));
     i = (i + 1) % requests.size();
   }
   state.SetItemsProcessed(state.iterations());
+  state.counters["hit_ratio"] = 0.0;
 }
-BENCHMARK(BM_RadixMatch)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMicrosecond);
-
-void BM_RadixBytes(benchmark::State& state) {
-  const std::vector<route> routes = generate_routes(config(state.range(0)));
-  double per_route = 0;
-  for (auto _ : state) per_route = static_cast<double>(radix_router(routes).bytes()) / static_cast<double>(routes.size());
-  state.counters["bytes_per_route"] = per_route;
-}
-BENCHMARK(BM_RadixBytes)->Arg(50'000)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK(BM_RadixMatch)
+    ->ArgsProduct({{1'000, 10'000, 50'000, 100'000}, {0}})
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(match_min_time_s);
 
 }  // namespace
 }  // namespace gwsim::router

@@ -38,16 +38,17 @@ inline std::size_t hash_overhead(std::size_t buckets, std::size_t size, std::siz
   return buckets * sizeof(void*) + size * (value_size + sizeof(void*) + sizeof(std::size_t));
 }
 
-inline std::size_t heap_bytes(const std::unordered_set<std::string>& s) {
+template <class H, class E>
+std::size_t heap_bytes(const std::unordered_set<std::string, H, E>& s) {
   std::size_t n = hash_overhead(s.bucket_count(), s.size(), sizeof(std::string));
   for (const auto& x : s) n += heap_bytes(x);
   return n;
 }
 
 /// A string-keyed map; vector values count their buffers too.
-template <class V>
-std::size_t heap_bytes(const std::unordered_map<std::string, V>& m) {
-  std::size_t n = hash_overhead(m.bucket_count(), m.size(), sizeof(typename std::unordered_map<std::string, V>::value_type));
+template <class V, class H, class E>
+std::size_t heap_bytes(const std::unordered_map<std::string, V, H, E>& m) {
+  std::size_t n = hash_overhead(m.bucket_count(), m.size(), sizeof(typename std::unordered_map<std::string, V, H, E>::value_type));
   for (const auto& [k, v] : m) {
     n += heap_bytes(k);
     if constexpr (requires { v.capacity(); v.data(); }) n += flat_bytes(v);

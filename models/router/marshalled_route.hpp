@@ -14,7 +14,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <functional>
 #include <unordered_map>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
@@ -41,6 +43,19 @@ inline constexpr std::uint32_t sub_wildcard_host_port = 0x04;
 
 /// ngx.req.get_headers(100): later header lines are not seen by the router.
 inline constexpr std::size_t max_request_headers = 100;
+
+/// Hash for string-keyed unordered containers that also accepts
+/// std::string_view (C++20 heterogeneous lookup), so a lookup with a view
+/// into a request builds no std::string.
+struct string_hash {
+  using is_transparent = void;
+  [[nodiscard]] std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+};
+/// A std::string-keyed hash map searchable with std::string_view.
+template <class V>
+using string_map = std::unordered_map<std::string, V, string_hash, std::equal_to<>>;
+/// A std::string hash set searchable with std::string_view.
+using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
 
 /// Compiled patterns, one per distinct pattern. The map owns them; rules
 /// point into it, so it must outlive (and move together with) the marshalled

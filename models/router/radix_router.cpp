@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <limits>
 #include <map>
+#include <span>
 #include <string_view>
 #include <utility>
 
@@ -38,16 +39,11 @@ radix_router::radix_router(std::vector<route> routes)
   }
 
   category_of_.resize(entries_.size());
-  rank_.resize(entries_.size());
-  nodes_.emplace_back();
-  std::unordered_set<std::string> seen_wildcards;
-  std::unordered_set<std::string> seen_regexes;
+  string_set seen_wildcards;
   for (std::size_t i = 0; i < entries_.size(); ++i) {
-    const auto idx = static_cast<std::uint32_t>(i);
     const marshalled_route& e = entries_[i];
     const std::size_t c = by_bits.at(e.match_rules);
     category_of_[i] = static_cast<std::uint32_t>(c);
-    rank_[i] = (static_cast<std::uint64_t>(c) << 32U) | idx;
 
     /// Reduced-list sizes: one occurrence per matching rule value, as
     /// Kong's routes_by_* tables hold them.
@@ -66,27 +62,6 @@ radix_router::radix_router(std::vector<route> routes)
     }
     for (const auto& s : e.snis) {
       ++cat.by_sni[s];
-    }
-
-    /// Candidate structures. An entry carries at most one path (Kong splits
-    /// multi-path routes), but every path is handled for safety.
-    bool has_prefix = false;
-    bool has_regex = false;
-    for (const auto& u : e.uris) {
-      if (u.re != nullptr) {
-        has_regex = true;
-        if (seen_regexes.insert(u.value).second) {
-          regex_uris_.push_back(&u);
-        }
-      } else {
-        has_prefix = true;
-        insert_prefix(u.value, idx);
-      }
-    }
-    if (has_regex) {
-      regex_entries_.push_back(idx);
-    } else if (!has_prefix) {
-      no_uri_entries_.push_back(idx);
     }
 
     /// Classification indexes.
@@ -109,49 +84,7 @@ radix_router::radix_router(std::vector<route> routes)
       snis_.insert(s);
     }
   }
-  auto by_rank = [this](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; };
-  std::sort(regex_entries_.begin(), regex_entries_.end(), by_rank);
-  std::sort(no_uri_entries_.begin(), no_uri_entries_.end(), by_rank);
-}
-
-void radix_router::insert_prefix(const std::string& prefix, std::uint32_t entry) {
-  std::uint32_t cur = 0;
-  std::size_t pos = 0;
-  while (pos < prefix.size()) {
-    const std::string_view rest = std::string_view(prefix).substr(pos);
-    std::uint32_t child = std::numeric_limits<std::uint32_t>::max();
-    std::size_t slot = 0;
-    for (std::size_t k = 0; k < nodes_[cur].children.size(); ++k) {
-      if (nodes_[nodes_[cur].children[k]].label[0] == rest[0]) {
-        child = nodes_[cur].children[k];
-        slot = k;
-        break;
-      }
-    }
-    if (child == std::numeric_limits<std::uint32_t>::max()) {
-      const auto fresh = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.push_back({std::string(rest), {}, {entry}});
-      nodes_[cur].children.push_back(fresh);
-      return;
-    }
-    const std::string& label = nodes_[child].label;
-    std::size_t common = 0;
-    while (common < label.size() && common < rest.size() && label[common] == rest[common]) {
-      ++common;
-    }
-    if (common < label.size()) {
-      /// Split the edge: a new node takes the shared bytes.
-      const auto mid = static_cast<std::uint32_t>(nodes_.size());
-      node split{label.substr(0, common), {child}, {}};
-      nodes_[child].label.erase(0, common);
-      nodes_.push_back(std::move(split));
-      nodes_[cur].children[slot] = mid;
-      child = mid;
-    }
-    cur = child;
-    pos += common;
-  }
-  nodes_[cur].entries.push_back(entry);
+  index_ = path_host_index(entries_);
 }
 
 const route* radix_router::match(const request& req) const {
@@ -178,59 +111,19 @@ const route* radix_router::match(const request& req) const {
       }
     }
   }
-  for (const uri_rule* u : regex_uris_) {
-    if (u->re->matches_prefix(ctx.path)) {
-      ctx.hit_uri = &u->value;
-      break;
-    }
-  }
-
-  /// Walk the trie: every node passed holds entries whose prefix is a
-  /// prefix of the path; the deepest such node gives the longest prefix.
-  std::vector<std::uint32_t> candidates;
-  const std::string* longest_prefix = nullptr;
-  {
-    std::uint32_t cur = 0;
-    std::size_t pos = 0;
-    while (true) {
-      const node& n = nodes_[cur];
-      if (!n.entries.empty()) {
-        candidates.insert(candidates.end(), n.entries.begin(), n.entries.end());
-        for (const auto& u : entries_[n.entries.front()].uris) {
-          if (u.re == nullptr && ctx.path.substr(0, pos) == u.value) {
-            longest_prefix = &u.value;
-          }
-        }
-      }
-      if (pos >= ctx.path.size()) {
-        break;
-      }
-      const char next = ctx.path[pos];
-      std::uint32_t child = std::numeric_limits<std::uint32_t>::max();
-      for (std::uint32_t c : n.children) {
-        if (nodes_[c].label[0] == next) {
-          child = c;
-          break;
-        }
-      }
-      if (child == std::numeric_limits<std::uint32_t>::max() ||
-          !ctx.path.substr(pos).starts_with(nodes_[child].label)) {
-        break;
-      }
-      pos += nodes_[child].label.size();
-      cur = child;
-    }
-  }
-  if (ctx.hit_uri == nullptr) {
-    ctx.hit_uri = longest_prefix;
-  }
+  /// Candidates by path and host; the same walk gives the uri hit (the
+  /// first matching regex, else the longest prefix).
+  thread_local std::vector<std::uint32_t> candidates;
+  const path_host_index::result hits =
+      index_.candidates(ctx.path, ctx.raw_host, ctx.host.host_no_port, candidates);
+  ctx.hit_uri = hits.regex_hit != nullptr ? hits.regex_hit : hits.longest_prefix;
   if (ctx.hit_uri != nullptr) {
     req_category |= rule_uri;
   }
   if (methods_.contains(ctx.method)) {
     req_category |= rule_method;
   }
-  if (snis_.contains(std::string(ctx.sni))) {
+  if (snis_.contains(ctx.sni)) {
     req_category |= rule_sni;
   }
   if (req_category == 0) {
@@ -238,8 +131,6 @@ const route* radix_router::match(const request& req) const {
   }
 
   /// 2. Candidates that pass the shared predicate.
-  candidates.insert(candidates.end(), regex_entries_.begin(), regex_entries_.end());
-  candidates.insert(candidates.end(), no_uri_entries_.begin(), no_uri_entries_.end());
   std::erase_if(candidates, [&](std::uint32_t idx) { return !matches(entries_[idx], ctx); });
   if (candidates.empty()) {
     return nullptr;
@@ -255,13 +146,33 @@ const route* radix_router::pick(std::vector<std::uint32_t>& matching, const matc
     best_cat = std::min(best_cat, category_of_[idx]);
   }
   std::erase_if(matching, [&](std::uint32_t idx) { return category_of_[idx] != best_cat; });
-  std::sort(matching.begin(), matching.end(), [this](std::uint32_t a, std::uint32_t b) { return rank_[a] < rank_[b]; });
+  if (matching.size() == 1) {
+    /// A lone matching entry wins whichever list Kong scans first.
+    return &routes_[entries_[matching.front()].route_index];
+  }
+  std::sort(matching.begin(), matching.end());
 
   const category& cat = categories_[best_cat];
   enum class rule { none, host, header, uri, method, sni };
   rule chosen = rule::none;
   std::size_t chosen_size = 0;
-  auto consider = [&](rule r, const count_table& table, const std::string& key) {
+  /// A rule whose list is empty selects no entry, so when the category
+  /// offers one rule only, its list size does not matter: the scan below
+  /// finds no entry of an empty list either.
+  const bool host_rule_on = (cat.bits & rule_host) != 0;
+  const bool header_rule_on = (cat.bits & rule_header) != 0 && ctx.hit_header != nullptr;
+  const bool uri_rule_on = (cat.bits & rule_uri) != 0 && ctx.hit_uri != nullptr;
+  const bool method_rule_on = (cat.bits & rule_method) != 0;
+  const bool sni_rule_on = (cat.bits & rule_sni) != 0;
+  const bool single_rule = static_cast<int>(host_rule_on) + static_cast<int>(header_rule_on) +
+                               static_cast<int>(uri_rule_on) + static_cast<int>(method_rule_on) +
+                               static_cast<int>(sni_rule_on) ==
+                           1;
+  auto consider = [&](rule r, const count_table& table, std::string_view key) {
+    if (single_rule) {
+      chosen = r;
+      return;
+    }
     const auto it = table.find(key);
     const std::size_t size = it == table.end() ? 0 : it->second;
     if (size != 0 && (chosen == rule::none || size < chosen_size)) {
@@ -269,7 +180,7 @@ const route* radix_router::pick(std::vector<std::uint32_t>& matching, const matc
       chosen_size = size;
     }
   };
-  const std::string host_key(ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host);
+  const std::string_view host_key = ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host;
   if ((cat.bits & rule_host) != 0) {
     consider(rule::host, cat.by_host, host_key);
   }
@@ -283,7 +194,7 @@ const route* radix_router::pick(std::vector<std::uint32_t>& matching, const matc
     consider(rule::method, cat.by_method, ctx.method);
   }
   if ((cat.bits & rule_sni) != 0) {
-    consider(rule::sni, cat.by_sni, std::string(ctx.sni));
+    consider(rule::sni, cat.by_sni, ctx.sni);
   }
 
   auto in_reduced = [&](const marshalled_route& e) {
@@ -322,15 +233,11 @@ std::size_t radix_router::bytes() const {
     n += heap_bytes(c.by_host) + heap_bytes(c.by_header) + heap_bytes(c.by_uri) + heap_bytes(c.by_method) +
          heap_bytes(c.by_sni);
   }
-  n += flat_bytes(category_of_) + flat_bytes(rank_);
-  n += flat_bytes(nodes_);
-  for (const auto& nd : nodes_) {
-    n += heap_bytes(nd.label) + flat_bytes(nd.children) + flat_bytes(nd.entries);
-  }
-  n += flat_bytes(regex_entries_) + flat_bytes(no_uri_entries_);
+  n += flat_bytes(category_of_);
+  n += index_.bytes();
   n += heap_bytes(header_names_) + heap_bytes(header_name_set_) + heap_bytes(plain_hosts_) + heap_bytes(methods_) +
        heap_bytes(snis_);
-  n += flat_bytes(wildcard_hosts_) + flat_bytes(regex_uris_);
+  n += flat_bytes(wildcard_hosts_);
   return n;
 }
 

@@ -9,20 +9,24 @@
 /// path), grouped into Kong's ordered categories, and each entry gets a
 /// precomputed rank (category position, then position in sort order). Every
 /// entry with a prefix path is stored on the node of a compressed trie over
-/// the bytes of that prefix; entries with a regex path and entries without a
-/// path go into two side lists kept in rank order. Hosts, methods and SNIs
+/// the bytes of that prefix, split there by plain host (path_host_index);
+/// entries with a regex path are listed per distinct regex, and the regexes
+/// indexed by their literal prefixes (regex_literal_prefixes()) in a second
+/// trie; entries without a path go into a side list. Hosts, methods and SNIs
 /// of all routes are indexed in hash sets (plain hosts, methods, SNIs) and a
 /// sorted list (wildcard hosts) to classify requests.
 ///
 /// Match:
 ///  1. classify the request as Kong does: the first route header name the
 ///     request carries, the plain or first wildcard host hit, the first
-///     matching regex path or else the longest prefix path (found by walking
-///     the trie), and whether any route uses the method / SNI. A request
-///     that hits nothing matches nothing.
+///     matching regex path (only regexes whose literal prefix starts the
+///     path are tried) or else the longest prefix path (found by walking the
+///     trie), and whether any route uses the method / SNI. A request that
+///     hits nothing matches nothing.
 ///  2. candidates: the entries on every trie node passed while walking the
-///     path (their prefix is a prefix of the path), every regex entry and
-///     every entry without a path; the rest cannot match. Each candidate is
+///     path (their prefix is a prefix of the path) that list no plain hosts
+///     or list the request's host, the entries of every regex that matches
+///     the path and every entry without a path; the rest cannot match. Each candidate is
 ///     tested with the shared predicate `matches()` (host, header, path,
 ///     method and SNI filtering).
 ///  3. the winning category is the lowest category rank among the matching
@@ -42,6 +46,7 @@
 #include <vector>
 
 #include "models/router/marshalled_route.hpp"
+#include "models/router/path_host_index.hpp"
 #include "models/router/route.hpp"
 
 namespace gwsim::router {
@@ -64,16 +69,10 @@ class radix_router {
   [[nodiscard]] std::size_t bytes() const;
 
   /// Trie nodes (including the root), for tests and reports.
-  [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
+  [[nodiscard]] std::size_t node_count() const noexcept { return index_.node_count(); }
 
  private:
-  using count_table = std::unordered_map<std::string, std::size_t>;
-
-  struct node {
-    std::string label;                    ///< bytes on the edge into this node
-    std::vector<std::uint32_t> children;  ///< node indexes, distinct first bytes
-    std::vector<std::uint32_t> entries;   ///< entries whose prefix ends here
-  };
+  using count_table = string_map<std::uint32_t>;
 
   struct category {
     std::uint32_t bits = 0;
@@ -91,7 +90,6 @@ class radix_router {
     const regex* re = nullptr;
   };
 
-  void insert_prefix(const std::string& prefix, std::uint32_t entry);
   [[nodiscard]] const route* pick(std::vector<std::uint32_t>& matching, const match_context& ctx) const;
 
   std::vector<route> routes_;
@@ -99,20 +97,16 @@ class radix_router {
   std::vector<marshalled_route> entries_;   ///< in Kong's sort_routes order
   std::vector<category> categories_;        ///< in Kong's category order
   std::vector<std::uint32_t> category_of_;  ///< per entry: index into categories_
-  std::vector<std::uint64_t> rank_;         ///< per entry: category position, then sort position
 
-  std::vector<node> nodes_;                    ///< nodes_[0] is the root (empty label)
-  std::vector<std::uint32_t> regex_entries_;   ///< rank order
-  std::vector<std::uint32_t> no_uri_entries_;  ///< rank order
+  path_host_index index_;                   ///< candidates by path and host
 
   /// Classification indexes.
   std::vector<std::string> header_names_;  ///< first-occurrence order in sorted entries
-  std::unordered_set<std::string> header_name_set_;
-  std::unordered_set<std::string> plain_hosts_;
+  string_set header_name_set_;
+  string_set plain_hosts_;
   std::vector<wildcard_host> wildcard_hosts_;  ///< sorted entry order
-  std::vector<const uri_rule*> regex_uris_;    ///< sorted entry order
-  std::unordered_set<std::string> methods_;
-  std::unordered_set<std::string> snis_;
+  string_set methods_;
+  string_set snis_;
 };
 
 }  // namespace gwsim::router

@@ -3,7 +3,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <cctype>
 #include <stdexcept>
+#include <optional>
 
 namespace gwsim::router {
 
@@ -46,18 +48,198 @@ regex::regex(std::string_view pattern, jit_mode jit) : pattern_(pattern) {
 }
 
 bool regex::matches_prefix(std::string_view subject) const {
-  pcre2_code* code = as_code(code_.get());
-  std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
-      pcre2_match_data_create_from_pattern(code, nullptr), &pcre2_match_data_free);
+  /// One ovector pair is enough: a match whose captures do not fit returns 0,
+  /// which still counts as a match. The block is reused by every pattern the
+  /// thread matches (PCRE2 also keeps its backtracking frames in it).
+  thread_local const std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
+      pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
   if (!data) {
     throw std::bad_alloc();
   }
-  const std::uint32_t options = jit_ ? 0U : PCRE2_NO_JIT;
-  const int rc = pcre2_match(code, reinterpret_cast<PCRE2_SPTR>(subject.data()), subject.size(), 0,
-                             options, data.get(), nullptr);
+  pcre2_code* code = as_code(code_.get());
+  const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
+  const int rc = jit_ ? pcre2_jit_match(code, text, subject.size(), 0, 0, data.get(), nullptr)
+                      : pcre2_match(code, text, subject.size(), 0, PCRE2_NO_JIT, data.get(), nullptr);
   /// Any failure other than a match (no match, or a resource limit hit by a
   /// degenerate pattern) counts as "does not match".
   return rc >= 0;
+}
+
+namespace {
+
+bool is_meta(char c) noexcept {
+  switch (c) {
+    case '\\':
+    case '^':
+    case '$':
+    case '.':
+    case '[':
+    case ']':
+    case '|':
+    case '(':
+    case ')':
+    case '?':
+    case '*':
+    case '+':
+    case '{':
+    case '}':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_alnum(char c) noexcept { return std::isalnum(static_cast<unsigned char>(c)) != 0; }
+
+/// Whether `p` has a `|` outside every group and class.
+bool has_top_level_alternation(std::string_view p) noexcept {
+  int depth = 0;
+  bool in_class = false;
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      ++i;
+    } else if (in_class) {
+      in_class = c != ']';
+    } else if (c == '[') {
+      in_class = true;
+      /// A `]` right after `[` or `[^` is a literal member.
+      if (i + 1 < p.size() && p[i + 1] == '^') ++i;
+      if (i + 1 < p.size() && p[i + 1] == ']') ++i;
+    } else if (c == '(') {
+      ++depth;
+    } else if (c == ')') {
+      --depth;
+    } else if (c == '|' && depth == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/// One literal character at `i` (plain, or a backslash before punctuation);
+/// advances `i` past it.
+std::optional<char> literal_at(std::string_view p, std::size_t& i) noexcept {
+  if (i >= p.size()) return std::nullopt;
+  const char c = p[i];
+  if (c == '\\') {
+    if (i + 1 < p.size() && !is_alnum(p[i + 1]) && static_cast<unsigned char>(p[i + 1]) < 0x80 && p[i + 1] > ' ') {
+      i += 2;
+      return p[i - 1];
+    }
+    return std::nullopt;
+  }
+  if (is_meta(c)) return std::nullopt;
+  ++i;
+  return c;
+}
+
+/// The members of a simple class starting at `p[i] == '['`; advances `i`
+/// past its `]`.
+std::optional<std::string> class_at(std::string_view p, std::size_t& i) {
+  std::size_t k = i + 1;
+  if (k >= p.size() || p[k] == '^' || p[k] == ']') return std::nullopt;
+  std::string members;
+  while (k < p.size() && p[k] != ']') {
+    const char c = p[k];
+    if (c == '\\' || c == '[') return std::nullopt;
+    if (k + 2 < p.size() && p[k + 1] == '-' && p[k + 2] != ']') {
+      const char hi = p[k + 2];
+      const bool same_kind = (std::isdigit(static_cast<unsigned char>(c)) != 0 && std::isdigit(static_cast<unsigned char>(hi)) != 0) ||
+                             (std::islower(static_cast<unsigned char>(c)) != 0 && std::islower(static_cast<unsigned char>(hi)) != 0) ||
+                             (std::isupper(static_cast<unsigned char>(c)) != 0 && std::isupper(static_cast<unsigned char>(hi)) != 0);
+      if (!same_kind || hi < c) return std::nullopt;
+      for (char x = c; x <= hi; ++x) members += x;
+      k += 3;
+    } else {
+      members += c;
+      ++k;
+    }
+  }
+  if (k >= p.size()) return std::nullopt;
+  i = k + 1;
+  return members;
+}
+
+/// The alternatives of a group at `p[i] == '('` when each is literal text;
+/// advances `i` past its `)`.
+std::optional<std::vector<std::string>> group_at(std::string_view p, std::size_t& i) {
+  std::size_t k = i + 1;
+  if (k < p.size() && p[k] == '?') {
+    if (k + 1 < p.size() && p[k + 1] == ':') {
+      k += 2;
+    } else {
+      /// Named groups: (?<name>...), (?'name'...), (?P<name>...).
+      std::size_t n = k + 1;
+      if (n < p.size() && p[n] == 'P') ++n;
+      if (n >= p.size() || (p[n] != '<' && p[n] != '\'')) return std::nullopt;
+      const char close = p[n] == '<' ? '>' : '\'';
+      ++n;
+      if (n >= p.size() || !(std::isalpha(static_cast<unsigned char>(p[n])) != 0 || p[n] == '_')) return std::nullopt;
+      while (n < p.size() && (is_alnum(p[n]) || p[n] == '_')) ++n;
+      if (n >= p.size() || p[n] != close) return std::nullopt;
+      k = n + 1;
+    }
+  } else if (k < p.size() && p[k] == '*') {
+    return std::nullopt;
+  }
+  std::vector<std::string> alternatives(1);
+  while (k < p.size() && p[k] != ')') {
+    if (p[k] == '|') {
+      alternatives.emplace_back();
+      ++k;
+      continue;
+    }
+    const auto c = literal_at(p, k);
+    if (!c) return std::nullopt;
+    alternatives.back() += *c;
+  }
+  if (k >= p.size()) return std::nullopt;
+  i = k + 1;
+  return alternatives;
+}
+
+}  // namespace
+
+std::vector<std::string> regex_literal_prefixes(std::string_view pattern, std::size_t max_prefixes) {
+  std::vector<std::string> prefixes(1);
+  if (has_top_level_alternation(pattern)) {
+    return prefixes;
+  }
+  std::size_t i = 0;
+  while (i < pattern.size()) {
+    std::size_t next = i;
+    std::vector<std::string> choices;
+    if (const auto c = literal_at(pattern, next)) {
+      choices.emplace_back(1, *c);
+    } else if (pattern[i] == '[') {
+      const auto members = class_at(pattern, next);
+      if (!members) break;
+      for (const char m : *members) choices.emplace_back(1, m);
+    } else if (pattern[i] == '(') {
+      auto alternatives = group_at(pattern, next);
+      if (!alternatives) break;
+      choices = std::move(*alternatives);
+    } else {
+      break;
+    }
+    /// A quantifier that allows zero repetitions ends the literal part; `+`
+    /// keeps one copy and ends it after.
+    const char q = next < pattern.size() ? pattern[next] : '\0';
+    if (q == '?' || q == '*' || q == '{') break;
+    if (prefixes.size() * choices.size() > max_prefixes) {
+      break;
+    }
+    std::vector<std::string> grown;
+    grown.reserve(prefixes.size() * choices.size());
+    for (const auto& p : prefixes) {
+      for (const auto& c : choices) grown.push_back(p + c);
+    }
+    prefixes = std::move(grown);
+    if (q == '+') break;
+    i = next;
+  }
+  return prefixes;
 }
 
 } // namespace gwsim::router

@@ -6,9 +6,11 @@
 /// such as `/users/\d+` also matches `/users/42/profile`, exactly as Kong's
 /// traditional router treats regex paths as regex *prefixes*.
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace gwsim::router {
 
@@ -20,7 +22,9 @@ public:
   /// message when the pattern does not compile.
   explicit regex(std::string_view pattern, jit_mode jit = jit_mode::automatic);
 
-  /// True when the pattern matches at the start of `subject`.
+  /// True when the pattern matches at the start of `subject`. Uses one
+  /// match-data block per thread (only the success of the match is needed,
+  /// never the captures), so matching allocates nothing once warm.
   [[nodiscard]] bool matches_prefix(std::string_view subject) const;
 
   [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
@@ -35,5 +39,22 @@ private:
   std::unique_ptr<void, code_deleter> code_;
   bool jit_ = false;
 };
+
+/// Literal strings of which every subject the anchored `pattern` matches
+/// starts with at least one: a prefilter telling which patterns need not be
+/// tried on a subject. The pattern is read from its start while it is plain
+/// literal text (other characters than `\^$.[]|()?*+{}`, or a backslash
+/// before punctuation), simple character classes (`[a-f0-9_]`, no negation or
+/// escapes) and non-capturing, capturing or named groups whose alternatives
+/// are all literal text; classes and groups multiply the set, up to
+/// `max_prefixes` strings. Reading stops before anything else (escapes such
+/// as `\d`, `.`, anchors, other `(?` constructs, including option settings)
+/// and before an atom followed by `?`, `*` or `{`; an atom followed by `+`
+/// still counts once, as it does before an atom whose expansion would exceed
+/// `max_prefixes` strings. A pattern with a top-level `|` gives {""}: the
+/// empty prefix passes every subject, so an early stop is always safe, only
+/// less selective.
+[[nodiscard]] std::vector<std::string> regex_literal_prefixes(std::string_view pattern,
+                                                              std::size_t max_prefixes = 32);
 
 } // namespace gwsim::router

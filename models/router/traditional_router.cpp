@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -11,6 +12,7 @@
 
 #include "models/router/byte_estimates.hpp"
 #include "models/router/marshalled_route.hpp"
+#include "models/router/path_host_index.hpp"
 #include "models/router/regex.hpp"
 
 namespace gwsim::router {
@@ -18,7 +20,7 @@ namespace gwsim::router {
 namespace {
 
 using index_list = std::vector<std::uint32_t>;
-using string_index = std::unordered_map<std::string, index_list>;
+using string_index = string_map<index_list>;
 
 std::uint64_t fnv1a(std::string_view s) noexcept {
   std::uint64_t h = 0xcbf29ce484222325ULL;
@@ -178,15 +180,18 @@ struct traditional_router::impl {
   std::vector<entry> entries;  ///< Kong's sort_routes order
   std::vector<category> categories;
 
-  std::unordered_set<std::string> plain_hosts;
-  std::vector<named_regex> wildcard_hosts;                     ///< sorted route order, first of each value
-  std::unordered_map<std::string, std::uint32_t> header_rank;  ///< first appearance
-  std::vector<std::string> header_names;                       ///< by rank
-  std::vector<named_regex> regex_uris;                         ///< sorted route order, first of each value
-  std::unordered_set<std::string> plain_uris;
-  std::vector<std::string> prefix_uris;  ///< unique, longest first
-  std::unordered_set<std::string> methods;
-  std::unordered_set<std::string> snis;
+  string_set plain_hosts;
+  std::vector<named_regex> wildcard_hosts;  ///< sorted route order, first of each value
+  string_map<std::uint32_t> header_rank;    ///< first appearance
+  std::vector<std::string> header_names;    ///< by rank
+  /// Kong scans its regex paths in order, then looks the path up among
+  /// plain paths and prefixes (longest first), then scans candidate lists.
+  /// The same answers come from path_host_index: the first matching regex,
+  /// else the longest prefix, and every entry that can match.
+  path_host_index candidates_index;
+  std::vector<std::uint32_t> entry_category;  ///< per entry: position in categories
+  string_set methods;
+  string_set snis;
 
   match_cache cache;
 
@@ -196,8 +201,7 @@ struct traditional_router::impl {
     entries = marshall_routes(routes, regexes);
 
     std::map<std::uint32_t, std::size_t> by_bits;
-    std::unordered_set<std::string> seen_wildcards;
-    std::unordered_set<std::string> seen_regexes;
+    string_set seen_wildcards;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const entry& e = entries[i];
       const auto idx = static_cast<std::uint32_t>(i);
@@ -226,13 +230,6 @@ struct traditional_router::impl {
       }
       for (const auto& u : e.uris) {
         cat.by_uri[u.value].push_back(idx);
-        if (u.re != nullptr) {
-          if (seen_regexes.insert(u.value).second) {
-            regex_uris.push_back({u.value, u.re});
-          }
-        } else if (plain_uris.insert(u.value).second) {
-          prefix_uris.push_back(u.value);
-        }
       }
       for (const auto& m : e.methods) {
         cat.by_method[m].push_back(idx);
@@ -243,11 +240,16 @@ struct traditional_router::impl {
         snis.insert(s);
       }
     }
-    std::stable_sort(prefix_uris.begin(), prefix_uris.end(),
-                     [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
     std::sort(categories.begin(), categories.end(), [](const category& a, const category& b) {
       return category_precedes(a.match_weight, a.bits, b.match_weight, b.bits);
     });
+    entry_category.resize(entries.size());
+    for (std::size_t c = 0; c < categories.size(); ++c) {
+      for (std::uint32_t idx : categories[c].all) {
+        entry_category[idx] = static_cast<std::uint32_t>(c);
+      }
+    }
+    candidates_index = path_host_index(entries);
   }
 
   [[nodiscard]] context make_context(const request& req) const {
@@ -277,7 +279,7 @@ struct traditional_router::impl {
   [[nodiscard]] const index_list* reduce(const category& cat, const context& ctx) const {
     const index_list* best = nullptr;
     auto consider = [&best](const string_index& index, std::string_view key) {
-      const auto it = index.find(std::string(key));
+      const auto it = index.find(key);
       if (it != index.end() && !it->second.empty() && (best == nullptr || it->second.size() < best->size())) {
         best = &it->second;
       }
@@ -333,31 +335,20 @@ struct traditional_router::impl {
 
     /// URI hit: the first matching regex, else the plain path itself, else
     /// the longest prefix.
-    for (const auto& r : regex_uris) {
-      if (r.re->matches_prefix(ctx.path)) {
-        ctx.hit_uri = &r.value;
-        break;
-      }
-    }
-    if (ctx.hit_uri == nullptr) {
-      if (const auto it = plain_uris.find(std::string(ctx.path)); it != plain_uris.end()) {
-        ctx.hit_uri = &*it;
-      } else {
-        for (const auto& p : prefix_uris) {
-          if (ctx.path.starts_with(p)) {
-            ctx.hit_uri = &p;
-            break;
-          }
-        }
-      }
-    }
+    /// URI hit: the first matching regex, else the longest prefix (the
+    /// plain path itself when a route has it). The same walk gives every
+    /// entry that can match.
+    thread_local std::vector<std::uint32_t> matching;
+    const path_host_index::result hits =
+        candidates_index.candidates(ctx.path, ctx.raw_host, ctx.host.host_no_port, matching);
+    ctx.hit_uri = hits.regex_hit != nullptr ? hits.regex_hit : hits.longest_prefix;
     if (ctx.hit_uri != nullptr) {
       req_category |= rule_uri;
     }
     if (methods.contains(ctx.method)) {
       req_category |= rule_method;
     }
-    if (snis.contains(std::string(ctx.sni))) {
+    if (snis.contains(ctx.sni)) {
       req_category |= rule_sni;
     }
     if (req_category == 0) {
@@ -370,22 +361,32 @@ struct traditional_router::impl {
     /// the classification above (which compares host-with-port and
     /// host-without-port) missed it, e.g. for `[::1]`.
     std::uint32_t reachable = req_category;
-    if (plain_hosts.contains(std::string(ctx.raw_host))) {
+    if (plain_hosts.contains(ctx.raw_host)) {
       reachable |= rule_host;
     }
-    for (const auto& cat : categories) {
+    /// Kong scans each category's reduced list, then the whole category,
+    /// and returns the first entry that matches. Both lists are in sorted
+    /// (index) order, so the answer is the lowest matching index of the
+    /// category that is in the reduced list, else the lowest of the category.
+    std::erase_if(matching, [&](std::uint32_t idx) { return !matches(entries[idx], ctx); });
+    if (matching.empty()) {
+      return 0;
+    }
+    for (std::size_t c = 0; c < categories.size(); ++c) {
+      const category& cat = categories[c];
       if ((cat.bits & ~reachable) != 0) {
         continue;
       }
+      const auto in_category = [&](std::uint32_t idx) { return entry_category[idx] == c; };
       if (const index_list* reduced = reduce(cat, ctx); reduced != nullptr) {
-        for (std::uint32_t idx : *reduced) {
-          if (matches(entries[idx], ctx)) {
+        for (std::uint32_t idx : matching) {
+          if (in_category(idx) && std::binary_search(reduced->begin(), reduced->end(), idx)) {
             return entries[idx].route_index + 1;
           }
         }
       }
-      for (std::uint32_t idx : cat.all) {
-        if (matches(entries[idx], ctx)) {
+      for (std::uint32_t idx : matching) {
+        if (in_category(idx)) {
           return entries[idx].route_index + 1;
         }
       }
@@ -405,19 +406,17 @@ struct traditional_router::impl {
            heap_bytes(c.by_method) + heap_bytes(c.by_sni);
     }
     n += regex_cache_bytes(regexes);
-    n += heap_bytes(plain_hosts) + heap_bytes(plain_uris) + heap_bytes(methods) + heap_bytes(snis);
-    n += flat_bytes(wildcard_hosts) + flat_bytes(regex_uris);
+    n += heap_bytes(plain_hosts) + heap_bytes(methods) + heap_bytes(snis);
+    n += candidates_index.bytes() + flat_bytes(entry_category);
+    n += flat_bytes(wildcard_hosts);
     for (const auto& w : wildcard_hosts) {
       n += heap_bytes(w.value);
-    }
-    for (const auto& r : regex_uris) {
-      n += heap_bytes(r.value);
     }
     n += hash_overhead(header_rank.bucket_count(), header_rank.size(), sizeof(decltype(header_rank)::value_type));
     for (const auto& [name, rank] : header_rank) {
       n += heap_bytes(name);
     }
-    n += heap_bytes(header_names) + heap_bytes(prefix_uris);
+    n += heap_bytes(header_names);
     return n + cache.bytes();
   }
 };

@@ -7,16 +7,20 @@
 /// they match on, and the categories ordered as Kong orders them. Indexes:
 ///  - global "hit" indexes used to classify a request: a hash set of plain
 ///    hosts, a list of wildcard hosts (sorted route order), a rank table of
-///    header names, a linear list of regex paths (sorted route order), a hash
-///    set of plain paths and a length-sorted (longest first) prefix list, and
-///    hash sets of methods and SNIs;
+///    header names, hash sets of methods and SNIs, and a path_host_index in
+///    place of Kong's linear regex list, plain-path set and longest-first
+///    prefix list (it gives the same uri hit: the first matching regex in
+///    sorted order, else the longest prefix);
 ///  - per category: hash indexes by host value, header name, path value,
 ///    method and SNI (Kong's routes_by_* tables) feeding the "reduce
 ///    candidates" step, plus the full sorted list of the category.
 ///
 /// Match: classify the request (its category bits and its host / header / uri
 /// hits), then per category in order try the reduced candidate list and then
-/// the whole category. Categories that cannot contain a matching route (a bit
+/// the whole category. Both scans return the first (sorted order) entry that
+/// matches, so they are answered from the entries path_host_index selects by
+/// path and host, filtered by the shared predicate: the lowest such entry of
+/// the category that is in the reduced list, else the lowest of the category. Categories that cannot contain a matching route (a bit
 /// the request cannot satisfy) are skipped, as Kong skips the categories
 /// before the request's own one.
 ///

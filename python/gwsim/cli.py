@@ -5,12 +5,16 @@
     gwsim run SCENARIO [--set section.key=value ...] [--seed N] [--json]
                        [--out DIR] [--quiet]
     gwsim scenario [SCENARIO] [--set section.key=value ...] [--seed N]
+    gwsim compare SCENARIO [--strategies A,B] [--replications R] [--json] [--out DIR]
+    gwsim routes stats|match FILE ...   (see gwsim.routes)
 
 ``run`` simulates a scenario file (TOML or JSON) and prints a summary with
 units (or, with ``--json``, one JSON object); ``--out`` also writes
 summary.json, scenario.json, timeseries.csv, events.csv and memory.png.
 ``scenario`` prints the complete scenario, defaults filled in, as JSON (the
-defaults alone without SCENARIO). Invalid input exits with status 2 and a
+defaults alone without SCENARIO). ``compare`` runs one workload under every
+router design with common random numbers and prints the design table.
+Invalid input exits with status 2 and a
 message naming the file or field.
 """
 
@@ -57,6 +61,25 @@ def _parser() -> argparse.ArgumentParser:
                                description="Print a scenario as JSON, defaults filled in and validated.")
     show.add_argument("scenario", metavar="SCENARIO", nargs="?", help="scenario file (default: the defaults)")
     scenario_options(show)
+
+    cmp = commands.add_parser(
+        "compare", help="run one workload under every router design and print the design table",
+        description="Run a scenario once per rebuild strategy with common random numbers and print p99, "
+                    "errors, OOM kills, peak memory, rebuild CPU and staleness per strategy.")
+    cmp.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml or .json); its strategy is ignored")
+    scenario_options(cmp)
+    cmp.add_argument("--strategies", metavar="A,B,...",
+                     help="comma-separated strategies in table order (default: every registered one)")
+    cmp.add_argument("--replications", type=int, default=1, metavar="R",
+                     help="runs per strategy; R >= 2 adds 95%% confidence intervals (default 1)")
+    cmp.add_argument("--workers", type=int, default=1, metavar="N", help="local processes to run in (default 1)")
+    cmp.add_argument("--json", action="store_true", help="print one JSON record per run instead of the table")
+    cmp.add_argument("--out", metavar="DIR", help="also write runs.csv, table.txt and designs.png")
+    cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    from . import routes
+
+    routes.add_parser(commands)
     return parser
 
 
@@ -123,6 +146,40 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _compare(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from . import compare
+
+    scenario = _resolve(args)
+    strategies = None
+    if args.strategies is not None:
+        strategies = [name.strip() for name in args.strategies.split(",") if name.strip()]
+    seed = int(scenario["run"]["seed"])
+    try:
+        df = compare.compare(scenario, strategies, replications=args.replications, seed=seed,
+                             progress=not args.quiet and not args.json, workers=args.workers)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    table = compare.format_table(df)
+    if args.json:
+        for record in df.to_dict(orient="records"):
+            print(json.dumps(record))
+    else:
+        sys.stdout.write(f"{scenario.get('name', '')}: {len(df)} runs\n\n" + table)
+    if args.out:
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / "runs.csv", index=False)
+            (out / "table.txt").write_text(table)
+            compare.plot_compare(df, out / "designs.png")
+        except OSError as error:
+            raise _UsageError(f"cannot write results to {args.out}: {error}") from None
+        print(f"results in {out}: runs.csv table.txt designs.png", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     print(json.dumps(_resolve(args), indent=2))
     return 0
@@ -145,6 +202,12 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "compare":
+            return _compare(args)
+        if args.command == "routes":
+            from . import routes
+
+            return routes.run(args)
         return _show(args)
     except _UsageError as error:
         print(f"gwsim: error: {error}", file=sys.stderr)

@@ -35,6 +35,8 @@ __all__ = ["replication_seed", "summarize", "sweep", "t_quantile"]
 #: Columns :func:`sweep` adds besides the grid fields and the summary scalars.
 REPLICATION_COLUMN = "replication"
 SEED_COLUMN = "seed"
+#: Scenario fields outside any section that a grid may vary.
+TOP_LEVEL_FIELDS = ("strategy",)
 
 
 # --------------------------------------------------------------------------
@@ -86,8 +88,9 @@ def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, list[Any]]
         raise ValueError("grid must be a non-empty mapping of scenario fields to value lists")
     items = []
     for key, values in grid.items():
-        if not isinstance(key, str) or "." not in key:
-            raise ValueError(f"grid key {key!r}: expected a dotted scenario field such as 'cluster.workers_per_node'")
+        if not isinstance(key, str) or ("." not in key and key not in TOP_LEVEL_FIELDS):
+            raise ValueError(f"grid key {key!r}: expected a dotted scenario field such as 'cluster.workers_per_node' "
+                             f"or one of {', '.join(TOP_LEVEL_FIELDS)}")
         if key == "run.seed":
             raise ValueError("grid key 'run.seed': seeds are set by sweep(seed=..., replications=...)")
         if key in (REPLICATION_COLUMN, SEED_COLUMN):

@@ -10,8 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "models/router/incremental_router.hpp"
 #include "models/router/radix_router.hpp"
 #include "models/router/reference_matcher.hpp"
+#include "models/router/sharded_router.hpp"
 #include "models/router/traditional_router.hpp"
 
 namespace gwsim::router {
@@ -281,4 +283,22 @@ RC_GTEST_PROP(RadixRouterDifferential, SameRouteAsReference, ()) {
   const reference_matcher ref(routes);
   const radix_router radix(routes);
   for (const auto& q : requests) check(0, "radix", q, id_of(radix.match(q)), id_of(ref.match(q)));
+}
+
+RC_GTEST_PROP(UpdatableRouterDifferential, IncrementalAndShardedSameRouteAsReference, ()) {
+  const auto routes = *gen_routes();
+  const auto requests =
+      *rc::gen::container<std::vector<request>>(*rc::gen::inRange<std::size_t>(1, 81), gen_request(routes));
+  const reference_matcher ref(routes);
+  gwsim::router::incremental_router incremental(routes);
+  gwsim::router::sharded_router sharded(routes);
+  for (std::size_t round = 0; round < 2; ++round) {
+    for (const auto& q : requests) {
+      const auto want = id_of(ref.match(q));
+      check(round, "incremental", q, id_of(incremental.match(q)), want);
+      check(round, "incremental uncached", q, id_of(incremental.match_uncached(q)), want);
+      check(round, "sharded", q, id_of(sharded.match(q)), want);
+      check(round, "sharded uncached", q, id_of(sharded.match_uncached(q)), want);
+    }
+  }
 }

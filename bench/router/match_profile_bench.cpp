@@ -1,0 +1,121 @@
+// Path-only matching: gwsim's radix router against the R3 peer
+// (bench/peers/r3_routes.cc, run by bench/peers/run). Both get the same job:
+//
+//   BM_RadixPathOnlyBuild/<N>   build a radix_router from N path-only routes
+//   BM_RadixPathOnlyMatch/<N>   one match of a request aimed at an exact route
+//                               path (counter found_ratio: share answered with the expected route)
+//
+// The route set is generate_routes() with hosts, methods, headers and regex
+// paths turned off, so every route is one or more plain paths and paths are
+// unique across the set; a request carries exactly one of those paths, so
+// the longest-prefix answer is that path's route and R3's whole-path match
+// finds the same one. Requests visit the paths in a fixed scattered order
+// (path k*7919 mod P for request k).
+//
+// When the environment variable GWSIM_PATHS_OUT names a directory, the
+// benchmarks also write <dir>/paths_<N>.txt (outside the timing): lines
+// "R <route index> <path>" for every route path and "Q <route index> <path>"
+// for the request stream, which r3_routes reads to build its tree and check
+// every answer.
+
+#include <benchmark/benchmark.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "models/router/radix_router.hpp"
+#include "models/router/synthetic_routes.hpp"
+
+namespace gwsim::router {
+namespace {
+
+constexpr std::size_t path_only_requests = 100'000;
+
+/// generate_routes() restricted to plain paths.
+const std::vector<route>& path_only_routes(std::int64_t n) {
+  static std::map<std::int64_t, std::vector<route>> sets;
+  auto it = sets.find(n);
+  if (it == sets.end()) {
+    route_set_config c;
+    c.routes = static_cast<std::size_t>(n);
+    c.regex_fraction = 0.0;
+    c.host_fraction = 0.0;
+    c.header_fraction = 0.0;
+    c.method_fraction = 0.0;
+    it = sets.emplace(n, generate_routes(c)).first;
+  }
+  return it->second;
+}
+
+/// (route index, path) of every route path, in route order.
+std::vector<std::pair<std::uint32_t, std::string>> route_paths(const std::vector<route>& routes) {
+  std::vector<std::pair<std::uint32_t, std::string>> out;
+  for (std::size_t i = 0; i < routes.size(); ++i) {
+    for (const auto& p : routes[i].paths) out.emplace_back(static_cast<std::uint32_t>(i), p);
+  }
+  return out;
+}
+
+/// Requests aimed at exact route paths, with the route index each expects.
+std::vector<std::pair<std::uint32_t, request>> path_only_stream(const std::vector<route>& routes) {
+  const auto paths = route_paths(routes);
+  std::vector<std::pair<std::uint32_t, request>> out;
+  out.reserve(path_only_requests);
+  for (std::size_t k = 0; k < path_only_requests; ++k) {
+    const auto& [index, path] = paths[(k * 7919) % paths.size()];
+    request q;
+    q.host = "gateway.example.org";
+    q.path = path;
+    q.method = "GET";
+    out.emplace_back(index, std::move(q));
+  }
+  return out;
+}
+
+/// Writes <GWSIM_PATHS_OUT>/paths_<n>.txt once per process and size.
+void dump_paths(std::int64_t n, const std::vector<route>& routes,
+                const std::vector<std::pair<std::uint32_t, request>>& stream) {
+  const char* dir = std::getenv("GWSIM_PATHS_OUT");
+  static std::map<std::int64_t, bool> done;
+  if (dir == nullptr || done[n]) return;
+  done[n] = true;
+  std::ofstream f(std::string(dir) + "/paths_" + std::to_string(n) + ".txt");
+  for (const auto& [index, path] : route_paths(routes)) f << "R " << index << ' ' << path << '\n';
+  for (const auto& [index, q] : stream) f << "Q " << index << ' ' << q.path << '\n';
+}
+
+void BM_RadixPathOnlyBuild(benchmark::State& state) {
+  const std::vector<route>& routes = path_only_routes(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(radix_router(routes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+  const radix_router once(routes);
+  state.counters["bytes_per_route"] = static_cast<double>(once.bytes()) / static_cast<double>(routes.size());
+}
+BENCHMARK(BM_RadixPathOnlyBuild)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kMillisecond)->MinTime(0.3);
+
+void BM_RadixPathOnlyMatch(benchmark::State& state) {
+  const std::vector<route>& routes = path_only_routes(state.range(0));
+  const auto stream = path_only_stream(routes);
+  dump_paths(state.range(0), routes, stream);
+  const radix_router r(routes);
+  std::size_t found = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const route* m = r.match(stream[i].second);
+    benchmark::DoNotOptimize(m);
+    found += m != nullptr && m->id == routes[stream[i].first].id ? 1U : 0U;
+    i = (i + 1) % stream.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+  state.counters["found_ratio"] = static_cast<double>(found) / static_cast<double>(state.iterations());
+}
+BENCHMARK(BM_RadixPathOnlyMatch)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kNanosecond)->MinTime(0.3);
+
+}  // namespace
+}  // namespace gwsim::router

@@ -1,0 +1,78 @@
+#include "models/router/prefix_index.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace gwsim::router {
+
+/// Builds from the keys sorted (stably, so a key's values keep their order):
+/// a sorted range of keys sharing `depth` bytes becomes one node whose label
+/// runs to the longest prefix common to the whole range (that of its first
+/// and last key); keys ending there give the node's values, and the rest
+/// split by their next byte into contiguous children.
+struct prefix_index::builder {
+  const std::vector<std::pair<std::string_view, std::uint32_t>>& items;
+  std::vector<std::uint32_t> order;
+  prefix_index& out;
+
+  [[nodiscard]] std::string_view key(std::size_t i) const { return items[order[i]].first; }
+
+  void build(std::size_t lo, std::size_t hi, std::size_t depth, std::uint32_t slot) {
+    const std::string_view first = key(lo);
+    const std::string_view last = key(hi - 1);
+    std::size_t end = depth;
+    while (end < first.size() && end < last.size() && first[end] == last[end]) {
+      ++end;
+    }
+    node& n = out.nodes_[slot];
+    n.label_off = static_cast<std::uint32_t>(out.pool_.size());
+    n.label_len = static_cast<std::uint32_t>(end - depth);
+    out.pool_.insert(out.pool_.end(), first.begin() + static_cast<std::ptrdiff_t>(depth),
+                     first.begin() + static_cast<std::ptrdiff_t>(end));
+    out.lead_[slot] = n.label_len != 0 ? first[depth] : '\0';
+    n.values_off = static_cast<std::uint32_t>(out.values_.size());
+    std::size_t i = lo;
+    while (i < hi && key(i).size() == end) {
+      out.values_.push_back(items[order[i]].second);
+      ++i;
+    }
+    n.value_count = static_cast<std::uint32_t>(out.values_.size() - n.values_off);
+
+    std::vector<std::pair<std::size_t, std::size_t>> groups;
+    while (i < hi) {
+      std::size_t j = i + 1;
+      while (j < hi && key(j)[end] == key(i)[end]) {
+        ++j;
+      }
+      groups.emplace_back(i, j);
+      i = j;
+    }
+    const auto first_child = static_cast<std::uint32_t>(out.nodes_.size());
+    out.nodes_[slot].first_child = first_child;
+    out.nodes_[slot].child_count = static_cast<std::uint32_t>(groups.size());
+    out.nodes_.resize(out.nodes_.size() + groups.size());
+    out.lead_.resize(out.nodes_.size());
+    for (std::size_t g = 0; g < groups.size(); ++g) {
+      build(groups[g].first, groups[g].second, end, first_child + static_cast<std::uint32_t>(g));
+    }
+  }
+};
+
+prefix_index::prefix_index(const std::vector<std::pair<std::string_view, std::uint32_t>>& items) {
+  if (items.empty()) {
+    return;
+  }
+  builder b{items, std::vector<std::uint32_t>(items.size()), *this};
+  std::iota(b.order.begin(), b.order.end(), 0U);
+  std::stable_sort(b.order.begin(), b.order.end(),
+                   [&items](std::uint32_t x, std::uint32_t y) { return items[x].first < items[y].first; });
+  nodes_.resize(1);
+  lead_.resize(1);
+  b.build(0, items.size(), 0, 0);
+  nodes_.shrink_to_fit();
+  lead_.shrink_to_fit();
+  pool_.shrink_to_fit();
+  values_.shrink_to_fit();
+}
+
+}  // namespace gwsim::router

@@ -1,0 +1,99 @@
+#pragma once
+/// A read-only compressed byte trie from string keys to lists of 32-bit
+/// values, answering "which keys are prefixes of this string" in one walk
+/// down the string. Routers use it to find the prefix paths a request path
+/// starts with (the longest one is the last reported) and the regex paths
+/// whose literal prefix (regex_literal_prefixes()) the path starts with.
+///
+/// Layout: one flat array of 24-byte nodes; a node's children are
+/// contiguous and found by scanning a parallel array of their first label
+/// bytes; edge labels live in one shared byte pool and the values of all
+/// nodes in one shared array, so the whole index is five allocations.
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace gwsim::router {
+
+class prefix_index {
+ public:
+  /// An empty index.
+  prefix_index() = default;
+
+  /// Indexes every (key, value) pair. The keys are copied (as trie labels);
+  /// the values of one key are kept in the order given.
+  explicit prefix_index(const std::vector<std::pair<std::string_view, std::uint32_t>>& items);
+
+  /// Calls `f(values, key_length)` for every key that is a prefix of `s`
+  /// (the empty key and `s` itself included), shortest key first; `values`
+  /// are that key's values.
+  template <class F>
+  void for_each_prefix_of(std::string_view s, F&& f) const {
+    if (nodes_.empty()) {
+      return;
+    }
+    std::uint32_t cur = 0;
+    std::size_t pos = 0;
+    while (true) {
+      const node& n = nodes_[cur];
+      if (s.size() - pos < n.label_len || std::memcmp(s.data() + pos, pool_.data() + n.label_off, n.label_len) != 0) {
+        return;
+      }
+      pos += n.label_len;
+      if (n.value_count != 0) {
+        f(std::span<const std::uint32_t>(values_.data() + n.values_off, n.value_count), pos);
+      }
+      if (pos == s.size()) {
+        return;
+      }
+      const char next = s[pos];
+      std::uint32_t child = none;
+      for (std::uint32_t k = n.first_child, end = n.first_child + n.child_count; k < end; ++k) {
+        if (lead_[k] == next) {
+          child = k;
+          break;
+        }
+      }
+      if (child == none) {
+        return;
+      }
+      cur = child;
+    }
+  }
+
+  /// Trie nodes, the root included (0 for an index built from no keys).
+  [[nodiscard]] std::size_t node_count() const noexcept { return nodes_.size(); }
+
+  /// Heap bytes held: every array's capacity times its element size.
+  [[nodiscard]] std::size_t bytes() const noexcept {
+    return nodes_.capacity() * sizeof(node) + lead_.capacity() + pool_.capacity() +
+           values_.capacity() * sizeof(std::uint32_t);
+  }
+
+ private:
+  static constexpr std::uint32_t none = UINT32_MAX;
+
+  struct node {
+    std::uint32_t label_off = 0;   ///< into pool_
+    std::uint32_t label_len = 0;   ///< bytes on the edge into this node
+    std::uint32_t first_child = 0;
+    std::uint32_t child_count = 0;
+    std::uint32_t values_off = 0;  ///< into values_
+    std::uint32_t value_count = 0;
+  };
+
+  struct builder;
+
+  std::vector<node> nodes_;            ///< nodes_[0] is the root
+  std::vector<char> lead_;             ///< per node: first byte of its label
+  std::vector<char> pool_;             ///< all labels
+  std::vector<std::uint32_t> values_;  ///< all values, grouped by node
+};
+
+}  // namespace gwsim::router
