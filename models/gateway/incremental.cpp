@@ -13,6 +13,11 @@ namespace {
 class incremental final : public rebuild_strategy {
  public:
   std::string_view name() const noexcept override { return "incremental"; }
+  strategy_traits traits() const noexcept override {
+    strategy_traits t;
+    t.router_design = "incremental";
+    return t;
+  }
 
   build_plan plan(const worker_router_state& worker, const config_store& store, const scenario& s,
                   const cost_model& cost) const override {

@@ -16,7 +16,7 @@ class lazy final : public rebuild_strategy {
  public:
   std::string_view name() const noexcept override { return "lazy"; }
   strategy_traits traits() const noexcept override {
-    return {build_site::worker, build_trigger::first_request, release_rule::garbage, false};
+    return {build_site::worker, build_trigger::first_request, release_rule::garbage, false, "radix"};
   }
 
   build_plan plan(const worker_router_state& /*worker*/, const config_store& store, const scenario& s,

@@ -111,6 +111,9 @@ struct cost_config {
   double build_ns_per_path = 20'000.0;
   double build_ns_per_path_log = 500.0;
   double incremental_ns_per_change = 50'000.0;  ///< incremental strategy, per changed route
+  /// A calibration file (gwsim_calibrate; scenarios/calibration/default.toml)
+  /// whose measured costs replace the three constants above; empty = use them.
+  std::string calibration = "";
 };
 
 /// Parameters of the router designs beyond Kong 2.x's (strategy.hpp).

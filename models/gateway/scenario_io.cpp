@@ -386,6 +386,11 @@ std::vector<field<scenario>> build_scenario_fields() {
               "P log2 P CPU term of a full build (sorting)");
   GWSIM_FIELD(co, incremental_ns_per_change, K::real, "ns per changed route", at_least(0),
               "CPU of the incremental strategy per changed route");
+  GWSIM_FIELD(co, calibration, K::text, "", any_number(),
+              "calibration file of measured router costs (gwsim_calibrate); each strategy takes the costs of its "
+              "router design from it instead of the constants above; empty = the constants. Relative paths are "
+              "relative to the working directory")
+      .may_be_empty = true;
 
   table_builder<scenario, design_config> de(t, "design", &scenario::design);
   GWSIM_FIELD(de, shards, K::integer, "shards", between(1, 1'000'000),
@@ -1159,7 +1164,8 @@ std::string requirement(const field_info& f) {
     case field_kind::choice:
       return one_of(f.choices);
     case field_kind::text:
-      return f.choices.empty() ? "must be non-empty text without control characters" : one_of(f.choices);
+      if (!f.choices.empty()) return one_of(f.choices);
+      return f.may_be_empty ? "must be text without control characters" : "must be non-empty text without control characters";
     case field_kind::boolean:
       return "must be true or false";
     case field_kind::table_array:
@@ -1204,7 +1210,7 @@ std::string check_field(const field_info& f, const field_value& value, std::stri
       if (!f.choices.empty()) {
         ok = std::find(f.choices.begin(), f.choices.end(), s) != f.choices.end();
       } else {
-        ok = !s.empty() && std::none_of(s.begin(), s.end(), [](char c) {
+        ok = (f.may_be_empty || !s.empty()) && std::none_of(s.begin(), s.end(), [](char c) {
           const auto u = static_cast<unsigned char>(c);
           return u < 0x20 || u == 0x7f;
         });

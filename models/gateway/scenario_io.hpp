@@ -141,6 +141,7 @@ struct field_info {
   std::vector<std::string> choices;  ///< choice: the enum's names; text: the allowed values, if restricted
   std::string_view constraint;       ///< a cross-field rule validate() enforces, for the docs
   std::string_view alias;            ///< a second accepted key ("at" for "at_s"); never written
+  bool may_be_empty = false;         ///< text: "" is a valid value (meaning "none")
 
   /// "traffic.rate_per_s", or "name" at the top level.
   std::string dotted() const;

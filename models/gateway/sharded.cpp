@@ -15,6 +15,11 @@ namespace {
 class sharded final : public rebuild_strategy {
  public:
   std::string_view name() const noexcept override { return "sharded"; }
+  strategy_traits traits() const noexcept override {
+    strategy_traits t;
+    t.router_design = "sharded";
+    return t;
+  }
 
   build_plan plan(const worker_router_state& worker, const config_store& store, const scenario& s,
                   const cost_model& cost) const override {

@@ -6,11 +6,25 @@
 #include <vector>
 
 #include "models/gateway/admin.hpp"
+#include "models/gateway/calibrated_cost.hpp"
 #include "models/gateway/node.hpp"
+#include "models/gateway/scenario_io.hpp"
 #include "models/gateway/traffic.hpp"
 
 namespace gwsim::gateway {
 namespace {
+
+/// The estimate constants of cost_config, or the measured costs of the
+/// strategy's router design when the scenario names a calibration file.
+std::unique_ptr<cost_model> make_cost_model(const scenario& s, const rebuild_strategy& strategy) {
+  if (s.cost.calibration.empty()) return std::make_unique<nlogn_cost_model>(s.cost);
+  try {
+    return std::make_unique<calibrated_cost_model>(
+        load_calibrated_cost(s.cost.calibration, strategy.traits().router_design));
+  } catch (const std::invalid_argument& e) {
+    throw scenario_error("cost.calibration", "cost.calibration = \"" + s.cost.calibration + "\" is invalid: " + e.what());
+  }
+}
 
 /// Samples every worker and pod into the time series.
 class sampler {
@@ -72,7 +86,8 @@ result run(const scenario& s, const std::function<void(double)>& progress) {
   sim::simulator sim;
   config_store store(sim, s.database, s.routes);
   const std::unique_ptr<rebuild_strategy> strategy = make_strategy(s.strategy);
-  const nlogn_cost_model cost(s.cost);
+  const std::unique_ptr<cost_model> cost_ptr = make_cost_model(s, *strategy);
+  const cost_model& cost = *cost_ptr;
   metrics stats;
   context ctx{sim, s, sim::random_streams(s.run.seed), store, *strategy, cost, stats, {}};
 

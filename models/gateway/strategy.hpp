@@ -63,6 +63,9 @@ struct strategy_traits {
   /// Whether a build pages the routes out of the database (Kong) or has
   /// them already (a watch of etcd or a control plane pushing them).
   bool reads_database = true;
+  /// The router design whose measured costs (calibration file) this
+  /// strategy is charged: traditional, radix, incremental or sharded.
+  const char* router_design = "traditional";
 };
 
 /// A worker's view when it plans a build.

@@ -135,7 +135,7 @@ TEST(CalibratedCost, LoadsADesignFromAFile) {
 TEST(CalibratedCost, ShippedDefaultLoads) {
   const std::filesystem::path file =
       std::filesystem::path(__FILE__).parent_path() / "../../../scenarios/calibration/default.toml";
-  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no " << file;
+  ASSERT_TRUE(std::filesystem::exists(file)) << file;
   for (const char* name : {"traditional", "radix"}) {
     const calibrated_cost_model m = load_calibrated_cost(file, name);
     // A full build of 10,000 routes costs between 0.1 ms and 10 s of CPU.

@@ -10,6 +10,9 @@
 #include <string>
 #include <vector>
 
+#include <filesystem>
+
+#include "models/gateway/calibrated_cost.hpp"
 #include "models/gateway/simulation.hpp"
 #include "models/gateway/strategy.hpp"
 
@@ -172,6 +175,42 @@ TEST(Designs, MinIntervalSpacesReleasedVersions) {
   ASSERT_GE(starts.size(), 5u);
   EXPECT_LE(starts.size(), 8u);
   for (std::size_t i = 1; i < starts.size(); ++i) EXPECT_GE(starts[i] - starts[i - 1], 10.0 - 1e-9);
+}
+
+}  // namespace
+}  // namespace gwsim::gateway
+
+namespace gwsim::gateway {
+namespace {
+
+TEST(Designs, StrategiesRunOnTheCostsMeasuredForTheirRouterDesign) {
+  const std::string file =
+      (std::filesystem::path(__FILE__).parent_path() / "../../../scenarios/calibration/default.toml").string();
+  scenario s = base("full_rebuild");
+  s.admin.script = {admin_op{20.0, admin_kind::update_route, 1}};
+  s.cost.calibration = file;
+  const result measured = run(s);
+  const calibrated_cost_model traditional = load_calibrated_cost(file, "traditional");
+  // The measured route sets have p0 paths per route; the modelled routes
+  // have paths_per_route: the cost is that of as many measured routes as
+  // carry the same number of paths.
+  const double routes = s.routes.routes * s.routes.paths_per_route / traditional.calibrated_paths_per_route();
+  // Four builds, each charged the measured build of this many routes (the
+  // workers' rebuild CPU also carries the collector work they cause).
+  EXPECT_GE(measured.totals.rebuild_cpu_s, 4 * traditional.build_cpu_s(routes) * 0.999);
+  EXPECT_LT(measured.totals.rebuild_cpu_s, 4 * traditional.build_cpu_s(routes) + 1.0);
+  s.strategy = "incremental";
+  const result incremental = run(s);
+  const calibrated_cost_model atc = load_calibrated_cost(file, "incremental");
+  ASSERT_TRUE(atc.change_cpu_s(routes).has_value());
+  EXPECT_LT(incremental.totals.rebuild_cpu_s, measured.totals.rebuild_cpu_s / 100);
+  s.cost.calibration = "no/such/calibration.toml";
+  try {
+    (void)run(s);
+    ADD_FAILURE() << "a missing calibration file must be refused";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("cost.calibration"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
