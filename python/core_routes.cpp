@@ -19,9 +19,11 @@
 #include <vector>
 
 #include "models/router/import_routes.hpp"
+#include "models/router/incremental_router.hpp"
 #include "models/router/radix_router.hpp"
 #include "models/router/reference_matcher.hpp"
 #include "models/router/route.hpp"
+#include "models/router/sharded_router.hpp"
 #include "models/router/traditional_router.hpp"
 
 namespace py = pybind11;
@@ -47,6 +49,8 @@ const router_kind router_table[] = {
     {"reference", &make_matcher<gr::reference_matcher>},
     {"traditional", &make_matcher<gr::traditional_router>},
     {"radix", &make_matcher<gr::radix_router>},
+    {"incremental", &make_matcher<gr::incremental_router>},
+    {"sharded", &make_matcher<gr::sharded_router>},
 };
 
 std::vector<std::string> router_names() {

@@ -22,7 +22,7 @@ ROUTES = REPO / "scenarios" / "routes"
 SHOP = ROUTES / "shop.kong.yaml"
 PETSTORE = ROUTES / "petstore.openapi.yaml"
 INVENTORY = ROUTES / "inventory.openapi.json"
-ROUTERS = ["reference", "traditional", "radix"]
+ROUTERS = ["reference", "traditional", "radix", "incremental", "sharded"]
 
 
 def stats_json(gwsim_cli: Any, path: Path, *args: object) -> dict[str, Any]:
