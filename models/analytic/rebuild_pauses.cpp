@@ -68,6 +68,17 @@ queue_metrics rebuild_priority(double lambda, double mean_service, double servic
 
 }  // namespace
 
+queue_metrics fifo_rebuilds(double lambda, double mean_service, double service_scv, double rebuild_rate,
+                            double mean_rebuild, double rebuild_scv) {
+  const double es2 = request_second_moment(lambda, mean_service, service_scv);
+  require_non_negative("rebuild_rate", rebuild_rate);
+  const double ed2 = rebuild_second_moment(mean_rebuild, rebuild_scv);
+  const double rho = lambda * mean_service + rebuild_rate * mean_rebuild;
+  if (rho >= 1.0) return unstable(lambda, rho);
+  const double wait = (lambda * es2 + rebuild_rate * ed2) / (2.0 * (1.0 - rho));
+  return finish(lambda, rho, rho, wait, wait + mean_service);
+}
+
 double rebuild_worker_load(double lambda, double mean_service, double rebuild_rate, double mean_rebuild) {
   require_positive("lambda", lambda);
   require_positive("mean_service", mean_service);

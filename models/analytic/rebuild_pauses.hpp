@@ -64,6 +64,19 @@ queue_metrics preemptive_priority(double lambda, double mean_service, double ser
 queue_metrics nonpreemptive_priority(double lambda, double mean_service, double service_scv, double rebuild_rate,
                                      double mean_rebuild, double rebuild_scv);
 
+/// (e) Rebuilds arrive Poisson at `rebuild_rate` v and join the SAME FIFO
+/// queue as requests (an event loop that queues a rebuild's CPU work behind
+/// the requests already waiting, as gwsim's worker does; rebuilds have no
+/// priority). The server is an M/G/1 fed by the merged Poisson stream of
+/// rate lambda + v whose service is S with probability lambda/(lambda + v)
+/// and D otherwise, so by Pollaczek-Khinchine every arrival waits
+///     Wq = (lambda E[S^2] + v E[D^2]) / (2 (1 - rho)),
+/// which is (c) without the factor 1/(1 - r_d): a request is not overtaken
+/// by rebuilds that arrive while it waits. T = Wq + E[S]. v = 0 or E[D] = 0
+/// gives M/G/1.
+queue_metrics fifo_rebuilds(double lambda, double mean_service, double service_scv, double rebuild_rate,
+                            double mean_rebuild, double rebuild_scv);
+
 /// (d) A rebuild is due every `period` T (non-preemptive: a rebuild due while
 /// a request is in service starts when it ends). Light-load approximation:
 ///     Wq ~= W_PK + E[D^2] / (2 T)        (= W_PK + D^2/(2T) for constant D),

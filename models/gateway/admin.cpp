@@ -7,7 +7,9 @@
 namespace gwsim::gateway {
 
 admin::admin(context& ctx, std::vector<std::unique_ptr<node>>& nodes)
-    : ctx_(ctx), nodes_(nodes), rng_(ctx.streams.stream("admin")), poisson_(ctx.sim, [this] { poisson_write(); }) {}
+    : ctx_(ctx), nodes_(nodes), rng_(ctx.streams.stream("admin")),
+      entities_rng_(ctx.streams.stream("admin.entities")),
+      poisson_(ctx.sim, [this] { poisson_write(); }) {}
 
 void admin::start() {
   for (const admin_op& op : ctx_.s.admin.script) {
@@ -28,7 +30,7 @@ void admin::start() {
 
 void admin::write(admin_kind kind, int count) {
   for (int i = 0; i < count; ++i) {
-    ctx_.store.apply(kind);
+    ctx_.store.apply(kind, entities_rng_);
     ctx_.stats.admin_write();
     ctx_.stats.log(ctx_.sim.now(), "admin_write", 0, -1, static_cast<double>(ctx_.store.version()));
   }

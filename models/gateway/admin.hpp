@@ -42,6 +42,7 @@ class admin {
   context& ctx_;
   std::vector<std::unique_ptr<node>>& nodes_;
   sim::rng rng_;
+  sim::rng entities_rng_;  ///< which route or service a write touches
   std::vector<std::unique_ptr<script_state>> script_;
   std::vector<std::unique_ptr<loop_state>> loops_;
   sim::timer poisson_;

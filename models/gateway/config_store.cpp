@@ -5,10 +5,9 @@
 
 namespace gwsim::gateway {
 
-config_store::config_store(sim::simulator& sim, const database_config& db, const routes_config& routes)
+config_store::config_store(sim::simulator& sim, const database_config& db, const routes_config& routes, int shards)
     : sim_(sim),
-      routes_(routes.routes),
-      services_(routes.services),
+      entities_(routes.routes, routes.services, shards),
       paths_per_route_(routes.paths_per_route),
       connections_(db.connections),
       page_size_(db.page_size),
@@ -16,33 +15,10 @@ config_store::config_store(sim::simulator& sim, const database_config& db, const
       page_cpu_s_(db.page_cpu_s),
       poll_query_s_(db.poll_query_s) {}
 
-void config_store::apply(admin_kind kind) {
-  int changed = 0;
-  switch (kind) {
-    case admin_kind::create_route:
-      ++routes_;
-      changed = 1;
-      break;
-    case admin_kind::delete_route:
-      if (routes_ > 0) {
-        --routes_;
-        changed = 1;
-      }
-      break;
-    case admin_kind::update_route:
-      changed = routes_ > 0 ? 1 : 0;
-      break;
-    case admin_kind::create_service:
-      ++services_;
-      break;
-    case admin_kind::delete_service:
-      if (services_ > 0) --services_;
-      break;
-    case admin_kind::noop:
-      break;
-  }
+void config_store::apply(admin_kind kind, sim::rng& rng) {
+  const config_entities::change changed = entities_.apply(kind, rng);
   // Every write bumps router:version, whether or not a route changed: the
-  // workers cannot tell and rebuild all the same.
+  // workers of Kong 2.x cannot tell and rebuild all the same.
   ++version_;
   written_at_.push_back(sim_.now());
   changes_at_.push_back(changed);
@@ -50,8 +26,21 @@ void config_store::apply(admin_kind kind) {
 
 int config_store::changes_between(std::uint64_t from, std::uint64_t to) const {
   int n = 0;
-  for (std::uint64_t v = from + 1; v <= to && v < changes_at_.size(); ++v) n += changes_at_[v];
+  for (std::uint64_t v = from + 1; v <= to && v < changes_at_.size(); ++v) n += changes_at_[v].routes;
   return n;
+}
+
+config_store::shard_delta config_store::shards_changed_between(std::uint64_t from, std::uint64_t to) const {
+  std::vector<int> touched;
+  for (std::uint64_t v = from + 1; v <= to && v < changes_at_.size(); ++v) {
+    if (changes_at_[v].routes > 0) touched.push_back(changes_at_[v].shard);
+  }
+  std::sort(touched.begin(), touched.end());
+  touched.erase(std::unique(touched.begin(), touched.end()), touched.end());
+  shard_delta d;
+  d.shards = static_cast<int>(touched.size());
+  for (int shard : touched) d.routes += entities_.shard_routes(shard);
+  return d;
 }
 
 void config_store::query(double latency_s, double cpu_s, std::function<void()> done) {

@@ -9,6 +9,7 @@
 #include <functional>
 #include <vector>
 
+#include "models/gateway/config_entities.hpp"
 #include "models/gateway/scenario.hpp"
 #include "sim/ring_buffer.hpp"
 #include "sim/simulator.hpp"
@@ -17,22 +18,34 @@ namespace gwsim::gateway {
 
 class config_store {
  public:
-  config_store(sim::simulator& sim, const database_config& db, const routes_config& routes);
+  /// `shards`: host shards the routes are grouped into (design.shards; only
+  /// the sharded design reads them).
+  config_store(sim::simulator& sim, const database_config& db, const routes_config& routes, int shards = 16);
 
   config_store(const config_store&) = delete;
   config_store& operator=(const config_store&) = delete;
 
   // ---- configuration -------------------------------------------------
   std::uint64_t version() const noexcept { return version_; }
-  int routes() const noexcept { return routes_; }
-  int services() const noexcept { return services_; }
-  double paths() const noexcept { return routes_ * paths_per_route_; }
-  /// Applies one admin write and bumps the router version.
-  void apply(admin_kind kind);
+  int routes() const noexcept { return entities_.routes(); }
+  int services() const noexcept { return entities_.services(); }
+  double paths() const noexcept { return routes() * paths_per_route_; }
+  const config_entities& entities() const noexcept { return entities_; }
+  /// Applies one admin write (random choices of which route or service it
+  /// touches draw from `rng`) and bumps the router version.
+  void apply(admin_kind kind, sim::rng& rng);
   /// When version `v` was written (0 for the initial configuration).
   sim::time_ns written_at(std::uint64_t v) const { return written_at_.at(v); }
-  /// Routes changed between two versions (the incremental strategy's delta).
+  /// Routes changed between two versions (the incremental strategy's delta;
+  /// a route changed by two writes counts twice, as it is applied twice).
   int changes_between(std::uint64_t from, std::uint64_t to) const;
+  /// The host shards holding routes changed between two versions, and the
+  /// routes those shards hold now (the sharded strategy's delta).
+  struct shard_delta {
+    int shards = 0;
+    int routes = 0;
+  };
+  shard_delta shards_changed_between(std::uint64_t from, std::uint64_t to) const;
 
   // ---- queries ---------------------------------------------------------
   /// A query that holds a connection for `latency_s` and uses `cpu_s` of
@@ -44,7 +57,7 @@ class config_store {
   double page_cpu_s() const noexcept { return page_cpu_s_; }
   double poll_query_s() const noexcept { return poll_query_s_; }
   /// Pages a full read of the routes takes.
-  int pages() const noexcept { return routes_ == 0 ? 1 : (routes_ + page_size_ - 1) / page_size_; }
+  int pages() const noexcept { return routes() == 0 ? 1 : (routes() + page_size_ - 1) / page_size_; }
 
   std::uint64_t queries() const noexcept { return queries_; }
   /// Database CPU seconds used so far.
@@ -64,12 +77,11 @@ class config_store {
   void start(pending p);
 
   sim::simulator& sim_;
-  int routes_;
-  int services_;
+  config_entities entities_;
   double paths_per_route_;
   std::uint64_t version_ = 0;
   std::vector<sim::time_ns> written_at_{0};
-  std::vector<int> changes_at_{0};  ///< routes changed by each version
+  std::vector<config_entities::change> changes_at_{config_entities::change{}};  ///< by each version
 
   int connections_;
   int page_size_;

@@ -1,6 +1,8 @@
 // An incremental router: a stale worker reads only the routes changed since
-// its version and applies them to its live router; the match cache is
-// flushed rather than reallocated. A worker without any router (a respawned
+// its version (config_entities: a route write changes one route, a service
+// update or delete all of the service's routes, a no-op none) and applies
+// them to its live router; the match cache is flushed rather than
+// reallocated, and kept when no route changed. A worker without any router (a respawned
 // one) still needs a full build.
 
 #include <memory>
@@ -34,7 +36,7 @@ class incremental final : public rebuild_strategy {
     p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
     p.garbage_bytes =
         changes * (s.memory.router_bytes_per_route + s.memory.build_garbage_per_route_bytes);
-    p.cache = cache_policy::flush;
+    p.cache = changes > 0 ? cache_policy::flush : cache_policy::reuse;
     return p;
   }
 };

@@ -131,6 +131,7 @@ enum class admin_kind {
   delete_route,
   update_route,
   create_service,
+  update_service,  ///< changes every route of the service (config_entities.hpp)
   delete_service,
   noop,  ///< a write that changes nothing but still bumps the router version
 };

@@ -74,8 +74,9 @@ struct enum_traits<balancing> {
 };
 template <>
 struct enum_traits<admin_kind> {
-  static constexpr std::array<std::string_view, 6> names{"create_route",   "delete_route",   "update_route",
-                                                         "create_service", "delete_service", "noop"};
+  static constexpr std::array<std::string_view, 7> names{"create_route",   "delete_route",   "update_route",
+                                                         "create_service", "update_service", "delete_service",
+                                                         "noop"};
 };
 
 template <class Enum>

@@ -84,7 +84,7 @@ result run(const scenario& s, const std::function<void(double)>& progress) {
   validate(s);
   const auto wall_start = std::chrono::steady_clock::now();
   sim::simulator sim;
-  config_store store(sim, s.database, s.routes);
+  config_store store(sim, s.database, s.routes, s.design.shards);
   const std::unique_ptr<rebuild_strategy> strategy = make_strategy(s.strategy);
   const std::unique_ptr<cost_model> cost_ptr = make_cost_model(s, *strategy);
   const cost_model& cost = *cost_ptr;

@@ -78,6 +78,26 @@ TEST(RebuildPausesTest, HandComputedPriorityValues) {
   EXPECT_DOUBLE_EQ(preemptive_priority(0.8, 0.5, 0.0, 0.05, 4.0, 0.0).mean_sojourn, 1.5625 + 0.625);
 }
 
+TEST(RebuildPausesTest, FifoRebuildsAreAnMG1OnTheMergedStream) {
+  // The same numbers as HandComputedPriorityValues: U = 1.5, and FIFO waits
+  // just U (no rebuild overtakes a waiting request).
+  const queue_metrics fifo = fifo_rebuilds(0.4, 1.0, 1.0, 0.2, 1.0, 1.0);
+  EXPECT_DOUBLE_EQ(fifo.mean_wait, 1.5);
+  EXPECT_DOUBLE_EQ(fifo.mean_sojourn, 2.5);
+  EXPECT_DOUBLE_EQ(fifo.utilisation, 0.6);
+  // Written as one M/G/1: arrivals 0.6/s whose service is a mixture.
+  const double l = 0.3, s = 0.8, cs = 2.5, v = 0.07, d = 3.0, cd = 0.3;
+  const double rate = l + v;
+  const double ex = (l * s + v * d) / rate;
+  const double scv = ((l * (1 + cs) * s * s + v * (1 + cd) * d * d) / rate) / (ex * ex) - 1.0;
+  EXPECT_NEAR(fifo_rebuilds(l, s, cs, v, d, cd).mean_wait, mg1(rate, ex, scv).mean_wait, 1e-12);
+  // Never more than the priority rule, equal without rebuilds.
+  EXPECT_LT(fifo_rebuilds(l, s, cs, v, d, cd).mean_wait, nonpreemptive_priority(l, s, cs, v, d, cd).mean_wait);
+  EXPECT_DOUBLE_EQ(fifo_rebuilds(l, s, cs, 0.0, d, cd).mean_wait, mg1(l, s, cs).mean_wait);
+  expect_unstable(fifo_rebuilds(0.5, 1.0, 1.0, 0.5, 1.0, 1.0));
+  expect_invalid([] { (void)fifo_rebuilds(0.5, 1.0, 1.0, -1.0, 1.0, 1.0); }, "rebuild_rate");
+}
+
 TEST(RebuildPausesTest, MatchesTheTextbookPriorityForm) {
   // Sojourn of the low class under preemptive-resume priority, as usually
   // written: E[S]/(1-s1) + sum_i lambda_i E[S_i^2] / (2 (1-s1)(1-s2)).

@@ -709,7 +709,7 @@ TEST(TomlInput, TypeErrorsNameFieldAndExpectedType) {
             "t.toml:3:1: admin.script[0].at_s is given twice (as at and as at_s)");
   EXPECT_EQ(err("[[admin.script]]\nkind = \"create\"\n"),
             "t.toml:2:8: admin.script[0].kind = \"create\" is invalid: must be one of: create_route, delete_route, "
-            "update_route, create_service, delete_service, noop; did you mean create_route?");
+            "update_route, create_service, update_service, delete_service, noop; did you mean create_route?");
 }
 
 TEST(TomlInput, ParseErrorsNameFileLineAndColumn) {

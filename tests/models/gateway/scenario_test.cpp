@@ -179,7 +179,7 @@ TEST(Validate, AdminScript) {
   s.admin.script[0].kind = static_cast<admin_kind>(99);
   EXPECT_EQ(problem(s),
             "admin.script[0].kind = \"?\" is invalid: must be one of: create_route, delete_route, update_route, "
-            "create_service, delete_service, noop");
+            "create_service, update_service, delete_service, noop");
 }
 
 TEST(Validate, AdminLoops) {
