@@ -28,7 +28,8 @@
 namespace py = pybind11;
 namespace gw = gwsim::gateway;
 
-void bind_routes(py::module_& m);  // core_routes.cpp
+void bind_routes(py::module_& m);    // core_routes.cpp
+void bind_analysis(py::module_& m);  // core_analysis.cpp
 
 namespace {
 
@@ -168,4 +169,5 @@ invalid scenario.)");
       "default_scenario", [] { return dump(gw::scenario{}); }, "The default scenario as JSON text.");
   m.def("strategy_names", &gw::strategy_names, "The registered router rebuild strategies, in documented order.");
   bind_routes(m);
+  bind_analysis(m);
 }

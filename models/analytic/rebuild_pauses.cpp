@@ -79,6 +79,19 @@ queue_metrics fifo_rebuilds(double lambda, double mean_service, double service_s
   return finish(lambda, rho, rho, wait, wait + mean_service);
 }
 
+queue_metrics blocking_builds(double lambda, double mean_service, double service_scv, double build_rate,
+                              double mean_build, double build_scv) {
+  const double es2 = request_second_moment(lambda, mean_service, service_scv);
+  require_non_negative("build_rate", build_rate);
+  const double eb2 = rebuild_second_moment(mean_build, build_scv);
+  const double r = lambda * mean_service;
+  const double blocked = build_rate * mean_build;
+  if (r >= 1.0 || blocked >= 1.0) return unstable(lambda, r + blocked);
+  const double w_pk = lambda * es2 / (2.0 * (1.0 - r));
+  const double wait = (1.0 - blocked) * w_pk + build_rate * eb2 * (1.0 + r) / 2.0;
+  return finish(lambda, r + blocked, blocked + (1.0 - blocked) * r, wait, wait + mean_service);
+}
+
 double rebuild_worker_load(double lambda, double mean_service, double rebuild_rate, double mean_rebuild) {
   require_positive("lambda", lambda);
   require_positive("mean_service", mean_service);

@@ -77,6 +77,22 @@ queue_metrics nonpreemptive_priority(double lambda, double mean_service, double 
 queue_metrics fifo_rebuilds(double lambda, double mean_service, double service_scv, double rebuild_rate,
                             double mean_rebuild, double rebuild_scv);
 
+/// (f) Blocking builds on demand (Kong's strict worker consistency): builds
+/// of duration B (mean `mean_build`, scv `build_scv`) at mean rate v during
+/// which NO request is served (they wait on the build's mutex), the next
+/// build starting only after the backlog built up meanwhile has been served
+/// (the first request after a write triggers it). A Poisson request lands in
+/// a build with probability v E[B] and then waits the build's length-biased
+/// residual E[B^2] / (2 E[B]) plus the service of the requests that arrived
+/// before it in that build, lambda E[S] times that residual on average;
+/// otherwise it sees the M/G/1 queue:
+///     Wq ~= (1 - v E[B]) W_PK + v E[B^2] (1 + r) / 2.
+/// A first-order (light-load) form: exact as v -> 0; it neglects backlog
+/// left from one build when the next starts. The worker serves all requests
+/// iff r < 1 and v E[B] < 1 (`stable` false otherwise).
+queue_metrics blocking_builds(double lambda, double mean_service, double service_scv, double build_rate,
+                              double mean_build, double build_scv);
+
 /// (d) A rebuild is due every `period` T (non-preemptive: a rebuild due while
 /// a request is in service starts when it ends). Light-load approximation:
 ///     Wq ~= W_PK + E[D^2] / (2 T)        (= W_PK + D^2/(2T) for constant D),

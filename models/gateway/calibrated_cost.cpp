@@ -1,8 +1,11 @@
 #include "models/gateway/calibrated_cost.hpp"
 
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "models/gateway/scenario_io.hpp"
 
 namespace gwsim::gateway {
 namespace {
@@ -74,6 +77,16 @@ calibrated_cost_model load_calibrated_cost(const std::filesystem::path& file, st
     return calibrated_cost_model(it->second);
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(file.string() + ": designs." + std::string(design) + ": " + e.what());
+  }
+}
+
+std::unique_ptr<cost_model> make_cost_model(const scenario& s, const rebuild_strategy& strategy) {
+  if (s.cost.calibration.empty()) return std::make_unique<nlogn_cost_model>(s.cost);
+  try {
+    return std::make_unique<calibrated_cost_model>(
+        load_calibrated_cost(s.cost.calibration, strategy.traits().router_design));
+  } catch (const std::invalid_argument& e) {
+    throw scenario_error("cost.calibration", "cost.calibration = \"" + s.cost.calibration + "\" is invalid: " + e.what());
   }
 }
 

@@ -24,11 +24,13 @@
 /// build(n), per incremental update, however many changes it carries.
 
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string_view>
 
 #include "models/calibration/calibration_file.hpp"
 #include "models/gateway/cost_model.hpp"
+#include "models/gateway/strategy.hpp"
 
 namespace gwsim::gateway {
 
@@ -68,5 +70,11 @@ class calibrated_cost_model final : public cost_model {
 /// std::invalid_argument for an unreadable or invalid file, or a design the
 /// file does not hold (the message lists the designs it holds).
 [[nodiscard]] calibrated_cost_model load_calibrated_cost(const std::filesystem::path& file, std::string_view design);
+
+/// The cost model a run of `s` under `strategy` charges: the estimate
+/// constants of cost_config, or the measured costs of the strategy's router
+/// design when the scenario names a calibration file (scenario_error naming
+/// cost.calibration when that file cannot be used).
+std::unique_ptr<cost_model> make_cost_model(const scenario& s, const rebuild_strategy& strategy);
 
 }  // namespace gwsim::gateway

@@ -14,18 +14,6 @@
 namespace gwsim::gateway {
 namespace {
 
-/// The estimate constants of cost_config, or the measured costs of the
-/// strategy's router design when the scenario names a calibration file.
-std::unique_ptr<cost_model> make_cost_model(const scenario& s, const rebuild_strategy& strategy) {
-  if (s.cost.calibration.empty()) return std::make_unique<nlogn_cost_model>(s.cost);
-  try {
-    return std::make_unique<calibrated_cost_model>(
-        load_calibrated_cost(s.cost.calibration, strategy.traits().router_design));
-  } catch (const std::invalid_argument& e) {
-    throw scenario_error("cost.calibration", "cost.calibration = \"" + s.cost.calibration + "\" is invalid: " + e.what());
-  }
-}
-
 /// Samples every worker and pod into the time series.
 class sampler {
  public:

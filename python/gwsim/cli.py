@@ -6,6 +6,7 @@
                        [--out DIR] [--quiet]
     gwsim scenario [SCENARIO] [--set section.key=value ...] [--seed N]
     gwsim compare SCENARIO [--strategies A,B] [--replications R] [--json] [--out DIR]
+    gwsim analyze SCENARIO [--replications R] [--json]
     gwsim routes stats|match FILE ...   (see gwsim.routes)
 
 ``run`` simulates a scenario file (TOML or JSON) and prints a summary with
@@ -14,6 +15,8 @@ summary.json, scenario.json, timeseries.csv, events.csv and memory.png.
 ``scenario`` prints the complete scenario, defaults filled in, as JSON (the
 defaults alone without SCENARIO). ``compare`` runs one workload under every
 router design with common random numbers and prints the design table.
+``analyze`` prints the closed-form predictions (worker load, rebuild rate and
+CPU, mean latency) next to a replicated simulation of the same scenario.
 Invalid input exits with status 2 and a
 message naming the file or field.
 """
@@ -76,6 +79,18 @@ def _parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", action="store_true", help="print one JSON record per run instead of the table")
     cmp.add_argument("--out", metavar="DIR", help="also write runs.csv, table.txt and designs.png")
     cmp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    ana = commands.add_parser(
+        "analyze", help="closed-form predictions next to a simulation of the same scenario",
+        description="Predict a scenario's worker load, rebuild rate and CPU and mean latency with the closed "
+                    "forms (models/gateway/analysis.hpp), simulate it R times, and print both with 95%% "
+                    "confidence intervals.")
+    ana.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml or .json)")
+    scenario_options(ana)
+    ana.add_argument("--replications", type=int, default=5, metavar="R", help="simulation runs (default 5)")
+    ana.add_argument("--workers", type=int, default=1, metavar="N", help="local processes to run in (default 1)")
+    ana.add_argument("--json", action="store_true", help="print the prediction and the comparison as JSON")
+    ana.add_argument("--quiet", action="store_true", help="no progress bar")
 
     from . import routes
 
@@ -180,6 +195,23 @@ def _compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _analyze(args: argparse.Namespace) -> int:
+    from . import analyze
+
+    scenario = _resolve(args)
+    try:
+        report = analyze.analyze(scenario, replications=args.replications, seed=int(scenario["run"]["seed"]),
+                                 progress=not args.quiet and not args.json, workers=args.workers)
+    except ValueError as error:
+        raise _UsageError(str(error)) from None
+    if args.json:
+        print(analyze.to_json(report))
+    else:
+        print(f"{scenario.get('name', '')} ({scenario['strategy']})\n")
+        print(analyze.format_analysis(report))
+    return 0
+
+
 def _show(args: argparse.Namespace) -> int:
     print(json.dumps(_resolve(args), indent=2))
     return 0
@@ -204,6 +236,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _run(args)
         if args.command == "compare":
             return _compare(args)
+        if args.command == "analyze":
+            return _analyze(args)
         if args.command == "routes":
             from . import routes
 

@@ -98,6 +98,20 @@ TEST(RebuildPausesTest, FifoRebuildsAreAnMG1OnTheMergedStream) {
   expect_invalid([] { (void)fifo_rebuilds(0.5, 1.0, 1.0, -1.0, 1.0, 1.0); }, "rebuild_rate");
 }
 
+TEST(RebuildPausesTest, BlockingBuildsAddTheResidualOfTheBuildAndItsBacklog) {
+  // lambda 0.1, S = 1 constant (r = 0.1, W_PK = 0.1 / 1.8); builds of 2 s
+  // constant at 0.05/s (blocked 10% of the time): a request in a build waits
+  // 1 s of build plus 0.1 s of backlog.
+  const double w_pk = 0.1 / 1.8;
+  const queue_metrics m = blocking_builds(0.1, 1.0, 0.0, 0.05, 2.0, 0.0);
+  EXPECT_NEAR(m.mean_wait, 0.9 * w_pk + 0.05 * 4.0 * 1.1 / 2.0, 1e-12);
+  EXPECT_NEAR(m.mean_sojourn, m.mean_wait + 1.0, 1e-12);
+  EXPECT_DOUBLE_EQ(blocking_builds(0.1, 1.0, 0.0, 0.0, 2.0, 0.0).mean_wait, mg1(0.1, 1.0, 0.0).mean_wait);
+  expect_unstable(blocking_builds(0.1, 1.0, 0.0, 0.5, 2.0, 0.0));
+  expect_unstable(blocking_builds(1.0, 1.0, 0.0, 0.0, 2.0, 0.0));
+  expect_invalid([] { (void)blocking_builds(0.1, 1.0, 0.0, -1.0, 2.0, 0.0); }, "build_rate");
+}
+
 TEST(RebuildPausesTest, MatchesTheTextbookPriorityForm) {
   // Sojourn of the low class under preemptive-resume priority, as usually
   // written: E[S]/(1-s1) + sum_i lambda_i E[S_i^2] / (2 (1-s1)(1-s2)).

@@ -1,0 +1,267 @@
+#include "models/gateway/analysis.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "models/analytic/lru_hit_ratio.hpp"
+#include "models/analytic/rebuild_pauses.hpp"
+#include "models/gateway/calibrated_cost.hpp"
+#include "models/gateway/config_store.hpp"
+#include "models/gateway/scenario_io.hpp"
+#include "models/gateway/strategy.hpp"
+#include "sim/random.hpp"
+#include "sim/simulator.hpp"
+
+namespace gwsim::gateway {
+namespace {
+
+constexpr double inf = std::numeric_limits<double>::infinity();
+
+double mean_traffic_rate(const traffic_config& t) {
+  if (t.mode == arrival_mode::poisson) return t.rate_per_s;
+  return (t.rate_per_s * t.on_s + t.off_rate_per_s * t.off_s) / (t.on_s + t.off_s);
+}
+
+/// Collector CPU per allocated byte in steady state (see the file comment of
+/// analysis.hpp): per cycle the heap allocates G bytes and the collector
+/// marks the live bytes L and sweeps L + G. G is the pause's headroom
+/// (gc_pause/100 - 1) L plus what is allocated while the cycle runs: the
+/// cycle does about 2L + A units of work at gc_stepmul/100 units per
+/// allocated byte, so A = 2L / (k - 1) for k = gc_stepmul/100 > 1. The result
+/// does not depend on L.
+double gc_cpu_per_byte(const memory_config& m) {
+  const double p = m.gc_pause / 100.0;
+  const double k = m.gc_stepmul / 100.0;
+  const double during = k > 1.0 ? 2.0 / (k - 1.0) : inf;
+  const double g = std::max(0.0, p - 1.0) + during;  // in units of L
+  if (!std::isfinite(g)) return 0.0;                  // a collector that never finishes a cycle frees nothing
+  return (m.gc_mark_ns_per_byte + m.gc_sweep_ns_per_byte * (1.0 + g)) / g * 1e-9;
+}
+
+/// The run cut where an admin loop starts or stops: in each piece the writes
+/// come at a constant rate, periodic from loops (four writes per five steps)
+/// or Poisson (admin.poisson_rate_per_s, which makes the piece Poisson).
+/// Scripted writes are spread over the run as a Poisson rate of their own.
+std::vector<write_phase> write_phases(const scenario& s) {
+  const double duration = s.run.duration_s;
+  std::vector<double> cuts{0.0, duration};
+  auto stop_of = [&](const admin_loop& l) { return l.stop_s > 0 ? std::min(l.stop_s, duration) : duration; };
+  for (const admin_loop& l : s.admin.loops) {
+    cuts.push_back(std::min(l.start_s, duration));
+    cuts.push_back(stop_of(l));
+  }
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  // A scripted batch is one burst: one rebuild.
+  const auto scripted = static_cast<double>(s.admin.script.size());
+  const double random = s.admin.poisson_rate_per_s + scripted / duration;
+  std::vector<write_phase> phases;
+  for (std::size_t i = 0; i + 1 < cuts.size(); ++i) {
+    const double from = cuts[i];
+    const double to = cuts[i + 1];
+    if (to <= from) continue;
+    double looped = 0;
+    for (const admin_loop& l : s.admin.loops) {
+      if (l.start_s <= from && stop_of(l) >= to) looped += 0.8 / l.interval_s;
+    }
+    write_phase ph;
+    ph.duration_s = to - from;
+    ph.write_rate_per_s = looped + random;
+    ph.periodic = s.admin.poisson_rate_per_s == 0.0 && looped > 0;  // rare scripted bursts aside
+    ph.poisson = s.admin.poisson_rate_per_s > 0 && looped == 0 && s.admin.script.empty();
+    phases.push_back(ph);
+  }
+  return phases;
+}
+
+}  // namespace
+
+worker_workload workload_of(const scenario& s) {
+  validate(s);
+  const std::unique_ptr<rebuild_strategy> strategy = make_strategy(s.strategy);
+  const std::unique_ptr<cost_model> cost = make_cost_model(s, *strategy);
+  const traffic_config& t = s.traffic;
+  const memory_config& m = s.memory;
+  worker_workload w;
+
+  const int workers = s.cluster.nodes * s.cluster.workers_per_node;
+  w.request_rate_per_s = mean_traffic_rate(t) / workers;
+
+  // Request CPU: a hit or a miss of the match cache.
+  const auto routes = static_cast<std::size_t>(std::max(1, s.routes.routes));
+  if (m.lru_slots <= 0) {
+    w.cache_hit_ratio = 0;
+  } else if (routes <= static_cast<std::size_t>(m.lru_slots)) {
+    w.cache_hit_ratio = 1;
+  } else {
+    const std::vector<double> popularity = analytic::zipf_popularity(routes, t.zipf_s);
+    w.cache_hit_ratio = analytic::che_lru_hit_ratio(popularity, m.lru_slots);
+  }
+  w.gc_cpu_s_per_byte = gc_cpu_per_byte(m);
+  const double c = w.gc_cpu_s_per_byte;
+  const double h = w.cache_hit_ratio;
+  const double s_hit = t.plugin_cpu_s + t.match_hit_cpu_s + c * t.request_garbage_bytes;
+  const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + c * (t.request_garbage_bytes + m.lru_value_bytes);
+  w.mean_service_s = h * s_hit + (1 - h) * s_miss;
+  const double second = h * s_hit * s_hit + (1 - h) * s_miss * s_miss;
+  w.service_scv = std::max(0.0, second / (w.mean_service_s * w.mean_service_s) - 1.0);
+
+  // One rebuild of a worker that has a router, after one route update.
+  sim::simulator sim;
+  config_store store(sim, s.database, s.routes, s.design.shards);
+  sim::rng rng = sim::random_streams(s.run.seed).stream("analysis");
+  store.apply(admin_kind::update_route, rng);
+  const build_plan plan = strategy->plan(worker_router_state{true, 0}, store, s, *cost);
+  const int pages = std::max(1, plan.db_pages);
+  double allocated = plan.garbage_bytes;
+  if (plan.replace_router) allocated += plan.router_bytes;
+  if (plan.cache == cache_policy::new_per_build) allocated += m.lru_slots * m.lru_slot_bytes;
+  w.rebuild_cpu_s =
+      pages * cost->page_cpu_s(plan.page_routes, s.routes.paths_per_route) + plan.finish_cpu_s + c * allocated;
+  w.rebuild_finish_share = w.rebuild_cpu_s > 0 ? plan.finish_cpu_s / w.rebuild_cpu_s : 1.0;
+
+  // Writes and the rebuilds they cause at each worker. A build targets the
+  // version current when it starts; writes during it leave the worker stale
+  // again, so they are coalesced into the next build.
+  const strategy_traits traits = strategy->traits();
+  const bool on_loop = traits.site == build_site::worker;
+  const bool timer = traits.trigger == build_trigger::consistency &&
+                     s.kong.worker_consistency == consistency::eventual;
+  w.request_load = w.request_rate_per_s * w.mean_service_s;
+  const double db_wait = traits.reads_database ? pages * s.database.page_latency_s : 0.0;
+  if (timer) {
+    // Requests keep being served between the build's CPU pieces.
+    w.rebuild_wall_s = w.request_load < 1 ? db_wait + w.rebuild_cpu_s / (1 - w.request_load) : inf;
+  } else {
+    // Strict (or lazy): requests wait for the build, which has the CPU.
+    w.rebuild_wall_s = db_wait + w.rebuild_cpu_s;
+  }
+  // What requests wait behind: under strict consistency (and lazy builds)
+  // the whole build, database waits included (they wait on the mutex);
+  // under eventual consistency only its CPU.
+  w.rebuild_pause_s = timer ? w.rebuild_cpu_s : w.rebuild_wall_s;
+  w.pause_shares_cpu = timer;
+  w.phases = write_phases(s);
+  double writes = 0;
+  double rebuilds = 0;
+  bool periodic_only = true;
+  for (write_phase& ph : w.phases) {
+    writes += ph.write_rate_per_s * ph.duration_s;
+    if (ph.write_rate_per_s > 0 && !ph.periodic) periodic_only = false;
+    const double rate = ph.write_rate_per_s;
+    if (!on_loop || rate <= 0 || !std::isfinite(w.rebuild_wall_s)) continue;
+    const double b_wall = w.rebuild_wall_s;
+    double cycle = 0;  // mean time from one build's start to the next's
+    if (!timer) {
+      // The next build starts as soon as the worker is stale: at the end of
+      // this one if a write came meanwhile, else at the next write.
+      // The requests parked meanwhile are served first (a busy period of
+      // B r / (1 - r)), and one of them triggers the next build.
+      const double b_min = w.request_load < 1 ? b_wall / (1 - w.request_load) : inf;
+      cycle = ph.periodic ? std::max(b_min, 1.0 / rate) : b_min + std::exp(-rate * b_min) / rate;
+    } else {
+      // Builds start at timer ticks (period T); ticks during a build are
+      // skipped. At the first tick after it (T_b = T ceil(B/T) after its
+      // start) the worker rebuilds if any write came since the start, else
+      // at the first later tick whose period saw a write.
+      const double period = s.kong.worker_state_update_frequency_s;
+      const double t_b = period * std::ceil(b_wall / period);
+      if (ph.periodic) {
+        cycle = std::max(t_b, period * std::ceil(1.0 / (rate * period)));
+      } else {
+        const double q = -std::expm1(-rate * period);
+        cycle = t_b + std::exp(-rate * t_b) * period / q;
+      }
+    }
+    ph.rebuild_rate_per_s = 1.0 / cycle;
+    rebuilds += ph.rebuild_rate_per_s * ph.duration_s;
+  }
+  w.write_rate_per_s = writes / s.run.duration_s;
+  w.periodic_writes = writes > 0 && periodic_only;
+  w.rebuild_rate_per_s = rebuilds / s.run.duration_s;
+
+  w.rebuild_load = w.rebuild_rate_per_s * w.rebuild_pause_s;
+  w.critical_request_rate_per_s = std::max(0.0, 1.0 - w.rebuild_load) / w.mean_service_s;
+  w.critical_traffic_rate_per_s = w.critical_request_rate_per_s * workers;
+  return w;
+}
+namespace {
+
+/// The latency formula for one phase of constant write rate.
+latency_prediction phase_latency(const scenario& s, const worker_workload& w, const write_phase& ph) {
+  latency_prediction p;
+  const bool poisson_requests = s.traffic.mode == arrival_mode::poisson && s.traffic.balance == balancing::random;
+  const bool timer = s.kong.worker_consistency == consistency::eventual;
+  if (ph.rebuild_rate_per_s <= 0 || w.rebuild_cpu_s <= 0) {
+    p.formula = "mg1";
+    p.exact = poisson_requests;
+    p.metrics = analytic::mg1(w.request_rate_per_s, w.mean_service_s, w.service_scv);
+  } else if (!w.pause_shares_cpu) {
+    p.formula = "blocking_builds";
+    p.exact = false;
+    p.metrics = analytic::blocking_builds(w.request_rate_per_s, w.mean_service_s, w.service_scv,
+                                          ph.rebuild_rate_per_s, w.rebuild_pause_s, 0.0);
+  } else if (ph.periodic) {
+    p.formula = "periodic_light_load";
+    p.exact = false;
+    p.metrics = analytic::periodic_light_load(w.request_rate_per_s, w.mean_service_s, w.service_scv,
+                                              1.0 / ph.rebuild_rate_per_s, w.rebuild_pause_s, 0.0);
+  } else {
+    p.formula = "fifo_rebuilds";
+    // Exact when the rebuild work reaches the CPU as a Poisson stream of
+    // single pieces: writes only Poisson and rarely coalesced, ticks much
+    // more frequent than writes, and (nearly) all of the CPU in the finish
+    // piece (the page pieces join the queue separately).
+    const double period = s.kong.worker_state_update_frequency_s;
+    p.exact = poisson_requests && ph.poisson && ph.write_rate_per_s * w.rebuild_wall_s < 0.01 &&
+              w.rebuild_finish_share > 0.99 &&
+              (!timer || ph.write_rate_per_s * period < 0.01);
+    p.metrics = analytic::fifo_rebuilds(w.request_rate_per_s, w.mean_service_s, w.service_scv,
+                                        ph.rebuild_rate_per_s, w.rebuild_pause_s, 0.0);
+  }
+  p.mean_latency_s = p.metrics.stable ? p.metrics.mean_sojourn + s.traffic.upstream_latency_s : inf;
+  return p;
+}
+
+}  // namespace
+
+latency_prediction predict_latency(const scenario& s) {
+  const worker_workload w = workload_of(s);
+  // Requests arrive at a constant mean rate, so the run's mean latency is
+  // the duration-weighted mean over the phases.
+  latency_prediction out;
+  double weighted_wait = 0;
+  double weighted_latency = 0;
+  double total = 0;
+  out.exact = true;
+  for (const write_phase& ph : w.phases) {
+    const latency_prediction p = phase_latency(s, w, ph);
+    if (out.formula.empty()) {
+      out.formula = p.formula;
+    } else if (out.formula != p.formula && out.formula.find(p.formula) == std::string::npos) {
+      out.formula += "+" + p.formula;
+    }
+    out.exact = out.exact && p.exact;
+    if (!p.metrics.stable) {
+      out.metrics = p.metrics;
+      out.mean_latency_s = inf;
+      return out;
+    }
+    weighted_wait += p.metrics.mean_wait * ph.duration_s;
+    weighted_latency += p.mean_latency_s * ph.duration_s;
+    total += ph.duration_s;
+  }
+  out.metrics.utilisation = w.request_load + w.rebuild_load;
+  out.metrics.throughput = w.request_rate_per_s;
+  out.metrics.mean_wait = weighted_wait / total;
+  out.metrics.mean_sojourn = out.metrics.mean_wait + w.mean_service_s;
+  out.metrics.mean_queue_length = w.request_rate_per_s * out.metrics.mean_wait;
+  out.metrics.mean_in_system = w.request_rate_per_s * out.metrics.mean_sojourn;
+  out.mean_latency_s = weighted_latency / total;
+  return out;
+}
+
+}  // namespace gwsim::gateway

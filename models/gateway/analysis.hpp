@@ -1,0 +1,119 @@
+#pragma once
+/// A scenario seen through the closed forms of models/analytic: the one
+/// place that turns a Scenario into queueing inputs (per-worker request and
+/// rebuild load) and picks the formula that describes the worker, so that
+/// `gwsim analyze` can print predictions next to a simulation of the same
+/// scenario.
+///
+/// The worker, as the simulator models it (worker.cpp), is one FIFO CPU
+/// queue: requests and the CPU pieces of a rebuild (one per database page,
+/// then the sort-and-index "finish") join it at the back; waiting for the
+/// upstream or the database is off the CPU. The derivation of each input:
+///  - requests per worker: traffic.rate_per_s (on_off: its time average)
+///    over nodes x workers_per_node. With balance = random the per-worker
+///    stream is Poisson (a random split of a Poisson stream); round_robin
+///    makes it smoother, so the formulas are pessimistic there.
+///  - request CPU S: plugin_cpu_s + a match that hits the LRU cache with
+///    probability h (Che's approximation for lru_slots slots under Zipf
+///    traffic.zipf_s popularity over the routes; it ignores that every
+///    rebuild empties the cache) + the collector's CPU for the request's
+///    garbage. S takes two values (hit or miss), which gives its variance.
+///  - collector CPU per allocated byte: in steady state a cycle starts when
+///    the heap reaches gc_pause% of the live bytes L left by the previous
+///    one, so (gc_pause/100 - 1) L bytes are allocated per cycle, during which
+///    the collector marks L and sweeps L plus that garbage:
+///      c = (mark L + sweep (L + G)) / G,  G = (gc_pause/100 - 1) L.
+///    (gc_stepmul sets how the work is spread, not its total.)
+///  - rebuild CPU D: the pages' CPU + the finish CPU of the strategy's
+///    build plan from the scenario's cost model, plus the collector's CPU for
+///    the bytes the build allocates. Deterministic (scv 0).
+///  - rebuild wall time B: the page queries' latency (pages x
+///    database.page_latency_s, no contention) plus D, stretched to
+///    D / (1 - r) under eventual consistency, where requests run between the
+///    build's CPU pieces (under strict consistency they wait for it).
+///  - rebuilds per worker v = 1 / (mean time between build starts), with
+///    writes at w/s (admin.poisson_rate_per_s, the loops' four writes per
+///    five steps, the script averaged over the run). A build targets the
+///    version current at its start, so writes during a build are coalesced
+///    into one next build. Strict: the requests parked during a build are
+///    served first (a busy period: B_min = B / (1 - r) from start to the end
+///    of the backlog), then the next build starts as soon as the worker is
+///    stale: cycle = B_min + exp(-w B_min) / w for Poisson writes,
+///    max(B_min, 1/w) for periodic ones. Eventual (timer period T, ticks during a build
+///    skipped): with T_b = T ceil(B / T), cycle = T_b + exp(-w T_b) T /
+///    (1 - exp(-w T)) for Poisson writes, max(T_b, T ceil(1/(w T))) for
+///    periodic ones. Designs that build off the event loop (shared_rcu,
+///    double_buffer, reload) put no rebuild load on the worker.
+///  - phases: admin loops start and stop, so the run is cut into phases of
+///    constant write rate; rates and latencies are computed per phase and
+///    the run's values are their duration-weighted means. Scripted writes
+///    count as one burst each (a batch is coalesced into one rebuild), spread
+///    over the run as a Poisson rate.
+///  - the pause a request waits behind: under strict consistency (and lazy
+///    builds) requests wait on the build's mutex for all of B, database
+///    waits included; under eventual consistency only for the CPU pieces D.
+///  - formula (per phase): no rebuilds -> M/G/1 (Pollaczek-Khinchine);
+///    strict or lazy builds -> (f) blocking_builds with pause B (light-load
+///    approximation); eventual with Poisson writes -> (e) fifo_rebuilds (M/G/1
+///    on the merged stream), exact when the rebuild work reaches the CPU as a
+///    Poisson stream (writes only Poisson, rarely coalesced, T much shorter
+///    than the time between writes); eventual with loop writes -> (d)
+///    periodic_light_load, an approximation.
+/// Mean latency adds the upstream's mean to the sojourn.
+
+#include <string>
+#include <vector>
+
+#include "models/analytic/queueing_formulas.hpp"
+#include "models/gateway/scenario.hpp"
+
+namespace gwsim::gateway {
+
+/// A stretch of the run with a constant write rate (admin loops start and
+/// stop; scripted and Poisson writes are spread over the whole run).
+struct write_phase {
+  double duration_s = 0;
+  double write_rate_per_s = 0;
+  bool periodic = false;          ///< loop writes (and perhaps rare scripted bursts), no Poisson writes
+  bool poisson = false;           ///< only Poisson writes (admin.poisson_rate_per_s)
+  double rebuild_rate_per_s = 0;  ///< v in this phase
+};
+
+/// The queueing inputs of one worker.
+struct worker_workload {
+  double request_rate_per_s = 0;  ///< lambda
+  double cache_hit_ratio = 0;     ///< h (Che)
+  double gc_cpu_s_per_byte = 0;   ///< c
+  double mean_service_s = 0;      ///< E[S]
+  double service_scv = 0;         ///< Var[S] / E[S]^2
+  double write_rate_per_s = 0;    ///< w, admin writes per second, run average (all reach every worker)
+  bool periodic_writes = false;   ///< writes come from admin loops only
+  double rebuild_rate_per_s = 0;  ///< v, run average
+  std::vector<write_phase> phases;
+  double rebuild_cpu_s = 0;       ///< E[D]
+  double rebuild_finish_share = 1;  ///< share of D in the one "finish" piece (the rest: page pieces)
+  double rebuild_wall_s = 0;      ///< B: first page query to swap (database waits included)
+  double rebuild_pause_s = 0;     ///< what a request waits behind: B (strict, lazy) or D (eventual)
+  bool pause_shares_cpu = true;   ///< builds queue FIFO with requests (eventual) or block them (strict, lazy)
+  double request_load = 0;        ///< r = lambda E[S]
+  double rebuild_load = 0;        ///< r_d = v x rebuild_pause_s
+  /// Per-worker request rate at which r + r_d reaches 1, and the same for
+  /// the whole cluster (traffic.rate_per_s): above it the worker is unstable.
+  double critical_request_rate_per_s = 0;
+  double critical_traffic_rate_per_s = 0;
+};
+
+/// The inputs of `s`'s workers (validated first: scenario_error on bad input).
+worker_workload workload_of(const scenario& s);
+
+/// The predicted request latency of one worker.
+struct latency_prediction {
+  std::string formula;  ///< "fifo_rebuilds", "periodic_light_load" or "mg1"
+  bool exact = false;   ///< whether the formula is exact for this input (see the file comment)
+  analytic::queue_metrics metrics;  ///< mean wait and sojourn on the CPU; unstable -> infinite
+  double mean_latency_s = 0;        ///< sojourn + upstream mean (infinite when unstable)
+};
+
+latency_prediction predict_latency(const scenario& s);
+
+}  // namespace gwsim::gateway

@@ -1,0 +1,158 @@
+// Agreement of the closed forms (analysis.hpp) with simulations of the same
+// scenarios: where the formula is exact the simulated 99% confidence
+// interval must cover the prediction; where it is an approximation the
+// deviation is printed, and only a gross one fails.
+
+#include "models/gateway/analysis.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "models/gateway/simulation.hpp"
+#include "sim/replications.hpp"
+
+namespace gwsim::gateway {
+namespace {
+
+/// A small pod whose worker is exactly an M/G/1 with Poisson rebuild work:
+/// constant request CPU (a cache hit costs what a miss does, no collector
+/// CPU, no upstream wait), Poisson writes rare next to a 10 ms rebuild
+/// timer, one database page, and all rebuild CPU in the finish piece.
+scenario exact_case() {
+  scenario s;
+  s.name = "fifo exact";
+  s.cluster.nodes = 1;
+  s.cluster.workers_per_node = 2;
+  s.cluster.pod_memory_limit_bytes = 64.0 * (1ull << 30);
+  s.routes.routes = s.routes.services = 1'000;
+  s.traffic.rate_per_s = 200;
+  s.traffic.upstream_latency_s = 0;
+  s.traffic.match_miss_cpu_s = s.traffic.match_hit_cpu_s;
+  s.traffic.client_timeout_s = 100;
+  s.memory.gc_mark_ns_per_byte = 0;
+  s.memory.gc_sweep_ns_per_byte = 0;
+  s.cost.build_ns_per_path = 0;
+  s.cost.build_ns_per_path_log = 20'000;  // D = 20 us x 1000 x log2(1000) = 0.2 s
+  s.kong.worker_consistency = consistency::eventual;
+  s.kong.worker_state_update_frequency_s = 0.01;
+  s.admin.poisson_rate_per_s = 0.02;
+  s.run.duration_s = 4'000;
+  return s;
+}
+
+struct simulated {
+  sim::confidence_interval latency;
+  sim::confidence_interval rebuilds_per_worker_per_s;
+};
+
+simulated simulate(scenario s, int replications) {
+  simulated out;
+  std::vector<double> latency;
+  std::vector<double> rebuilds;
+  const double workers = s.cluster.nodes * s.cluster.workers_per_node;
+  for (int k = 0; k < replications; ++k) {
+    s.run.seed = 1000 + static_cast<std::uint64_t>(k);
+    const result r = run(s);
+    latency.push_back(r.totals.latency_mean_s);
+    rebuilds.push_back(static_cast<double>(r.totals.rebuilds) / workers / s.run.duration_s);
+  }
+  out.latency = sim::student_t_interval(latency, 0.99);
+  out.rebuilds_per_worker_per_s = sim::student_t_interval(rebuilds, 0.99);
+  return out;
+}
+
+void report(const char* what, double predicted, const sim::confidence_interval& sim) {
+  std::printf("  %-28s predicted %.6g, simulated %.6g +/- %.3g (99%%), deviation %+.1f%%\n", what, predicted,
+              sim.mean, sim.half_width, 100.0 * (predicted - sim.mean) / sim.mean);
+}
+
+TEST(AnalysisAgreement, FifoRebuildsAreExactForPoissonRebuildWork) {
+  const scenario s = exact_case();
+  const latency_prediction p = predict_latency(s);
+  const worker_workload w = workload_of(s);
+  ASSERT_EQ(p.formula, "fifo_rebuilds");
+  ASSERT_TRUE(p.exact);
+  const simulated got = simulate(s, 8);
+  report("mean latency (s)", p.mean_latency_s, got.latency);
+  report("rebuilds per worker (1/s)", w.rebuild_rate_per_s, got.rebuilds_per_worker_per_s);
+  EXPECT_NEAR(p.mean_latency_s, got.latency.mean, got.latency.half_width);
+  EXPECT_NEAR(w.rebuild_rate_per_s, got.rebuilds_per_worker_per_s.mean, got.rebuilds_per_worker_per_s.half_width);
+  // The rebuilds matter: without them the wait would be far smaller.
+  EXPECT_GT(p.metrics.mean_wait,
+            5 * analytic::mg1(w.request_rate_per_s, w.mean_service_s, w.service_scv).mean_wait);
+}
+
+TEST(AnalysisAgreement, ApproximationsReportTheirDeviation) {
+  struct variant {
+    const char* name;
+    void (*change)(scenario&);
+    double tolerance;  ///< relative deviation that counts as gross
+  };
+  const std::vector<variant> variants{
+      {"strict, Poisson writes (blocking_builds)",
+       [](scenario& s) {
+         s.kong.worker_consistency = consistency::strict;
+         s.admin.poisson_rate_per_s = 0.1;
+       },
+       0.25},
+      {"eventual, 1 s timer, Poisson writes (fifo, coalesced)",
+       [](scenario& s) {
+         s.kong.worker_state_update_frequency_s = 1.0;
+         s.admin.poisson_rate_per_s = 0.3;
+       },
+       0.25},
+      {"eventual, admin loop (periodic_light_load)",
+       [](scenario& s) {
+         s.admin.poisson_rate_per_s = 0;
+         s.admin.loops = {admin_loop{0.0, 0.0, 5.0}};
+       },
+       0.25},
+  };
+  for (const variant& v : variants) {
+    scenario s = exact_case();
+    v.change(s);
+    s.run.duration_s = 1'500;
+    const latency_prediction p = predict_latency(s);
+    const worker_workload w = workload_of(s);
+    EXPECT_FALSE(p.exact) << v.name;
+    std::printf("%s [%s]\n", v.name, p.formula.c_str());
+    const simulated got = simulate(s, 5);
+    report("mean latency (s)", p.mean_latency_s, got.latency);
+    report("rebuilds per worker (1/s)", w.rebuild_rate_per_s, got.rebuilds_per_worker_per_s);
+    EXPECT_NEAR(p.mean_latency_s, got.latency.mean, v.tolerance * got.latency.mean) << v.name;
+    EXPECT_NEAR(w.rebuild_rate_per_s, got.rebuilds_per_worker_per_s.mean,
+                v.tolerance * got.rebuilds_per_worker_per_s.mean)
+        << v.name;
+  }
+}
+
+TEST(Analysis, UnstableWorkersAreReportedNotNaN) {
+  scenario s = exact_case();
+  s.traffic.rate_per_s = 1e6;
+  const latency_prediction p = predict_latency(s);
+  EXPECT_FALSE(p.metrics.stable);
+  EXPECT_TRUE(std::isinf(p.mean_latency_s));
+  EXPECT_FALSE(std::isnan(p.metrics.utilisation));
+  const worker_workload w = workload_of(s);
+  EXPECT_GT(w.request_load + w.rebuild_load, 1.0);
+  EXPECT_GT(w.critical_traffic_rate_per_s, 0.0);
+  EXPECT_LT(w.critical_traffic_rate_per_s, 1e6);
+}
+
+TEST(Analysis, BadScenariosGetTheValidatorsError) {
+  scenario s = exact_case();
+  s.traffic.rate_per_s = -1;
+  try {
+    (void)workload_of(s);
+    ADD_FAILURE();
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("traffic.rate_per_s"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace gwsim::gateway
