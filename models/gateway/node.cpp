@@ -1,6 +1,7 @@
 #include "models/gateway/node.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 namespace gwsim::gateway {
 
@@ -8,6 +9,7 @@ node::node(context& ctx, int index)
     : ctx_(ctx),
       index_(index),
       rng_(ctx.streams.stream("balancer", static_cast<std::uint64_t>(index))),
+      streams_rng_(ctx.streams.stream("long_streams", static_cast<std::uint64_t>(index))),
       fixed_bytes_(ctx.s.cluster.master_memory_bytes + ctx.s.cluster.mem_cache_dicts * ctx.s.cluster.mem_cache_size_bytes +
                    ctx.s.cluster.fixed_zones_bytes),
       poll_timer_(ctx.sim, [this] { poll(); }),
@@ -224,6 +226,30 @@ void node::release_table(std::uint64_t version) {
   // Already freed at a commit (double buffer): nothing to give back.
 }
 
+void node::pin_for_long_connections(table& old) {
+  // Envoy snapshots the route table per stream: a long-lived stream
+  // (streaming gRPC, websocket, a keepalive connection's stream) keeps the
+  // version it started on until it closes. Each worker's longest such stream
+  // on the retiring version closes after Exp(design.long_connection_s), as
+  // for an old worker generation under reload.
+  const double mean = ctx_.s.design.long_connection_s;
+  if (traits_.release != release_rule::readers_done || mean <= 0) return;
+  const std::uint64_t version = old.version;
+  for (const auto& w : workers_) {
+    if (!w->alive()) continue;
+    ++old.readers;
+    const double linger = -mean * std::log(sim::uniform_open01(streams_rng_));
+    stream_pin* pin = pins_.acquire();
+    *pin = stream_pin{this, version};
+    ctx_.sim.schedule_in(sim::from_seconds(linger, "design.long_connection_s"), [pin] {
+      node* owner = pin->owner;
+      const std::uint64_t v = pin->version;
+      owner->pins_.release(pin);
+      owner->release_table(v);
+    });
+  }
+}
+
 void node::start_table_build() {
   building_ = true;
   build_cpu_s_ = 0;
@@ -275,6 +301,7 @@ void node::commit_table() {
   // holds it or the design frees at commit (double buffer, the master's old
   // configuration); otherwise with its last reader (RCU).
   table& old = tables_.back();
+  pin_for_long_connections(old);
   if (old.readers == 0 || traits_.release != release_rule::readers_done) {
     const double bytes = old.bytes;
     tables_.pop_back();

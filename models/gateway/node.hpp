@@ -9,6 +9,7 @@
 
 #include "models/gateway/context.hpp"
 #include "models/gateway/worker.hpp"
+#include "sim/object_pool.hpp"
 #include "sim/time_weighted.hpp"
 
 namespace gwsim::gateway {
@@ -85,6 +86,7 @@ class node {
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<worker*> accepting_;  ///< scratch for routing
   sim::rng rng_;
+  sim::rng streams_rng_;  ///< lifetimes of long-lived streams pinning RCU versions
   std::size_t next_ = 0;  ///< round-robin cursor
   double fixed_bytes_;    ///< master + shared zones
   std::vector<double> resident_;  ///< last resident bytes read per worker
@@ -111,6 +113,14 @@ class node {
     std::uint64_t readers = 0;
   };
   std::vector<table> tables_;  ///< the current one last
+  /// RCU: long-lived streams on each worker hold the retiring version `old`.
+  void pin_for_long_connections(table& old);
+  /// A version held by a worker's long-lived streams until they close.
+  struct stream_pin {
+    node* owner = nullptr;
+    std::uint64_t version = 0;
+  };
+  sim::object_pool<stream_pin, 64> pins_;
   std::uint64_t table_version_ = 0;
   double shared_bytes_ = 0;
   double building_bytes_ = 0;

@@ -122,7 +122,7 @@ struct design_config {
   double debounce_s = 0.0;          ///< release a new version only after this quiet period (0 = at once)
   double debounce_max_s = 10.0;     ///< ... but at most this long after the first change waiting
   double min_interval_s = 0.0;      ///< at least this long between two released versions
-  double long_connection_s = 0.0;   ///< reload: mean time until an old worker's last long-lived connection closes
+  double long_connection_s = 0.0;   ///< reload, shared_rcu: mean time until the last long-lived connection on an old worker / table version closes
   double worker_shutdown_timeout_s = 0.0;  ///< reload: old workers are stopped after this (0 = no limit)
 };
 

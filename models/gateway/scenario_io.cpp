@@ -403,8 +403,9 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(de, min_interval_s, K::duration, "seconds", at_least(0),
               "at least this long between two released versions (APISIX router_rebuild_min_interval); 0 = none");
   GWSIM_FIELD(de, long_connection_s, K::duration, "seconds", at_least(0),
-              "reload: mean time until an old worker's last long-lived connection (keepalive, streaming, "
-              "websocket) closes; 0 = old workers exit when their requests are answered");
+              "reload and shared_rcu: mean time until the last long-lived connection (keepalive, streaming, "
+              "websocket) on an old worker, or on a retired table version, closes; 0 = they close with "
+              "their requests");
   GWSIM_FIELD(de, worker_shutdown_timeout_s, K::duration, "seconds", at_least(0),
               "reload: nginx worker_shutdown_timeout, old workers are stopped after this; 0 = no limit");
 

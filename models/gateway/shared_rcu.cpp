@@ -3,7 +3,9 @@
 // table and swaps a pointer; workers never build. Each request holds the
 // table it started on until it is answered, so a version is freed when its
 // last such request is done (reference counting, RCU): long requests keep
-// old tables alive. The table is native memory, not Lua garbage.
+// old tables alive, and so do long-lived streams (design.long_connection_s,
+// node.cpp), which snapshot the table they started on as Envoy's do. The
+// table is native memory, not Lua garbage.
 
 #include <memory>
 

@@ -109,6 +109,33 @@ TEST(Designs, RcuKeepsOldTablesWhileLongRequestsHoldThemDoubleBufferFreesAtCommi
   EXPECT_EQ(rcu.totals.rebuilds, buffer.totals.rebuilds);
 }
 
+TEST(Designs, RcuVersionsStackWithLongLivedStreamsButOnlyTheTables) {
+  // Envoy snapshots the table per stream: long-lived streams pin retired
+  // versions as long connections pin old worker generations under reload,
+  // but only the table stays, not whole workers.
+  scenario s = base("shared_rcu");
+  s.admin.loops = {admin_loop{10.0, 60.0, 5.0}};
+  s.design.long_connection_s = 0;
+  const result quick = run(s);
+  s.design.long_connection_s = 1e6;  // streams outlive the run
+  const result pinned = run(s);
+  const double table = s.routes.routes * s.memory.router_bytes_per_route;
+  EXPECT_EQ(quick.totals.rebuilds, pinned.totals.rebuilds);
+  ASSERT_GE(pinned.totals.rebuilds, 5u);
+  // Every retired version stays: one table per rebuild on top of the quiet pod.
+  EXPECT_GT(pinned.totals.peak_pod_memory_bytes,
+            quick.totals.peak_pod_memory_bytes + (static_cast<double>(pinned.totals.rebuilds) - 2) * table);
+  s.strategy = "reload";
+  const result reload = run(s);
+  EXPECT_GT(reload.totals.peak_pod_memory_bytes, pinned.totals.peak_pod_memory_bytes);
+  // Streams of a few seconds let versions go again.
+  s.strategy = "shared_rcu";
+  s.design.long_connection_s = 2.0;
+  const result short_streams = run(s);
+  EXPECT_LT(short_streams.totals.peak_pod_memory_bytes, pinned.totals.peak_pod_memory_bytes - 3 * table);
+  EXPECT_LT(short_streams.totals.final_pod_memory_bytes, quick.totals.final_pod_memory_bytes + table / 2);
+}
+
 TEST(Designs, ReloadStacksGenerationsWhileLongConnectionsDrain) {
   scenario s = base("reload");
   s.admin.loops = {admin_loop{10.0, 60.0, 5.0}};
