@@ -2,7 +2,7 @@
 
 The package has two layers: ``gwsim._core`` is the compiled simulator (JSON
 text in, dicts and numpy arrays out) and the modules here give the Python
-face: scenarios as dicts, :func:`run`, file output (:mod:`gwsim.output`),
+face: scenarios (:class:`Scenario`, or plain dicts), :func:`run`, file output (:mod:`gwsim.output`),
 plots (:mod:`gwsim.plots`) and the command line (:mod:`gwsim.cli`).
 
 Examples
@@ -22,6 +22,7 @@ __all__ = [
     "__version__",
     "apply_overrides",
     "default_scenario",
+    "designs",
     "load_scenario",
     "run",
     "to_dataframes",
@@ -30,6 +31,7 @@ __all__ = [
     "sweeps",
     "summarize",
     "ResultStore",
+    "Scenario",
 ]
 
 
@@ -68,6 +70,7 @@ except ImportError as error:  # pragma: no cover - depends on the checkout's sta
 __version__: str = _core.__version__
 
 from .api import apply_overrides, default_scenario, load_scenario, run, to_dataframes  # noqa: E402
-from . import store, sweeps  # noqa: E402
+from .scenario import Scenario  # noqa: E402
+from . import designs, store, sweeps  # noqa: E402
 from .store import ResultStore  # noqa: E402
 from .sweeps import summarize, sweep  # noqa: E402

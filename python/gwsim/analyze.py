@@ -17,20 +17,18 @@ import math
 from typing import Any, Optional
 
 from . import _core
-from .api import ScenarioLike, load_scenario
+from .api import ScenarioLike, scenario_dict
 from .sweeps import summarize, sweep
 
 __all__ = ["predict", "analyze", "format_analysis"]
 
 
 def _scenario_dict(scenario: ScenarioLike) -> dict[str, Any]:
-    if isinstance(scenario, dict):
-        return json.loads(_core.apply_overrides(json.dumps(scenario), []))
-    return load_scenario(scenario)
+    return scenario_dict(scenario)
 
 
 def predict(scenario: ScenarioLike) -> dict[str, Any]:
-    """The closed-form predictions for `scenario` (a dict or a scenario file).
+    """The closed-form predictions for `scenario` (a Scenario, dict or scenario file).
 
     Returns
     -------
@@ -51,17 +49,19 @@ def analyze(
     progress: bool = True,
     *,
     workers: int = 1,
+    store: Any = None,
 ) -> dict[str, Any]:
     """Predict, simulate `replications` times, and line the numbers up.
 
     Parameters
     ----------
-    scenario : mapping, str or path-like
-        The scenario (dict or file).
+    scenario : Scenario, mapping, str or path-like
+        The scenario (a Scenario, dict or file).
     replications : int, default 5
         Simulation runs (>= 2 for confidence intervals).
-    seed, progress, workers
-        As for :func:`gwsim.sweep`.
+    seed, progress, workers, store
+        As for :func:`gwsim.sweep` (`store`: a run store to look runs up in
+        and write them to).
 
     Returns
     -------
@@ -76,7 +76,7 @@ def analyze(
     base = _scenario_dict(scenario)
     prediction = predict(base)
     runs = sweep(base, {"strategy": [base["strategy"]]}, replications=replications, seed=seed,
-                 progress=progress, workers=workers)
+                 progress=progress, workers=workers, store=store)
     duration = float(base["run"]["duration_s"])
     n_workers = int(base["cluster"]["nodes"]) * int(base["cluster"]["workers_per_node"])
     runs = runs.copy()

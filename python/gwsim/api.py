@@ -12,19 +12,47 @@ import json
 import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import _core
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .scenario import Scenario
 
 __all__ = [
     "apply_overrides",
     "default_scenario",
     "load_scenario",
     "run",
+    "scenario_dict",
     "to_dataframes",
 ]
 
-ScenarioLike = Union[Mapping[str, Any], str, "os.PathLike[str]"]
+#: What the entry points accept as a scenario: a :class:`gwsim.Scenario`, a
+#: scenario dict, or the path of a scenario file.
+ScenarioLike = Union["Scenario", Mapping[str, Any], str, "os.PathLike[str]"]
+
+
+def scenario_dict(scenario: ScenarioLike) -> dict[str, Any]:
+    """The complete, validated scenario dict of any :data:`ScenarioLike`.
+
+    A :class:`gwsim.Scenario` gives a copy of its dict, a mapping is validated
+    (defaults filled in), anything else is read as a scenario file.
+
+    Raises
+    ------
+    FileNotFoundError
+        If a path does not exist.
+    ValueError
+        If a field is unknown or invalid.
+    """
+    from .scenario import Scenario
+
+    if isinstance(scenario, Scenario):
+        return scenario.to_dict()
+    if isinstance(scenario, Mapping):
+        return json.loads(_core.apply_overrides(json.dumps(dict(scenario)), []))
+    return load_scenario(scenario)
 
 
 def load_scenario(path: Union[str, "os.PathLike[str]"]) -> dict[str, Any]:
@@ -59,13 +87,13 @@ def default_scenario() -> dict[str, Any]:
     return json.loads(_core.default_scenario())
 
 
-def apply_overrides(scenario: Mapping[str, Any], assignments: Iterable[str]) -> dict[str, Any]:
+def apply_overrides(scenario: Union["Scenario", Mapping[str, Any]], assignments: Iterable[str]) -> dict[str, Any]:
     """Apply ``section.key=value`` assignments to a scenario.
 
     Parameters
     ----------
-    scenario : mapping
-        A scenario dict (it is not modified).
+    scenario : Scenario or mapping
+        A :class:`gwsim.Scenario` or scenario dict (it is not modified).
     assignments : iterable of str
         Assignments such as ``"traffic.rate_per_s=500"`` or
         ``"cluster.pod_memory_limit_bytes=8GiB"``, applied in order.
@@ -81,6 +109,10 @@ def apply_overrides(scenario: Mapping[str, Any], assignments: Iterable[str]) -> 
         If an assignment is malformed, names an unknown field, or leaves the
         scenario invalid.
     """
+    from .scenario import Scenario
+
+    if isinstance(scenario, Scenario):
+        scenario = scenario.to_dict()
     return json.loads(_core.apply_overrides(json.dumps(scenario), list(assignments)))
 
 
@@ -95,8 +127,8 @@ def run(
 
     Parameters
     ----------
-    scenario : mapping, str or path-like
-        A scenario dict, or the path of a scenario file.
+    scenario : Scenario, mapping, str or path-like
+        A :class:`gwsim.Scenario`, a scenario dict, or the path of a scenario file.
     overrides : iterable of str, optional
         ``section.key=value`` assignments applied before the run.
     seed : int, optional
@@ -120,7 +152,12 @@ def run(
     ValueError
         If the scenario or an override is invalid.
     """
-    s = dict(scenario) if isinstance(scenario, Mapping) else load_scenario(scenario)
+    from .scenario import Scenario
+
+    if isinstance(scenario, Scenario):
+        s = scenario.to_dict()
+    else:
+        s = dict(scenario) if isinstance(scenario, Mapping) else load_scenario(scenario)
     assignments = list(overrides)
     if seed is not None:
         assignments.append(f"run.seed={int(seed)}")

@@ -7,6 +7,11 @@
     gwsim scenario [SCENARIO] [--set section.key=value ...] [--seed N]
     gwsim compare SCENARIO [--strategies A,B] [--replications R] [--json] [--out DIR]
     gwsim analyze SCENARIO [--replications R] [--json]
+    gwsim sweep SCENARIO --grid section.key=V1,V2 [--grid ...] [--replications R]
+                         [--workers N] [--store PATH] [--json] [--out DIR]
+    gwsim store ls PATH [--json]
+    gwsim store show PATH KEY [--json]
+    gwsim store export PATH --out FILE.csv
     gwsim routes stats|match FILE ...   (see gwsim.routes)
 
 ``run`` simulates a scenario file (TOML or JSON) and prints a summary with
@@ -17,6 +22,11 @@ defaults alone without SCENARIO). ``compare`` runs one workload under every
 router design with common random numbers and prints the design table.
 ``analyze`` prints the closed-form predictions (worker load, rebuild rate and
 CPU, mean latency) next to a replicated simulation of the same scenario.
+``sweep`` runs the Cartesian product of the ``--grid`` values, replicated
+with common random numbers, and prints a table of means with 95% confidence
+intervals; with ``--store`` every run is kept in a SQLite run store, runs
+already there are not simulated again, and an interrupted sweep resumes.
+``store`` lists, shows and exports the runs in such a store.
 Invalid input exits with status 2 and a
 message naming the file or field.
 """
@@ -92,10 +102,58 @@ def _parser() -> argparse.ArgumentParser:
     ana.add_argument("--json", action="store_true", help="print the prediction and the comparison as JSON")
     ana.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    swp = commands.add_parser(
+        "sweep", help="run a grid of scenario variants, replicated, and print means with 95%% CIs",
+        description="Run every combination of the --grid values R times each with common random numbers, and "
+                    "print the mean of the main metrics per grid point with 95%% confidence intervals. With "
+                    "--store, runs are kept in a SQLite run store as they complete and runs already stored "
+                    "are not simulated again (an interrupted sweep resumes where it stopped).")
+    swp.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml or .json)")
+    scenario_options(swp)
+    swp.add_argument("--grid", action="append", default=[], metavar="SECTION.KEY=V1,V2,...", required=True,
+                     help="a field and the values to try, e.g. --grid cluster.workers_per_node=2,4,8 "
+                          "(repeatable; the first --grid varies slowest)")
+    swp.add_argument("--replications", type=_positive_int, default=1, metavar="R",
+                     help="runs per grid point; R >= 2 adds 95%% confidence intervals (default 1)")
+    swp.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                     help="local processes to run in (default 1)")
+    swp.add_argument("--store", metavar="PATH", help="SQLite run store to look runs up in and write them to")
+    swp.add_argument("--json", action="store_true", help="print one JSON record per run instead of the table")
+    swp.add_argument("--out", metavar="DIR", help="also write runs.csv, summary.csv and table.txt")
+    swp.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sto = commands.add_parser("store", help="list, show and export the runs in a run store",
+                              description="Inspect a SQLite run store written by gwsim sweep --store.")
+    actions = sto.add_subparsers(dest="store_command", metavar="ACTION", required=True)
+    ls = actions.add_parser("ls", help="one line per stored run", description="List the stored runs.")
+    ls.add_argument("path", metavar="PATH", help="the store (.sqlite)")
+    ls.add_argument("--json", action="store_true", help="one JSON record per run")
+    show = actions.add_parser("show", help="one stored run", description="Show one stored run's summary.")
+    show.add_argument("path", metavar="PATH", help="the store (.sqlite)")
+    show.add_argument("key", metavar="KEY",
+                      help="the run's key hash:seed:version, or an unambiguous prefix (as gwsim store ls prints)")
+    show.add_argument("--json", action="store_true", help="print the run as one JSON object")
+    export = actions.add_parser("export", help="write every stored run's summary to a CSV file",
+                                description="Write one CSV row per stored run: key, name, strategy and "
+                                            "the summary scalars.")
+    export.add_argument("path", metavar="PATH", help="the store (.sqlite)")
+    export.add_argument("--out", metavar="FILE.csv", required=True, help="the CSV file to write")
+
     from . import routes
 
     routes.add_parser(commands)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    """argparse type: an integer >= 1 (argparse names the argument in its error)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
 
 
 def _resolve(args: argparse.Namespace) -> dict[str, Any]:
@@ -212,6 +270,181 @@ def _analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _grid_value(text: str) -> Any:
+    """A --grid value: an int or float when it reads as one, else the text (units, names, booleans)."""
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
+def _parse_grid(items: Sequence[str]) -> dict[str, list[Any]]:
+    grid: dict[str, list[Any]] = {}
+    for item in items:
+        key, sep, values = item.partition("=")
+        key = key.strip()
+        parts = [v.strip() for v in values.split(",")]
+        if not sep or not key or not values.strip() or any(not v for v in parts):
+            raise _UsageError(f"argument --grid: expected SECTION.KEY=V1,V2,... got {item!r}")
+        if key in grid:
+            raise _UsageError(f"argument --grid: {key} is given twice")
+        grid[key] = [_grid_value(v) for v in parts]
+    return grid
+
+
+def _open_store(path: str, argument: str, must_exist: bool):
+    import sqlite3
+    from pathlib import Path
+
+    from .store import ResultStore
+
+    if must_exist and not Path(path).is_file():
+        raise _UsageError(f"argument {argument}: no such store file: {path}")
+    try:
+        store = ResultStore(path)
+        store.connection.execute("SELECT count(*) FROM run_results").fetchone()
+        return store
+    except sqlite3.Error as error:
+        raise _UsageError(f"argument {argument}: cannot open the store {path}: {error}") from None
+
+
+def _sweep_table(df, keys: Sequence[str]) -> str:
+    """Means (± 95% CI half-widths with >= 2 replications) of the design-table metrics per grid point."""
+    from .compare import METRICS, _cell
+    from .sweeps import summarize
+
+    metrics = [m for m, *_ in METRICS if m in df.columns]
+    replicated = df.groupby(list(keys), sort=False, dropna=False).size().min() >= 2
+    headings = list(keys) + [f"{t} ({u})" if u else t for m, t, u, _ in METRICS if m in metrics]
+    table = [headings]
+    if replicated:
+        summary = summarize(df, by=list(keys), metrics=metrics, level=0.95)
+        for row in summary.to_dict(orient="records"):
+            table.append([str(row[k]) for k in keys]
+                         + [_cell(row[f"{m}_mean"], row[f"{m}_ci"], sc) for m, _, _, sc in METRICS if m in metrics])
+    else:
+        for row in df.to_dict(orient="records"):
+            table.append([str(row[k]) for k in keys]
+                         + [_cell(float(row[m]), None, sc) for m, _, _, sc in METRICS if m in metrics])
+    widths = [max(len(r[i]) for r in table) for i in range(len(headings))]
+    lines = []
+    for n, r in enumerate(table):
+        cells = [c.ljust(w) for c, w in zip(r[: len(keys)], widths)] + \
+                [c.rjust(w) for c, w in zip(r[len(keys):], widths[len(keys):])]
+        lines.append("  ".join(cells).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    note = ("± is the 95% confidence half-width (Student t), common random numbers" if replicated
+            else "1 run per point (use --replications 2 or more for confidence intervals)")
+    return "\n".join(lines) + "\n" + note + "\n"
+
+
+def _sweep(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .sweeps import sweep
+
+    scenario = _resolve(args)
+    grid = _parse_grid(args.grid)
+    store = _open_store(args.store, "--store", must_exist=False) if args.store else None
+    try:
+        df = sweep(scenario, grid, replications=args.replications, seed=int(scenario["run"]["seed"]),
+                   progress=not args.quiet and not args.json, workers=args.workers, store=store)
+    except ValueError as error:
+        message = str(error)
+        raise _UsageError(f"argument --grid: {message}" if message.startswith("grid") else message) from None
+    finally:
+        if store is not None:
+            store.close()
+    table = _sweep_table(df, list(grid))
+    if args.json:
+        for record in df.to_dict(orient="records"):
+            print(json.dumps(record))
+    else:
+        points = len(df) // args.replications
+        head = f"{scenario.get('name', '')}: {len(df)} runs ({points} points x {args.replications} replications)"
+        if "from_store" in df.attrs:
+            head += f", {df.attrs['from_store']} from the store {args.store}"
+        sys.stdout.write(head + "\n\n" + table)
+    if args.out:
+        from .sweeps import summarize
+
+        out = Path(args.out)
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+            df.to_csv(out / "runs.csv", index=False)
+            (out / "table.txt").write_text(table)
+            files = ["runs.csv", "table.txt"]
+            if args.replications >= 2:
+                summarize(df, by=list(grid)).to_csv(out / "summary.csv", index=False)
+                files.append("summary.csv")
+        except OSError as error:
+            raise _UsageError(f"argument --out: cannot write results to {args.out}: {error}") from None
+        print(f"results in {out}: {' '.join(files)}", file=sys.stderr if args.json else sys.stdout)
+    return 0
+
+
+def _short_key(key: str) -> str:
+    scenario_hash, seed, _ = key.split(":", 2)
+    return f"{scenario_hash[:12]}:{seed}"
+
+
+def _store(args: argparse.Namespace) -> int:
+    store = _open_store(args.path, "PATH", must_exist=True)
+    try:
+        if args.store_command == "ls":
+            df = store.results()
+            if args.json:
+                for record in df.to_dict(orient="records"):
+                    print(json.dumps(record))
+                return 0
+            from .compare import METRICS, _cell
+
+            metrics = [(m, t, u, sc) for m, t, u, sc in METRICS if m in df.columns][:4]
+            headings = ["key", "name", "strategy", "version"] + [f"{t} ({u})" if u else t for _, t, u, _ in metrics]
+            table = [headings]
+            for _, row in df.iterrows():
+                table.append([_short_key(row["key"]), str(row["name"]), str(row["strategy"]), str(row["version"])]
+                             + [_cell(float(row[m]), None, sc) for m, _, _, sc in metrics])
+            widths = [max(len(r[i]) for r in table) for i in range(len(headings))]
+            for n, r in enumerate(table):
+                print("  ".join(c.ljust(w) if i < 4 else c.rjust(w)
+                                for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+                if n == 0:
+                    print("  ".join("-" * w for w in widths))
+            print(f"{len(df)} runs in {args.path}")
+            return 0
+        if args.store_command == "show":
+            try:
+                run = store.result(args.key)
+            except KeyError as error:
+                raise _UsageError(f"argument KEY: {error.args[0]}") from None
+            if args.json:
+                print(json.dumps({"key": run["key"], "summary": run["summary"], "scenario": run["scenario"],
+                                  "timeseries_rows": len(run["timeseries"]), "events_rows": len(run["events"])}))
+                return 0
+            from . import output
+            from .scenario import Scenario
+
+            print(f"key: {run['key']}")
+            print(f"scenario: {Scenario._trusted(run['scenario'])!r}")
+            print(f"timeseries: {len(run['timeseries'])} rows; events: {len(run['events'])} rows\n")
+            sys.stdout.write(output.format_summary(run["summary"], run["scenario"]))
+            return 0
+        # export
+        df = store.results()
+        try:
+            df.to_csv(args.out, index=False)
+        except OSError as error:
+            raise _UsageError(f"argument --out: cannot write {args.out}: {error}") from None
+        print(f"{len(df)} runs written to {args.out}", file=sys.stderr)
+        return 0
+    finally:
+        store.close()
+
+
 def _show(args: argparse.Namespace) -> int:
     print(json.dumps(_resolve(args), indent=2))
     return 0
@@ -238,6 +471,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _compare(args)
         if args.command == "analyze":
             return _analyze(args)
+        if args.command == "sweep":
+            return _sweep(args)
+        if args.command == "store":
+            return _store(args)
         if args.command == "routes":
             from . import routes
 

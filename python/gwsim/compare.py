@@ -51,21 +51,23 @@ def compare(
     progress: bool = True,
     *,
     workers: int = 1,
+    store: Any = None,
 ):
     """Run `scenario` under each strategy with common random numbers.
 
     Parameters
     ----------
-    scenario : mapping, str or path-like
-        The workload: a scenario dict or file. Its own ``strategy`` is ignored.
+    scenario : Scenario, mapping, str or path-like
+        The workload: a Scenario, scenario dict or file. Its own ``strategy`` is ignored.
     strategies : sequence of str, optional
         Strategies to compare, in table order; default all of
         :func:`strategy_names`. Unknown names raise ValueError before anything
         runs.
     replications : int, default 1
         Runs per strategy (>= 1); with >= 2 the table has confidence intervals.
-    seed, client, progress, workers
-        As for :func:`gwsim.sweep`.
+    seed, client, progress, workers, store
+        As for :func:`gwsim.sweep` (`store`: a run store to look runs up in
+        and write them to).
 
     Returns
     -------
@@ -84,7 +86,7 @@ def compare(
     if len(set(chosen)) != len(chosen):
         raise ValueError("strategies: a strategy is listed twice")
     df = sweep(scenario, {"strategy": chosen}, replications=replications, seed=seed, client=client,
-               progress=progress, workers=workers)
+               progress=progress, workers=workers, store=store)
     df.attrs["replications"] = replications
     return df
 

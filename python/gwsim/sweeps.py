@@ -1,8 +1,11 @@
 """Parameter sweeps: a grid of scenario variants, replicated, into one table.
 
-:func:`sweep` runs the Cartesian product of a grid of scenario fields, each
-point ``replications`` times, sequentially, in local worker processes, or on a
-Dask cluster, and returns one row per run. :func:`summarize` reduces that table
+:func:`sweep` runs the Cartesian product of a grid of scenario fields (or the
+points of a sampled design from :mod:`gwsim.designs`), each point
+``replications`` times, sequentially, in local worker processes, or on a
+Dask cluster, and returns one row per run. With a run store
+(``store="results.sqlite"``, see :mod:`gwsim.store`) runs already stored are
+not simulated again and every new run is stored as it completes. :func:`summarize` reduces that table
 to a mean, standard deviation, count and Student-t confidence interval per grid
 point.
 
@@ -28,7 +31,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Optional
 
-from .api import ScenarioLike, apply_overrides, load_scenario, run
+from .api import ScenarioLike, apply_overrides, run, scenario_dict
 
 __all__ = ["replication_seed", "summarize", "sweep", "t_quantile"]
 
@@ -77,10 +80,24 @@ def _run_one(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
     return dict(run(scenario, seed=seed)["summary"])
 
 
+def _run_full(scenario: dict[str, Any], seed: int) -> dict[str, Any]:
+    """Run a complete, validated scenario with `seed`; return summary, timeseries and events."""
+    result = run(scenario, seed=seed)
+    return {"summary": dict(result["summary"]), "timeseries": result["timeseries"], "events": result["events"]}
+
+
 def _base_scenario(scenario: ScenarioLike) -> dict[str, Any]:
-    if isinstance(scenario, Mapping):
-        return apply_overrides(scenario, [])
-    return load_scenario(scenario)
+    return scenario_dict(scenario)
+
+
+def _check_key(key: Any, what: str) -> None:
+    if not isinstance(key, str) or ("." not in key and key not in TOP_LEVEL_FIELDS):
+        raise ValueError(f"{what} key {key!r}: expected a dotted scenario field such as 'cluster.workers_per_node' "
+                         f"or one of {', '.join(TOP_LEVEL_FIELDS)}")
+    if key == "run.seed":
+        raise ValueError(f"{what} key 'run.seed': seeds are set by sweep(seed=..., replications=...)")
+    if key in (REPLICATION_COLUMN, SEED_COLUMN):
+        raise ValueError(f"{what} key {key!r} clashes with a column sweep adds")
 
 
 def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, list[Any]]]:
@@ -88,13 +105,7 @@ def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, list[Any]]
         raise ValueError("grid must be a non-empty mapping of scenario fields to value lists")
     items = []
     for key, values in grid.items():
-        if not isinstance(key, str) or ("." not in key and key not in TOP_LEVEL_FIELDS):
-            raise ValueError(f"grid key {key!r}: expected a dotted scenario field such as 'cluster.workers_per_node' "
-                             f"or one of {', '.join(TOP_LEVEL_FIELDS)}")
-        if key == "run.seed":
-            raise ValueError("grid key 'run.seed': seeds are set by sweep(seed=..., replications=...)")
-        if key in (REPLICATION_COLUMN, SEED_COLUMN):
-            raise ValueError(f"grid key {key!r} clashes with a column sweep adds")
+        _check_key(key, "grid")
         if isinstance(values, (str, bytes)) or not isinstance(values, Iterable):
             raise ValueError(f"grid key {key!r}: values must be a list of values, got {values!r}")
         values = list(values)
@@ -104,27 +115,82 @@ def _check_grid(grid: Mapping[str, Sequence[Any]]) -> list[tuple[str, list[Any]]
     return items
 
 
+def _plain(value: Any) -> Any:
+    """A numpy scalar as the Python value it holds; other values unchanged."""
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        try:
+            return value.item()
+        except (TypeError, ValueError):
+            return value
+    return value
+
+
+def _check_samples(samples: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Keys and points of a design (a DataFrame from :mod:`gwsim.designs` or a list of mappings)."""
+    try:
+        import pandas as pd
+    except ImportError:  # pragma: no cover - pandas is a dependency
+        pd = None
+    if pd is not None and isinstance(samples, pd.DataFrame):
+        keys = list(samples.columns)
+        rows = [tuple(_plain(v) for v in record) for record in samples.itertuples(index=False, name=None)]
+    elif isinstance(samples, Iterable) and not isinstance(samples, (str, bytes, Mapping)):
+        records = list(samples)
+        if not all(isinstance(r, Mapping) for r in records):
+            raise ValueError("samples must be a DataFrame of points (gwsim.designs) or a list of mappings")
+        keys = list(dict.fromkeys(k for r in records for k in r))
+        for i, r in enumerate(records):
+            missing = [k for k in keys if k not in r]
+            if missing:
+                raise ValueError(f"sample {i} has no value for {', '.join(map(repr, missing))}")
+        rows = [tuple(_plain(r[k]) for k in keys) for r in records]
+    else:
+        raise ValueError("samples must be a DataFrame of points (gwsim.designs) or a list of mappings, "
+                         f"got {type(samples).__name__}")
+    if not keys or not rows:
+        raise ValueError("samples: the design has no points or no fields")
+    if len(set(keys)) != len(keys):
+        raise ValueError("samples: a field appears twice")
+    for key in keys:
+        _check_key(key, "samples")
+    return keys, rows
+
+
+def _open_store(store: Any):
+    """(ResultStore or None, whether sweep opened it and must close it)."""
+    if store is None:
+        return None, False
+    from .store import ResultStore
+
+    if isinstance(store, ResultStore):
+        return store, False
+    return ResultStore(store), True
+
+
 # --------------------------------------------------------------------------
 # Sweep
 
 
 def sweep(
     scenario: ScenarioLike,
-    grid: Mapping[str, Sequence[Any]],
+    grid: Optional[Mapping[str, Sequence[Any]]] = None,
     replications: int = 1,
     seed: int = 1,
     client: Any = None,
     progress: bool = True,
     *,
     workers: int = 1,
+    samples: Any = None,
+    store: Any = None,
 ):
-    """Run every point of a grid of scenario variants, `replications` times each.
+    """Run every point of a grid or a sampled design, `replications` times each.
 
     Parameters
     ----------
-    scenario : mapping, str or path-like
-        The base scenario: a dict or the path of a scenario file.
-    grid : mapping of str to sequence
+    scenario : Scenario, mapping, str or path-like
+        The base scenario: a :class:`gwsim.Scenario`, a dict or the path of a
+        scenario file.
+    grid : mapping of str to sequence, optional
         Dotted scenario fields (``"cluster.workers_per_node"``) to the values
         to try, each any value :func:`gwsim.apply_overrides` accepts for that
         field (numbers, ``"250ms"``, ``"8GiB"``, ``"eventual"``, booleans).
@@ -145,23 +211,37 @@ def sweep(
         (:class:`concurrent.futures.ProcessPoolExecutor`) when > 1, else
         sequentially in this process. Scripts using it need an
         ``if __name__ == "__main__":`` guard.
+    samples : pandas.DataFrame or list of mappings, optional
+        A sampled design instead of `grid`: one point per row, one column per
+        dotted field (see :mod:`gwsim.designs`). Give exactly one of `grid`
+        and `samples`. Replications and seeds are as for a grid (common
+        random numbers across the design points).
+    store : str, path-like or ResultStore, optional
+        A run store (:mod:`gwsim.store`). Each run is looked up first by
+        (scenario hash without the seed, seed, gwsim version) and simulated
+        only if missing; every simulated run is written as soon as it
+        completes (one transaction per run, by this process only), so an
+        interrupted sweep resumes where it stopped. Runs answered from the
+        store keep their stored ``wall_time_s``.
 
     Returns
     -------
     pandas.DataFrame
-        One row per run in grid order (replications innermost): one column per
-        grid key holding the value as given, ``replication`` (0-based),
-        ``seed``, then every summary scalar of :func:`gwsim.run`. The results
-        are identical whichever way the runs execute, except ``wall_time_s``.
-        ``df.attrs["grid"]`` lists the grid keys and ``df.attrs["scenario"]``
-        holds the base scenario.
+        One row per run in grid or design order (replications innermost): one
+        column per grid key holding the value as given, ``replication``
+        (0-based), ``seed``, then every summary scalar of :func:`gwsim.run`.
+        The results are identical whichever way the runs execute, except
+        ``wall_time_s``. ``df.attrs["grid"]`` lists the grid (or design) keys
+        and ``df.attrs["scenario"]`` holds the base scenario. With a `store`,
+        ``df.attrs["from_store"]`` counts the runs answered from it.
 
     Raises
     ------
     ValueError
-        If the grid is empty, a key names no scenario field or a value is
-        invalid for its field (the message names the key; every point is
-        validated before anything runs), or ``replications < 1``.
+        If both or neither of `grid` and `samples` are given, the grid is
+        empty, a key names no scenario field or a value is invalid for its
+        field (the message names the key; every point is validated before
+        anything runs), or ``replications < 1``.
     """
     import pandas as pd
 
@@ -171,170 +251,171 @@ def sweep(
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    if grid is not None and samples is not None:
+        raise ValueError("give exactly one of grid or samples, not both")
+    if grid is None and samples is None:
+        raise ValueError("give exactly one of grid or samples: a grid (mapping of fields to value lists) "
+                         "or samples (a design from gwsim.designs)")
 
     base = _base_scenario(scenario)
-    items = _check_grid(grid)
-    keys = [k for k, _ in items]
-
-    # Validate each value on its own first, so the error names the key.
-    for key, values in items:
-        for value in values:
-            try:
-                apply_overrides(base, [f"{key}={_format_value(value)}"])
-            except ValueError as error:
-                raise ValueError(f"grid key {key!r}, value {value!r}: {error}") from error
-
-    # Then every combination (fields may constrain each other).
     points: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
-    for combo in itertools.product(*(values for _, values in items)):
-        assignments = [f"{k}={_format_value(v)}" for k, v in zip(keys, combo)]
-        try:
-            points.append((combo, apply_overrides(base, assignments)))
-        except ValueError as error:
-            where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, combo))
-            raise ValueError(f"grid point {where}: {error}") from error
+    if grid is not None:
+        items = _check_grid(grid)
+        keys = [k for k, _ in items]
+
+        # Validate each value on its own first, so the error names the key.
+        for key, values in items:
+            for value in values:
+                try:
+                    apply_overrides(base, [f"{key}={_format_value(value)}"])
+                except ValueError as error:
+                    raise ValueError(f"grid key {key!r}, value {value!r}: {error}") from error
+
+        # Then every combination (fields may constrain each other).
+        for combo in itertools.product(*(values for _, values in items)):
+            assignments = [f"{k}={_format_value(v)}" for k, v in zip(keys, combo)]
+            try:
+                points.append((combo, apply_overrides(base, assignments)))
+            except ValueError as error:
+                where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, combo))
+                raise ValueError(f"grid point {where}: {error}") from error
+    else:
+        keys, rows = _check_samples(samples)
+        for i, combo in enumerate(rows):
+            assignments = [f"{k}={_format_value(v)}" for k, v in zip(keys, combo)]
+            try:
+                points.append((combo, apply_overrides(base, assignments)))
+            except ValueError as error:
+                where = ", ".join(f"{k}={v!r}" for k, v in zip(keys, combo))
+                raise ValueError(f"sample {i} ({where}): {error}") from error
 
     seeds = [replication_seed(seed, k) for k in range(replications)]
     tasks = [(p, k) for p in range(len(points)) for k in range(replications)]
     summaries: list[Optional[dict[str, Any]]] = [None] * len(tasks)
 
-    bar = None
-    if progress and sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
-        try:
-            from tqdm import tqdm
-
-            bar = tqdm(total=len(tasks), desc="sweep", unit="run", file=sys.stderr)
-        except ImportError:  # pragma: no cover - tqdm is a dependency
-            bar = None
-
-    def done(i: int, summary: dict[str, Any]) -> None:
-        summaries[i] = summary
-        if bar is not None:
-            bar.update(1)
-
+    results, close_store = _open_store(store)
     try:
-        if client is not None:
-            from dask.distributed import as_completed as dask_as_completed
+        todo = list(range(len(tasks)))
+        if results is not None:
+            from . import _core
+            from .scenario import Scenario
 
-            futures = client.map(
-                _run_one,
-                [points[p][1] for p, _ in tasks],
-                [seeds[k] for _, k in tasks],
-                pure=False,
-            )
-            index = {f.key: i for i, f in enumerate(futures)}
-            for future in dask_as_completed(futures):
-                done(index[future.key], future.result())
-        elif workers > 1 and len(tasks) > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, as_completed
-
-            # "spawn": safe even when this process already runs threads (fork is not).
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
-                pending = {
-                    pool.submit(_run_one, points[p][1], seeds[k]): i for i, (p, k) in enumerate(tasks)
-                }
-                for future in as_completed(pending):
-                    done(pending[future], future.result())
-        else:
+            version = _core.__version__
+            hashes = [Scenario._trusted(s).unseeded_hash for _, s in points]
+            todo = []
             for i, (p, k) in enumerate(tasks):
-                done(i, _run_one(points[p][1], seeds[k]))
+                stored = results.lookup(hashes[p], seeds[k], version)
+                if stored is None:
+                    todo.append(i)
+                else:
+                    summaries[i] = stored
+        _execute(tasks, todo, points, seeds, summaries, results, client, workers, progress)
     finally:
-        if bar is not None:
-            bar.close()
+        if close_store:
+            results.close()
 
-    rows = []
+    rows_out = []
     for (p, k), summary in zip(tasks, summaries):
         assert summary is not None
         row: dict[str, Any] = dict(zip(keys, points[p][0]))
         row[REPLICATION_COLUMN] = k
         row[SEED_COLUMN] = seeds[k]
         row.update(summary)
-        rows.append(row)
-    df = pd.DataFrame(rows)
+        rows_out.append(row)
+    df = pd.DataFrame(rows_out)
     df.attrs["grid"] = list(keys)
     df.attrs["scenario"] = base
+    if results is not None:
+        df.attrs["from_store"] = len(tasks) - len(todo)
     return df
 
 
+def _execute(tasks, todo, points, seeds, summaries, results, client, workers, progress) -> None:
+    """Run tasks[i] for i in `todo`, filling `summaries`; write each to `results` (a store) as it completes."""
+    bar = None
+    if progress and sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
+        try:
+            from tqdm import tqdm
+
+            bar = tqdm(total=len(tasks), initial=len(tasks) - len(todo), desc="sweep", unit="run",
+                       file=sys.stderr)
+        except ImportError:  # pragma: no cover - tqdm is a dependency
+            bar = None
+
+    full = results is not None
+    work = _run_full if full else _run_one
+
+    def done(i: int, outcome: dict[str, Any]) -> None:
+        if full:
+            p, k = tasks[i]
+            results.put_run(points[p][1], seeds[k], outcome)
+            outcome = outcome["summary"]
+        summaries[i] = outcome
+        if bar is not None:
+            bar.update(1)
+
+    try:
+        if not todo:
+            return
+        if client is not None:
+            from dask.distributed import as_completed as dask_as_completed
+
+            futures = client.map(
+                work,
+                [points[tasks[i][0]][1] for i in todo],
+                [seeds[tasks[i][1]] for i in todo],
+                pure=False,
+            )
+            index = {f.key: i for i, f in zip(todo, futures)}
+            for future in dask_as_completed(futures):
+                done(index[future.key], future.result())
+        elif workers > 1 and len(todo) > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            # "spawn": safe even when this process already runs threads (fork is not).
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=context) as pool:
+                pending = {
+                    pool.submit(work, points[tasks[i][0]][1], seeds[tasks[i][1]]): i for i in todo
+                }
+                for future in as_completed(pending):
+                    done(pending[future], future.result())
+        else:
+            for i in todo:
+                p, k = tasks[i]
+                done(i, work(points[p][1], seeds[k]))
+    finally:
+        if bar is not None:
+            bar.close()
+
+
 # --------------------------------------------------------------------------
-# Student-t quantile (no scipy needed)
-
-
-def _betacf(a: float, b: float, x: float) -> float:
-    """Continued fraction of the incomplete beta function (modified Lentz)."""
-    tiny = 1e-300
-    qab, qap, qam = a + b, a + 1.0, a - 1.0
-    c, d = 1.0, 1.0 - qab * x / qap
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 10000):
-        m2 = 2 * m
-        aa = m * (b - m) * x / ((qam + m2) * (a + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        h *= d * c
-        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2))
-        d = 1.0 + aa * d
-        d = 1.0 / (d if abs(d) > tiny else tiny)
-        c = 1.0 + aa / c
-        c = c if abs(c) > tiny else tiny
-        delta = d * c
-        h *= delta
-        if abs(delta - 1.0) < 1e-15:
-            break
-    return h
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularized incomplete beta function I_x(a, b)."""
-    if x <= 0.0:
-        return 0.0
-    if x >= 1.0:
-        return 1.0
-    lbeta = math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b)
-    front = math.exp(lbeta + a * math.log(x) + b * math.log1p(-x))
-    if x < (a + 1.0) / (a + b + 2.0):
-        return front * _betacf(a, b, x) / a
-    return 1.0 - front * _betacf(b, a, 1.0 - x) / b
-
-
-def _t_cdf(t: float, df: float) -> float:
-    """CDF of Student's t distribution with `df` degrees of freedom."""
-    x = df / (df + t * t)
-    tail = 0.5 * _betainc(df / 2.0, 0.5, x)
-    return 1.0 - tail if t > 0 else tail
+# Student-t quantile
 
 
 def t_quantile(p: float, df: float) -> float:
     """Quantile of Student's t distribution: the ``t`` with ``P(T <= t) = p``.
 
-    Computed from the regularized incomplete beta function by bisection,
-    accurate to about 1e-12 (``t_quantile(0.975, 4) == 2.7764451...``).
+    :func:`scipy.stats.t.ppf`, polished by one Newton step on
+    :func:`scipy.stats.t.cdf`: the quantile routine alone is accurate to only
+    about 5e-9 (relative) in places, e.g. ``p = 0.95, df = 30``, while the CDF
+    is accurate to rounding, so one step gives about 1e-15
+    (``t_quantile(0.975, 4) == 2.7764451051977...``).
     """
+    from scipy.stats import t as student_t
+
     if not 0.0 < p < 1.0:
         raise ValueError(f"p must be in (0, 1), got {p}")
     if not df > 0:
         raise ValueError(f"df must be > 0, got {df}")
     if p == 0.5:
         return 0.0
-    if p < 0.5:
-        return -t_quantile(1.0 - p, df)
-    lo, hi = 0.0, 1.0
-    while _t_cdf(hi, df) < p:
-        lo, hi = hi, hi * 2.0
-    for _ in range(200):
-        mid = 0.5 * (lo + hi)
-        if _t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo <= 1e-13 * max(1.0, hi):
-            break
-    return 0.5 * (lo + hi)
+    x = float(student_t.ppf(p, df))
+    density = float(student_t.pdf(x, df))
+    if math.isfinite(x) and density > 0.0:
+        x -= (float(student_t.cdf(x, df)) - p) / density
+    return x
 
 
 # --------------------------------------------------------------------------
