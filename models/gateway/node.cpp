@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/gateway/long_streams.hpp"
+
 namespace gwsim::gateway {
 
 node::node(context& ctx, int index)
@@ -18,7 +20,7 @@ node::node(context& ctx, int index)
   table_version_ = ctx.store.version();
   if (traits_.site != build_site::worker) {
     // The pod's table (or the master's parsed configuration) at start.
-    tables_.push_back(table{table_version_, ctx.store.routes() * ctx.s.memory.router_bytes_per_route, 0});
+    tables_.push_back(table{table_version_, ctx.store.routes() * ctx.s.memory.router_bytes_per_route, 0, 0});
     shared_bytes_ = tables_.back().bytes;
   }
   for (int w = 0; w < ctx.s.cluster.workers_per_node; ++w) workers_.push_back(std::make_unique<worker>(ctx, *this, w));
@@ -227,18 +229,20 @@ void node::release_table(std::uint64_t version) {
 }
 
 void node::pin_for_long_connections(table& old) {
-  // Envoy snapshots the route table per stream: a long-lived stream
-  // (streaming gRPC, websocket, a keepalive connection's stream) keeps the
-  // version it started on until it closes. Each worker's longest such stream
-  // on the retiring version closes after Exp(design.long_connection_s), as
-  // for an old worker generation under reload.
-  const double mean = ctx_.s.design.long_connection_s;
-  if (traits_.release != release_rule::readers_done || mean <= 0) return;
+  // Long-lived streams started on the retiring version keep it until the
+  // last of them closes (long_streams.hpp).
+  const design_config& d = ctx_.s.design;
+  if (traits_.release != release_rule::readers_done || d.long_streams_per_worker <= 0 || d.long_connection_s <= 0) {
+    return;
+  }
+  const double current_for_s = sim::to_seconds(ctx_.sim.now() - old.since);
+  const double started = d.long_streams_per_worker * -std::expm1(-current_for_s / d.long_connection_s);
   const std::uint64_t version = old.version;
   for (const auto& w : workers_) {
     if (!w->alive()) continue;
+    const double linger = last_stream_closes_s(streams_rng_, started, d.long_connection_s);
+    if (linger <= 0) continue;
     ++old.readers;
-    const double linger = -mean * std::log(sim::uniform_open01(streams_rng_));
     stream_pin* pin = pins_.acquire();
     *pin = stream_pin{this, version};
     ctx_.sim.schedule_in(sim::from_seconds(linger, "design.long_connection_s"), [pin] {
@@ -308,7 +312,7 @@ void node::commit_table() {
     shared_bytes_ -= bytes;
     pod_total_ -= bytes;
   }
-  tables_.push_back(table{build_target_, building_bytes_, 0});
+  tables_.push_back(table{build_target_, building_bytes_, 0, now});
   building_bytes_ = 0;
   table_version_ = build_target_;
   building_ = false;

@@ -111,6 +111,7 @@ class node {
     std::uint64_t version = 0;
     double bytes = 0;
     std::uint64_t readers = 0;
+    sim::time_ns since = 0;  ///< when it became current
   };
   std::vector<table> tables_;  ///< the current one last
   /// RCU: long-lived streams on each worker hold the retiring version `old`.

@@ -122,7 +122,8 @@ struct design_config {
   double debounce_s = 0.0;          ///< release a new version only after this quiet period (0 = at once)
   double debounce_max_s = 10.0;     ///< ... but at most this long after the first change waiting
   double min_interval_s = 0.0;      ///< at least this long between two released versions
-  double long_connection_s = 0.0;   ///< reload, shared_rcu: mean time until the last long-lived connection on an old worker / table version closes
+  double long_connection_s = 60.0;  ///< mean life of a long-lived stream (long_streams.hpp)
+  double long_streams_per_worker = 0.0;  ///< long-lived streams open per worker on average (0 = none)
   double worker_shutdown_timeout_s = 0.0;  ///< reload: old workers are stopped after this (0 = no limit)
 };
 

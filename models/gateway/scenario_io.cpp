@@ -403,9 +403,11 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(de, min_interval_s, K::duration, "seconds", at_least(0),
               "at least this long between two released versions (APISIX router_rebuild_min_interval); 0 = none");
   GWSIM_FIELD(de, long_connection_s, K::duration, "seconds", at_least(0),
-              "reload and shared_rcu: mean time until the last long-lived connection (keepalive, streaming, "
-              "websocket) on an old worker, or on a retired table version, closes; 0 = they close with "
-              "their requests");
+              "mean life of a long-lived stream (streaming gRPC, websocket): reload's old workers wait for "
+              "the last stream open on them, shared_rcu's retired tables for the last stream started on them");
+  GWSIM_FIELD(de, long_streams_per_worker, K::real, "streams", between(0, 1e6),
+              "long-lived streams open on a worker on average (they start at this / long_connection_s per "
+              "second); 0 = none");
   GWSIM_FIELD(de, worker_shutdown_timeout_s, K::duration, "seconds", at_least(0),
               "reload: nginx worker_shutdown_timeout, old workers are stopped after this; 0 = no limit");
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/gateway/long_streams.hpp"
 #include "models/gateway/node.hpp"
 #include "sim/distributions.hpp"
 
@@ -504,7 +505,7 @@ void worker::drain() {
   // stops the worker at worker_shutdown_timeout whatever is still open.
   const design_config& d = ctx_.s.design;
   const sim::time_ns now = ctx_.sim.now();
-  const double linger = d.long_connection_s > 0 ? -d.long_connection_s * std::log(sim::uniform_open01(rng_)) : 0.0;
+  const double linger = last_stream_closes_s(rng_, d.long_streams_per_worker, d.long_connection_s);
   linger_until_ = now + sim::from_seconds(linger, "design.long_connection_s");
   shutdown_at_ = d.worker_shutdown_timeout_s > 0
                      ? now + sim::from_seconds(d.worker_shutdown_timeout_s, "design.worker_shutdown_timeout_s")

@@ -115,9 +115,10 @@ TEST(Designs, RcuVersionsStackWithLongLivedStreamsButOnlyTheTables) {
   // but only the table stays, not whole workers.
   scenario s = base("shared_rcu");
   s.admin.loops = {admin_loop{10.0, 60.0, 5.0}};
-  s.design.long_connection_s = 0;
+  s.design.long_streams_per_worker = 0;
   const result quick = run(s);
-  s.design.long_connection_s = 1e6;  // streams outlive the run
+  s.design.long_connection_s = 1e4;  // streams outlive the run, one starting per second per worker
+  s.design.long_streams_per_worker = 1e4;
   const result pinned = run(s);
   const double table = s.routes.routes * s.memory.router_bytes_per_route;
   EXPECT_EQ(quick.totals.rebuilds, pinned.totals.rebuilds);
@@ -131,6 +132,7 @@ TEST(Designs, RcuVersionsStackWithLongLivedStreamsButOnlyTheTables) {
   // Streams of a few seconds let versions go again.
   s.strategy = "shared_rcu";
   s.design.long_connection_s = 2.0;
+  s.design.long_streams_per_worker = 2.0;
   const result short_streams = run(s);
   EXPECT_LT(short_streams.totals.peak_pod_memory_bytes, pinned.totals.peak_pod_memory_bytes - 3 * table);
   EXPECT_LT(short_streams.totals.final_pod_memory_bytes, quick.totals.final_pod_memory_bytes + table / 2);
@@ -139,9 +141,10 @@ TEST(Designs, RcuVersionsStackWithLongLivedStreamsButOnlyTheTables) {
 TEST(Designs, ReloadStacksGenerationsWhileLongConnectionsDrain) {
   scenario s = base("reload");
   s.admin.loops = {admin_loop{10.0, 60.0, 5.0}};
-  s.design.long_connection_s = 0;
+  s.design.long_streams_per_worker = 0;
   const result quick = run(s);
   s.design.long_connection_s = 1e6;  // old workers outlive the run
+  s.design.long_streams_per_worker = 50;
   const result stacked = run(s);
   EXPECT_EQ(quick.totals.oom_kills, 0u);
   // Every generation of 4 workers, each with its own router copy, stays.

@@ -236,6 +236,7 @@ distinct distinct_scenario() {
   MEMBER(design.debounce_max_s, 9.5);
   MEMBER(design.min_interval_s, 1.25);
   MEMBER(design.long_connection_s, 33.0);
+  MEMBER(design.long_streams_per_worker, 2.5);
   MEMBER(design.worker_shutdown_timeout_s, 44.0);
   MEMBER(admin.poisson_rate_per_s, 0.2);
   MEMBER(run.duration_s, 600.0);
