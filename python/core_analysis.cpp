@@ -27,10 +27,14 @@ py::dict analyze(const std::string& scenario_json) {
   const gw::scenario s = gw::scenario_from_json(j);
   gw::worker_workload w;
   gw::latency_prediction p;
+  gw::memory_prediction mem;
+  gw::availability_prediction av;
   {
     py::gil_scoped_release release;
     w = gw::workload_of(s);
     p = gw::predict_latency(s);
+    mem = gw::predict_memory(s);
+    av = gw::predict_availability(s);
   }
   py::dict workload;
   workload["request_rate_per_s"] = w.request_rate_per_s;
@@ -56,9 +60,25 @@ py::dict analyze(const std::string& scenario_json) {
   latency["mean_wait_s"] = p.metrics.mean_wait;
   latency["mean_sojourn_s"] = p.metrics.mean_sojourn;
   latency["mean_latency_s"] = p.mean_latency_s;
+  py::dict memory;
+  memory["quiet_live_bytes"] = mem.quiet_live_bytes;
+  memory["worker_heap_bound_bytes"] = mem.worker_heap_bound_bytes;
+  memory["quiet_heap_bound_bytes"] = mem.quiet_heap_bound_bytes;
+  memory["pod_bound_bytes"] = mem.pod_bound_bytes;
+  memory["pod_limit_bytes"] = mem.pod_limit_bytes;
+  memory["safe_concurrent_rebuilds"] = mem.safe_concurrent_rebuilds;
+  memory["typical_quiet_heap_bytes"] = mem.typical_quiet_heap_bytes;
+  memory["typical_quiet_pod_bytes"] = mem.typical_quiet_pod_bytes;
+  memory["rebuild_extra_bytes"] = mem.rebuild_extra_bytes;
+  py::dict availability;
+  availability["applicable"] = av.applicable;
+  availability["serving_fraction"] = av.serving_fraction;
+  availability["oom_kills_per_hour"] = av.oom_kills_per_hour;
   py::dict out;
   out["workload"] = workload;
   out["latency"] = latency;
+  out["memory"] = memory;
+  out["availability"] = availability;
   return out;
 }
 
@@ -68,6 +88,7 @@ void bind_analysis(py::module_& m) {
   m.def("analyze", &analyze, py::arg("scenario_json"),
         R"(Closed-form predictions for a scenario (JSON text): {"workload": per-worker
 queueing inputs, "latency": the formula used, whether it is exact here, mean
-wait, sojourn and latency in seconds (infinite when the worker is unstable)}.
+wait, sojourn and latency in seconds (infinite when the worker is unstable),
+"memory": bounds in bytes, "availability": the pod's Markov chain}.
 Raises ValueError for an invalid scenario.)");
 }

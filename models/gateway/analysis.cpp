@@ -6,10 +6,13 @@
 #include <memory>
 #include <vector>
 
+#include "models/analytic/availability.hpp"
 #include "models/analytic/lru_hit_ratio.hpp"
+#include "models/analytic/memory_bounds.hpp"
 #include "models/analytic/rebuild_pauses.hpp"
 #include "models/gateway/calibrated_cost.hpp"
 #include "models/gateway/config_store.hpp"
+#include "models/gateway/memory_bound_inputs.hpp"
 #include "models/gateway/scenario_io.hpp"
 #include "models/gateway/strategy.hpp"
 #include "sim/random.hpp"
@@ -261,6 +264,80 @@ latency_prediction predict_latency(const scenario& s) {
   out.metrics.mean_queue_length = w.request_rate_per_s * out.metrics.mean_wait;
   out.metrics.mean_in_system = w.request_rate_per_s * out.metrics.mean_sojourn;
   out.mean_latency_s = weighted_latency / total;
+  return out;
+}
+
+memory_prediction predict_memory(const scenario& s) {
+  const analytic::memory_bound_params p = memory_bound_inputs(s);
+  const analytic::rebuild_kind kind = rebuild_kind_of(s.strategy);
+  const analytic::memory_bound b = analytic::memory_bounds(p, kind);
+  memory_prediction out;
+  out.quiet_live_bytes = b.live_bytes;
+  out.worker_heap_bound_bytes = b.worker_heap_bytes;
+  out.quiet_heap_bound_bytes = analytic::worker_heap_bound(p, analytic::rebuild_kind::in_place_per_worker);
+  out.pod_bound_bytes = b.pod_bytes;
+  out.pod_limit_bytes = s.cluster.pod_memory_limit_bytes;
+  // A quiet worker's heap saws between its live set L and the collector's
+  // threshold (gc_pause% of it): on average about L (1 + pause/100) / 2, and
+  // never above the quiet bound. A rebuilding worker may add the difference
+  // between its design's bound and the quiet bound.
+  const int workers = s.cluster.workers_per_node;
+  out.typical_quiet_heap_bytes =
+      std::min(out.quiet_heap_bound_bytes, out.quiet_live_bytes * (1.0 + s.memory.gc_pause / 100.0) / 2.0);
+  out.rebuild_extra_bytes = std::max(0.0, out.worker_heap_bound_bytes - out.quiet_heap_bound_bytes);
+  out.typical_quiet_pod_bytes =
+      p.pod_fixed_bytes + b.shared_bytes + workers * (p.non_heap_bytes + out.typical_quiet_heap_bytes);
+  out.safe_concurrent_rebuilds = workers;
+  for (int k = 0; k <= workers; ++k) {
+    if (out.typical_quiet_pod_bytes + k * out.rebuild_extra_bytes > out.pod_limit_bytes) {
+      out.safe_concurrent_rebuilds = k - 1;  // -1: even a quiet pod is over its limit
+      break;
+    }
+  }
+  return out;
+}
+
+availability_prediction predict_availability(const scenario& s) {
+  const worker_workload w = workload_of(s);
+  availability_prediction out;
+  const std::unique_ptr<rebuild_strategy> strategy = make_strategy(s.strategy);
+  if (strategy->traits().site != build_site::worker) {
+    out.applicable = false;
+    return out;
+  }
+  const memory_prediction mem = predict_memory(s);
+  const auto workers = static_cast<std::size_t>(s.cluster.workers_per_node);
+  if (workers > analytic::availability_max_workers) {
+    out.applicable = false;
+    return out;
+  }
+  analytic::availability_params a;
+  a.workers = workers;
+  a.mean_rebuild = std::max(1e-6, w.rebuild_wall_s);
+  a.respawn_delay = std::max(1e-6, s.cluster.respawn_delay_s);
+  // A respawned worker builds its whole router (the incremental designs too).
+  const std::unique_ptr<cost_model> cost = make_cost_model(s, *strategy);
+  const double paths = s.routes.routes * s.routes.paths_per_route;
+  const double pages = std::ceil(std::max(1, s.routes.routes) / static_cast<double>(s.database.page_size));
+  a.restart_build = std::max(1e-6, pages * s.database.page_latency_s +
+                                       pages * cost->page_cpu_s(s.routes.routes / pages, s.routes.paths_per_route) +
+                                       cost->finish_cpu_s(paths));
+  a.p_oom.assign(workers, 0.0);
+  for (std::size_t k = 1; k <= workers; ++k) {
+    a.p_oom[k - 1] = static_cast<int>(k) > mem.safe_concurrent_rebuilds ? 1.0 : 0.0;
+  }
+  double serving = 0;
+  double kills = 0;
+  double total = 0;
+  for (const write_phase& ph : w.phases) {
+    a.rebuild_rate = ph.rebuild_rate_per_s;
+    const analytic::availability_metrics m = analytic::availability_chain(a).steady_metrics();
+    serving += m.serving_fraction * ph.duration_s;
+    kills += m.oom_kills_per_hour * ph.duration_s;
+    total += ph.duration_s;
+  }
+  out.serving_fraction = serving / total;
+  out.oom_kills_per_hour = kills / total;
   return out;
 }
 

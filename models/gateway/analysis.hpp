@@ -116,4 +116,43 @@ struct latency_prediction {
 
 latency_prediction predict_latency(const scenario& s);
 
+/// Memory: the closed-form bounds of the scenario's strategy
+/// (memory_bound_inputs.hpp, papers/memory-bounds.md).
+struct memory_prediction {
+  double quiet_live_bytes = 0;       ///< L: a worker's live heap when quiet
+  double worker_heap_bound_bytes = 0;  ///< H: no worker's heap exceeds it (while nobody is OOM-killed)
+  double quiet_heap_bound_bytes = 0;   ///< the same for a worker that is not rebuilding
+  double pod_bound_bytes = 0;          ///< no pod's resident memory exceeds it
+  double pod_limit_bytes = 0;
+  /// A quiet worker's typical heap: its live set L times (1 + gc_pause/100)/2
+  /// (the heap saws between L and the collector's threshold), at most the
+  /// quiet bound; and the pod made of such workers.
+  double typical_quiet_heap_bytes = 0;
+  double typical_quiet_pod_bytes = 0;
+  /// What a rebuilding worker may add: its design's bound minus the quiet bound.
+  double rebuild_extra_bytes = 0;
+  /// Workers of a typical quiet pod that may rebuild at once before the pod
+  /// can exceed its limit: workers per node when no number of them can, -1
+  /// when even the quiet pod is over the limit.
+  int safe_concurrent_rebuilds = 0;
+};
+
+memory_prediction predict_memory(const scenario& s);
+
+/// Availability: the pod as a continuous-time Markov chain of its workers
+/// (models/analytic/availability.hpp): rebuild triggers at the workload's
+/// rebuild rate, rebuilds lasting the build's wall time, an OOM kill when a
+/// rebuild ends while more workers rebuild than safe_concurrent_rebuilds
+/// allows (typical quiet workers plus the bound's rebuild increment per
+/// rebuilding worker: pessimistic where the bound is loose), respawn after
+/// cluster.respawn_delay_s, a full build before serving again. Solved per
+/// write phase and averaged over the run.
+struct availability_prediction {
+  double serving_fraction = 1;    ///< mean share of a pod's workers serving
+  double oom_kills_per_hour = 0;  ///< per pod
+  bool applicable = true;         ///< false for designs whose workers do not rebuild (shared tables, reload)
+};
+
+availability_prediction predict_availability(const scenario& s);
+
 }  // namespace gwsim::gateway

@@ -83,7 +83,6 @@ def analyze(
     runs["rebuilds_per_worker_per_h"] = runs["rebuilds"] / n_workers / duration * 3600.0
     runs["rebuild_cpu_per_rebuild_s"] = runs["rebuild_cpu_s"] / runs["rebuilds"].where(runs["rebuilds"] > 0)
     runs["requests_per_worker_per_s"] = runs["requests"] / n_workers / duration
-    stats = summarize(runs, by=[], level=0.95).iloc[0]
 
     w = prediction["workload"]
     lat = prediction["latency"]
@@ -93,6 +92,14 @@ def analyze(
         return {"quantity": quantity, "unit": unit, "predicted": predicted,
                 "simulated": float(stats[f"{column}_mean"]), "ci": float(stats[f"{column}_ci"]), "note": note}
 
+    mem = prediction["memory"]
+    avail = prediction["availability"]
+    nodes = int(base["cluster"]["nodes"])
+    runs["oom_kills_per_pod_per_h"] = runs["oom_kills"] / nodes / duration * 3600.0
+    killed = bool((runs["oom_kills"] > 0).any())
+    bound_note = ("bound assumes no OOM kill: runs were killed" if killed
+                  else "closed-form bound (papers/memory-bounds.md)")
+    stats = summarize(runs, by=[], level=0.95).iloc[0]
     rows = [
         row("requests per worker", "1/s", w["request_rate_per_s"], "requests_per_worker_per_s",
             "traffic rate over nodes x workers"),
@@ -101,7 +108,15 @@ def analyze(
         row("rebuild CPU", "s", w["rebuild_cpu_s"], "rebuild_cpu_per_rebuild_s",
             "pages + finish + collector, cost model of the strategy"),
         row("mean latency", "s", lat["mean_latency_s"], "latency_mean_s", formula),
+        row("peak worker heap", "B", mem["worker_heap_bound_bytes"], "peak_worker_heap_bytes",
+            "upper bound; " + bound_note),
+        row("peak pod memory", "B", mem["pod_bound_bytes"], "peak_pod_memory_bytes",
+            f"upper bound (limit {_fmt(mem['pod_limit_bytes'], 'B')}); " + bound_note),
     ]
+    if avail["applicable"]:
+        rows.append(row("OOM kills per pod", "1/h", avail["oom_kills_per_hour"], "oom_kills_per_pod_per_h",
+                        f"Markov chain: a kill when > {mem['safe_concurrent_rebuilds']} "
+                        "workers rebuild at once"))
     return {"prediction": prediction, "runs": runs, "rows": rows, "replications": replications}
 
 
@@ -109,7 +124,9 @@ def _fmt(value: float, unit: str) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"
     if isinstance(value, float) and math.isinf(value):
-        return "unstable"
+        return "unbounded" if unit == "B" else "unstable"
+    if unit == "B":
+        return f"{value / 2**30:,.3g} GiB" if abs(value) >= 2**30 else f"{value / 2**20:,.3g} MiB"
     if unit == "s":
         return f"{value * 1e3:,.3g} ms" if abs(value) < 1 else f"{value:,.3g} s"
     return f"{value:,.4g} {unit}"

@@ -9,9 +9,11 @@
 
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "models/gateway/scenario_io.hpp"
 #include "models/gateway/simulation.hpp"
 #include "sim/replications.hpp"
 
@@ -128,6 +130,36 @@ TEST(AnalysisAgreement, ApproximationsReportTheirDeviation) {
                 v.tolerance * got.rebuilds_per_worker_per_s.mean)
         << v.name;
   }
+}
+
+TEST(AnalysisAgreement, TheAvailabilityChainPredictsTheIncidentsOomKills) {
+  // tests/models/gateway/<this file> -> the repository root.
+  const std::filesystem::path root = std::filesystem::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
+  scenario s = load_scenario((root / "scenarios" / "kong-2x-incident.toml").string());
+  const memory_prediction mem = predict_memory(s);
+  const availability_prediction av = predict_availability(s);
+  ASSERT_TRUE(av.applicable);
+  std::vector<double> kills;
+  for (int k = 0; k < 4; ++k) {
+    s.run.seed = 500 + static_cast<std::uint64_t>(k);
+    kills.push_back(static_cast<double>(run(s).totals.oom_kills) / s.run.duration_s * 3600.0);
+  }
+  const sim::confidence_interval got = sim::student_t_interval(kills, 0.99);
+  std::printf("incident: %d rebuilds at once are safe; ", mem.safe_concurrent_rebuilds);
+  report("OOM kills per pod-hour", av.oom_kills_per_hour, got);
+  EXPECT_GT(got.mean, 0.0);
+  EXPECT_NEAR(av.oom_kills_per_hour, got.mean, 0.25 * got.mean);
+  EXPECT_LT(av.serving_fraction, 1.0);
+
+  // The incremental router under the same writes: no kill predicted, none simulated.
+  s.strategy = "incremental";
+  EXPECT_EQ(predict_availability(s).oom_kills_per_hour, 0.0);
+  EXPECT_EQ(run(s).totals.oom_kills, 0u);
+  // Without OOM kills the bounds hold.
+  const result quiet = run(s);
+  const memory_prediction bounds = predict_memory(s);
+  EXPECT_LE(quiet.totals.peak_worker_heap_bytes, bounds.worker_heap_bound_bytes);
+  EXPECT_LE(quiet.totals.peak_pod_memory_bytes, bounds.pod_bound_bytes);
 }
 
 TEST(Analysis, UnstableWorkersAreReportedNotNaN) {
