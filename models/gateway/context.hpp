@@ -24,6 +24,7 @@ struct request {
   sim::time_ns arrival = 0;
   sim::time_ns parked_at = 0;  ///< when it started waiting for the router mutex
   std::uint64_t observed = 0;  ///< router version the worker knew when the request parked
+  std::uint64_t known_at_arrival = 0;  ///< router version its worker knew when the request arrived
   std::uint32_t route = 0;
   std::uint32_t incarnation = 0;  ///< of the worker that accepted it
   bool holds_table = false;       ///< holds a reference to its pod's shared table version `table`

@@ -36,6 +36,7 @@ void metrics::fill(summary& out) const {
   out.worker_restarts = restarts_;
   out.admin_writes = admin_writes_;
   out.max_staleness_s = max_staleness_s_;
+  out.stale_matches = stale_matches_;
 }
 
 }  // namespace gwsim::gateway

@@ -29,6 +29,10 @@ class metrics {
   void staleness(double s) noexcept {
     if (s > max_staleness_s_) max_staleness_s_ = s;
   }
+  /// A request matched against a router older than the version its worker
+  /// already knew of when the request arrived (eventual consistency allows
+  /// it; strict consistency must not).
+  void stale_match() noexcept { ++stale_matches_; }
   void log(sim::time_ns t, const char* kind, int node, int worker, double value);
 
   std::uint64_t requests() const noexcept { return requests_; }
@@ -53,6 +57,7 @@ class metrics {
   std::uint64_t restarts_ = 0;
   std::uint64_t admin_writes_ = 0;
   double max_staleness_s_ = 0;
+  std::uint64_t stale_matches_ = 0;
   event_log events_;
 };
 

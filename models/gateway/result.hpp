@@ -32,6 +32,7 @@ struct summary {
   double final_pod_memory_bytes = 0;
   double peak_worker_heap_bytes = 0;
   double max_staleness_s = 0;  ///< longest a worker served with an outdated router
+  std::uint64_t stale_matches = 0;  ///< requests matched on a router older than the version known at their arrival
   std::uint64_t db_queries = 0;
   double db_utilization = 0;
   double sim_time_s = 0;

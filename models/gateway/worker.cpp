@@ -96,6 +96,7 @@ int worker::gc_phase() const noexcept {
 void worker::accept(request* r) {
   r->owner = this;
   r->incarnation = incarnation_;
+  r->known_at_arrival = known_version_;
   if (traits_.site == build_site::node) {
     // The request holds the pod's current table until it is answered.
     r->holds_table = true;
@@ -151,6 +152,7 @@ double worker::run_request(request* r) {
   const traffic_config& t = ctx_.s.traffic;
   const memory_config& m = ctx_.s.memory;
   const std::size_t cached = lru_.size();
+  if (traits_.site == build_site::worker && router_version_ < r->known_at_arrival) ctx_.stats.stale_match();
   const bool hit = lru_.access(r->route);
   double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
   if (!hit) {

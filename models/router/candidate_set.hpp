@@ -7,7 +7,10 @@
 /// prefix bytes; entries with a regex path sit in one set per literal prefix
 /// of the regex (regex_literal_prefixes(): every path the regex matches
 /// starts with one of them), found by looking the path's own prefixes of
-/// those lengths up; entries without a path sit in a side set. Every set is ordered by precedence_less (category, then
+/// those lengths up; entries without a path sit in a side set. Each of these
+/// places splits its entries by plain host (host_split_set), so a request
+/// sees only the sets of its own host besides the general ones. Every set is
+/// ordered by precedence_less (category, then
 /// Kong's sort_routes order), so a matcher can merge the few sets a path
 /// selects and stop at the first winner instead of sorting candidates.
 /// Insertion and removal cost O(|prefix| + log k) for k entries sharing the
@@ -115,6 +118,28 @@ struct literal_table {
   }
 };
 
+/// The entries of one key (a trie node, a regex literal, or "no path"),
+/// split by plain host: an entry whose hosts are all plain can match only a
+/// request carrying one of them, so it is filed once per host and a request
+/// looks at its own host's sets only; every other entry is general.
+struct host_split_set {
+  entry_set general;
+  std::map<std::string, entry_set, std::less<>> by_host;
+
+  void insert(const indexed_entry* e);
+  /// Whether `e` was present.
+  bool erase(const indexed_entry* e);
+  [[nodiscard]] bool empty() const noexcept { return general.empty() && by_host.empty(); }
+  /// Any entry (for its path), or nullptr when empty.
+  [[nodiscard]] const indexed_entry* any() const noexcept;
+  /// Appends the non-empty sets a request with this host can match: the
+  /// general set and those of `raw_host` and `host_no_port`; every set when
+  /// `all_hosts`.
+  void collect(std::string_view raw_host, std::string_view host_no_port, bool all_hosts,
+               std::vector<const entry_set*>& out) const;
+  [[nodiscard]] std::size_t bytes() const;
+};
+
 class candidate_set {
  public:
   candidate_set() = default;
@@ -138,7 +163,16 @@ class candidate_set {
   /// regex entries under a literal prefix of `path` and the entries without a
   /// path. An entry may appear in several sets (one per literal). Returns the longest
   /// stored prefix of `path` (a string of an entry), or nullptr.
-  const std::string* collect(std::string_view path, std::vector<const entry_set*>& out) const;
+  const std::string* collect(std::string_view path, std::vector<const entry_set*>& out) const {
+    return collect(path, {}, {}, true, out);
+  }
+  /// The same for a request carrying `raw_host` (its Host header as sent)
+  /// and `host_no_port`: the sets of entries whose hosts are all plain and
+  /// include neither are left out (they cannot match).
+  const std::string* collect(std::string_view path, std::string_view raw_host, std::string_view host_no_port,
+                             std::vector<const entry_set*>& out) const {
+    return collect(path, raw_host, host_no_port, false, out);
+  }
 
   /// Entries held.
   [[nodiscard]] std::size_t size() const noexcept { return size_; }
@@ -154,15 +188,18 @@ class candidate_set {
     std::string label;  ///< bytes on the edge into this node
     std::string first_bytes;  ///< first_bytes[i] == children[i]->label[0], scanned without pointer chasing
     std::vector<std::unique_ptr<node>> children;
-    entry_set entries;  ///< entries whose prefix ends here
+    host_split_set entries;  ///< entries whose prefix ends here
   };
+
+  const std::string* collect(std::string_view path, std::string_view raw_host, std::string_view host_no_port,
+                             bool all_hosts, std::vector<const entry_set*>& out) const;
 
   bool erase_below(node& n, std::string_view rest, const indexed_entry* e);
   static std::size_t node_bytes(const node& n);
 
   node root_;
-  literal_table<entry_set> regex_entries_;
-  entry_set no_uri_entries_;
+  literal_table<host_split_set> regex_entries_;
+  host_split_set no_uri_entries_;
   std::size_t size_ = 0;
   std::size_t nodes_ = 1;
 };

@@ -53,7 +53,9 @@ void incremental_router::update(const route& r) {
 
 const route* incremental_router::match_uncached(const request& req) const {
   match_context ctx = index_.context(req);
-  std::vector<const entry_set*> ranges;
+  /// Reused by every match of the thread: no allocation once grown.
+  thread_local std::vector<const entry_set*> ranges;
+  ranges.clear();
   if (index_.classify(ctx, &ranges) == 0) {
     return nullptr;
   }
@@ -67,7 +69,8 @@ const route* incremental_router::match(const request& req) {
   if (const auto cached = cache_.find(h, key)) {
     return decode(*cached);
   }
-  std::vector<const entry_set*> ranges;
+  thread_local std::vector<const entry_set*> ranges;
+  ranges.clear();
   const route* found = index_.classify(ctx, &ranges) == 0 ? nullptr : index_.pick(ranges, ctx);
   cache_.insert(h, std::move(key), encode(found));
   return found;

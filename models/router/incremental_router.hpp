@@ -17,9 +17,10 @@
 /// O(N) per change. The constructor is a full build: N additions.
 ///
 /// Match: classify the request from the global indexes, take the trie nodes
-/// on its path plus the regex and path-less sets as precedence-ordered
-/// candidate sets, and let route_index::pick() merge them lazily and stop at
-/// Kong's winner.
+/// on its path plus the regex and path-less sets (each split by plain host,
+/// so only the request's host's sets and the general ones) as
+/// precedence-ordered candidate sets, and let route_index::pick() merge them
+/// lazily and stop at Kong's winner.
 ///
 /// Route ids identify routes: a route set with a repeated id is rejected.
 

@@ -1,5 +1,8 @@
 #include "models/router/match_cache.hpp"
 
+#include <algorithm>
+#include <bit>
+#include <functional>
 #include <stdexcept>
 #include <utility>
 
@@ -9,11 +12,15 @@ namespace gwsim::router {
 
 namespace {
 
+void append_length(std::string& key, std::size_t size) {
+  const auto n = static_cast<std::uint32_t>(size);
+  const char bytes[4] = {static_cast<char>(n & 0xffU), static_cast<char>((n >> 8) & 0xffU),
+                         static_cast<char>((n >> 16) & 0xffU), static_cast<char>((n >> 24) & 0xffU)};
+  key.append(bytes, 4);
+}
+
 void append_field(std::string& key, std::string_view field) {
-  const auto n = static_cast<std::uint32_t>(field.size());
-  for (unsigned shift = 0; shift < 32; shift += 8) {
-    key += static_cast<char>((n >> shift) & 0xffU);
-  }
+  append_length(key, field.size());
   key += field;
 }
 
@@ -25,75 +32,128 @@ match_cache::match_cache(std::size_t slots) {
                                 std::to_string(none - 1) + "]");
   }
   slots_.resize(slots);
-  index_.reserve(slots);
+  if (slots > 0) {
+    table_.assign(std::bit_ceil(2 * slots), none);
+    mask_ = table_.size() - 1;
+  }
+}
+
+void match_cache::begin_key(std::string& out, std::string_view method, std::string_view raw_host,
+                            std::string_view scheme, std::string_view path, std::string_view sni) {
+  out.clear();
+  append_length(out, method.size());
+  for (char c : method) {
+    out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+  }
+  append_field(out, raw_host);
+  append_field(out, scheme == "https" ? "s" : "");
+  append_field(out, path);
+  append_field(out, sni);
+}
+
+void match_cache::append_header(std::string& out, std::string_view name, const std::vector<std::string>& values) {
+  append_field(out, name);
+  /// The value count in decimal, as a field of its own.
+  char digits[20];
+  std::size_t n = values.size();
+  std::size_t len = 0;
+  do {
+    digits[sizeof digits - 1 - len++] = static_cast<char>('0' + n % 10);
+    n /= 10;
+  } while (n != 0);
+  append_field(out, std::string_view(digits + sizeof digits - len, len));
+  for (const auto& v : values) {
+    append_field(out, v);
+  }
+}
+
+void match_cache::make_key(const match_context& ctx, std::string_view scheme, std::string& out) {
+  begin_key(out, ctx.method, ctx.raw_host, scheme, ctx.path, ctx.sni);
+  for (const auto& [name, values] : ctx.headers) {
+    append_header(out, name, values);
+  }
 }
 
 std::string match_cache::make_key(const match_context& ctx, std::string_view scheme) {
   std::string key;
   key.reserve(32 + ctx.method.size() + ctx.raw_host.size() + ctx.path.size() + ctx.sni.size());
-  append_field(key, ctx.method);
-  append_field(key, ctx.raw_host);
-  append_field(key, scheme == "https" ? "s" : "");
-  append_field(key, ctx.path);
-  append_field(key, ctx.sni);
-  for (const auto& [name, values] : ctx.headers) {
-    append_field(key, name);
-    append_field(key, std::to_string(values.size()));
-    for (const auto& v : values) {
-      append_field(key, v);
-    }
-  }
+  make_key(ctx, scheme, key);
   return key;
 }
 
 std::uint64_t match_cache::hash(std::string_view key) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : key) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
-  return h;
+  return std::hash<std::string_view>{}(key);
 }
 
-std::optional<std::uint64_t> match_cache::find(std::uint64_t h, const std::string& key) {
-  const auto it = index_.find(h);
-  if (it == index_.end() || slots_[it->second].key != key) {
+std::size_t match_cache::probe(std::uint64_t h) const noexcept {
+  std::size_t pos = h & mask_;
+  while (table_[pos] != none && slots_[table_[pos]].hash != h) {
+    pos = (pos + 1) & mask_;
+  }
+  return pos;
+}
+
+void match_cache::erase_at(std::size_t pos) noexcept {
+  std::size_t hole = pos;
+  std::size_t next = (pos + 1) & mask_;
+  while (table_[next] != none) {
+    const std::size_t home = slots_[table_[next]].hash & mask_;
+    /// The entry at `next` may move into the hole unless its home lies
+    /// cyclically in (hole, next].
+    if (((next - home) & mask_) >= ((next - hole) & mask_)) {
+      table_[hole] = table_[next];
+      hole = next;
+    }
+    next = (next + 1) & mask_;
+  }
+  table_[hole] = none;
+}
+
+std::optional<std::uint64_t> match_cache::find(std::uint64_t h, std::string_view key) {
+  if (slots_.empty()) {
+    ++misses_;
+    return std::nullopt;
+  }
+  const std::uint32_t s = table_[probe(h)];
+  if (s == none || slots_[s].key != key) {
     ++misses_;
     return std::nullopt;
   }
   ++hits_;
-  const std::uint32_t s = it->second;
-  unlink(s);
-  push_front(s);
+  if (head_ != s) {
+    unlink(s);
+    push_front(s);
+  }
   return slots_[s].value;
 }
 
-void match_cache::insert(std::uint64_t h, std::string key, std::uint64_t value) {
+void match_cache::insert(std::uint64_t h, std::string_view key, std::uint64_t value) {
   if (slots_.empty()) {
     return;
   }
-  std::uint32_t s = none;
-  if (const auto it = index_.find(h); it != index_.end()) {
-    s = it->second;  /// a colliding key takes over the slot
-    unlink(s);
+  std::size_t pos = probe(h);
+  std::uint32_t s = table_[pos];
+  if (s != none) {
+    unlink(s);  /// a colliding key takes over the slot
   } else if (used_ < slots_.size()) {
     s = static_cast<std::uint32_t>(used_++);
-    index_.emplace(h, s);
+    table_[pos] = s;
   } else {
     s = tail_;
     unlink(s);
-    index_.erase(slots_[s].hash);
-    index_.emplace(h, s);
+    erase_at(probe(slots_[s].hash));
+    pos = probe(h);  /// the deletion may have shifted the free position
+    table_[pos] = s;
   }
   slot& sl = slots_[s];
   sl.hash = h;
-  sl.key = std::move(key);
+  sl.key.assign(key.data(), key.size());
   sl.value = value;
   push_front(s);
 }
 
 void match_cache::flush() noexcept {
-  index_.clear();
+  std::fill(table_.begin(), table_.end(), none);
   used_ = 0;
   head_ = tail_ = none;
 }
@@ -128,11 +188,11 @@ void match_cache::push_front(std::uint32_t s) noexcept {
 
 std::size_t match_cache::bytes() const {
   using namespace estimate;
-  std::size_t n = flat_bytes(slots_);
+  std::size_t n = flat_bytes(slots_) + flat_bytes(table_);
   for (const auto& s : slots_) {
     n += heap_bytes(s.key);
   }
-  return n + hash_overhead(index_.bucket_count(), index_.size(), sizeof(std::pair<const std::uint64_t, std::uint32_t>));
+  return n;
 }
 
 }  // namespace gwsim::router

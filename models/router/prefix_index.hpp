@@ -42,7 +42,7 @@ class prefix_index {
     std::size_t pos = 0;
     while (true) {
       const node& n = nodes_[cur];
-      if (s.size() - pos < n.label_len || std::memcmp(s.data() + pos, pool_.data() + n.label_off, n.label_len) != 0) {
+      if (s.size() - pos < n.label_len || !same_bytes(s.data() + pos, pool_.data() + n.label_off, n.label_len)) {
         return;
       }
       pos += n.label_len;
@@ -52,18 +52,10 @@ class prefix_index {
       if (pos == s.size()) {
         return;
       }
-      const char next = s[pos];
-      std::uint32_t child = none;
-      for (std::uint32_t k = n.first_child, end = n.first_child + n.child_count; k < end; ++k) {
-        if (lead_[k] == next) {
-          child = k;
-          break;
-        }
-      }
-      if (child == none) {
+      cur = find_child(n, static_cast<unsigned char>(s[pos]));
+      if (cur == none) {
         return;
       }
-      cur = child;
     }
   }
 
@@ -89,6 +81,51 @@ class prefix_index {
   };
 
   struct builder;
+
+  /// Labels are mostly a few bytes: compared inline, eight at a time.
+  [[nodiscard]] static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
+    while (n >= 8) {
+      std::uint64_t x = 0;
+      std::uint64_t y = 0;
+      std::memcpy(&x, a, 8);
+      std::memcpy(&y, b, 8);
+      if (x != y) {
+        return false;
+      }
+      a += 8;
+      b += 8;
+      n -= 8;
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (a[i] != b[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /// The child of `n` whose label starts with `next`, or none. Children are
+  /// sorted by that byte (unsigned): a short list is scanned, a long one
+  /// (a fan-out node such as `/v1/`) binary-searched.
+  [[nodiscard]] std::uint32_t find_child(const node& n, unsigned char next) const noexcept {
+    const auto* lead = reinterpret_cast<const unsigned char*>(lead_.data());
+    std::uint32_t lo = n.first_child;
+    std::uint32_t hi = n.first_child + n.child_count;
+    while (hi - lo > 8) {
+      const std::uint32_t mid = lo + (hi - lo) / 2;
+      if (lead[mid] <= next) {
+        lo = mid;
+      } else {
+        hi = mid;
+      }
+    }
+    for (; lo < hi; ++lo) {
+      if (lead[lo] == next) {
+        return lo;
+      }
+    }
+    return none;
+  }
 
   std::vector<node> nodes_;            ///< nodes_[0] is the root
   std::vector<char> lead_;             ///< per node: first byte of its label

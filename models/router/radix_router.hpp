@@ -6,47 +6,45 @@
 /// specification; the tree only replaces Kong's candidate search.
 ///
 /// Build: routes are marshalled and sorted as Kong sorts them (one entry per
-/// path), grouped into Kong's ordered categories, and each entry gets a
-/// precomputed rank (category position, then position in sort order). Every
-/// entry with a prefix path is stored on the node of a compressed trie over
-/// the bytes of that prefix, split there by plain host (path_host_index);
-/// entries with a regex path are listed per distinct regex, and the regexes
-/// indexed by their literal prefixes (regex_literal_prefixes()) in a second
-/// trie; entries without a path go into a side list. Hosts, methods and SNIs
-/// of all routes are indexed in hash sets (plain hosts, methods, SNIs) and a
-/// sorted list (wildcard hosts) to classify requests.
+/// path) and grouped into Kong's ordered categories. The marshalled entries
+/// are then flattened into small records numbered in *rank* order (category
+/// position, then position in sort order), so "lower number" is "Kong tries
+/// it first"; the marshalled copies are dropped. Every string a record needs
+/// (host, method, SNI, header name, path) is interned into a 32-bit id, so
+/// matching compares integers; host and SNI strings are views into the owned
+/// routes, not copies. Each distinct path value is a key: prefix paths are
+/// keys of a compressed trie, regex paths are indexed by their literal
+/// prefixes (regex_literal_prefixes()) in a second trie, and entries without
+/// a path share one extra key. Under each key the entries are listed in rank
+/// order, split by plain host: entries whose hosts are all plain sit in one
+/// list per host, the rest in one general list. Kong's routes_by_* list sizes
+/// per category are kept as counts keyed by (rule, category, value id).
 ///
-/// Match:
-///  1. classify the request as Kong does: the first route header name the
-///     request carries, the plain or first wildcard host hit, the first
-///     matching regex path (only regexes whose literal prefix starts the
-///     path are tried) or else the longest prefix path (found by walking the
-///     trie), and whether any route uses the method / SNI. A request that
-///     hits nothing matches nothing.
-///  2. candidates: the entries on every trie node passed while walking the
-///     path (their prefix is a prefix of the path) that list no plain hosts
-///     or list the request's host, the entries of every regex that matches
-///     the path and every entry without a path; the rest cannot match. Each candidate is
-///     tested with the shared predicate `matches()` (host, header, path,
-///     method and SNI filtering).
-///  3. the winning category is the lowest category rank among the matching
-///     candidates. Inside it Kong first scans a "reduced" list (the routes
-///     indexed under the request's hit for the category's most selective
-///     rule) and only then the whole category, so the winner is the
-///     lowest-ranked matching candidate that belongs to that reduced list,
-///     or failing that the lowest-ranked matching candidate of the category.
-///     The reduced list's size is read from per-category count tables
-///     computed at build time.
+/// Match (no heap allocation once the thread's scratch buffers are warm):
+///  1. the request's host, method and SNI become ids (hash lookups on views);
+///  2. walking the path down both tries selects the keys whose prefix the
+///     path starts with (and the regexes whose literal prefix it starts
+///     with); their general lists and their lists for the request's host are
+///     merged lazily in rank order;
+///  3. candidates are tested cheapest rule first (method, plain host ids,
+///     SNI, headers, then wildcard hosts and regex paths, each evaluated at
+///     most once per request); the first matching candidate fixes Kong's
+///     category, and the scan goes on inside that category only while Kong's
+///     reduced list (the shortest non-empty routes_by_* list for the
+///     request's hits) has not been hit. Kong's "hits" (first wildcard host,
+///     first header name, first matching regex or else longest prefix) are
+///     computed only when the winning category needs them.
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
-#include <unordered_set>
 #include <vector>
 
 #include "models/router/marshalled_route.hpp"
-#include "models/router/path_host_index.hpp"
+#include "models/router/prefix_index.hpp"
 #include "models/router/route.hpp"
 
 namespace gwsim::router {
@@ -63,50 +61,117 @@ class radix_router {
   /// Estimated bytes held: every vector as capacity times element size, every
   /// hash container as its bucket array plus one node (value, next pointer,
   /// cached hash) per element, every string's heap buffer when longer than
-  /// the small-string buffer, plus the routes and the marshalled entries.
-  /// PCRE2's compiled code and JIT memory are not visible and not counted
-  /// (each pattern counts as its object and pattern strings only).
+  /// the small-string buffer, plus the routes. PCRE2's compiled code and JIT
+  /// memory are not visible and not counted (each pattern counts as its
+  /// object and pattern strings only).
   [[nodiscard]] std::size_t bytes() const;
 
   /// Trie nodes (including the root), for tests and reports.
-  [[nodiscard]] std::size_t node_count() const noexcept { return index_.node_count(); }
+  [[nodiscard]] std::size_t node_count() const noexcept { return prefixes_.node_count(); }
 
  private:
-  using count_table = string_map<std::uint32_t>;
+  static constexpr std::uint32_t none = UINT32_MAX;
+  /// Marks a wildcard in an entry's host list (the rest is its index in
+  /// wildcards_; plain hosts are host ids), so matching a plain host needs
+  /// no lookup beside the entry.
+  static constexpr std::uint32_t wildcard_bit = 0x80000000U;
 
-  struct category {
-    std::uint32_t bits = 0;
-    int match_weight = 0;
-    /// Kong's routes_by_* tables reduced to their list sizes (occurrences).
-    count_table by_host;
-    count_table by_header;
-    count_table by_uri;
-    count_table by_method;
-    count_table by_sni;
+  /// One marshalled entry, flattened. Its index is its rank.
+  struct entry {
+    std::uint32_t route = 0;  ///< into routes_
+    std::uint32_t attrs = 0;  ///< into attrs_: hosts, method ids, SNI ids, header rule indexes
+    std::uint32_t key = none; ///< path key (prefix or regex), none without a path
+    std::uint16_t n_hosts = 0;
+    std::uint16_t n_methods = 0;
+    std::uint16_t n_snis = 0;
+    std::uint16_t n_headers = 0;
+    std::uint8_t category = 0;  ///< position in Kong's category order
+    std::uint8_t rules = 0;     ///< match_rules
   };
 
-  struct wildcard_host {
-    const std::string* value = nullptr;
+  struct header_cond {
+    std::uint32_t name = 0;           ///< header name id
+    std::vector<std::string> values;  ///< lower-cased
+  };
+
+  struct wildcard {
+    std::string_view value;  ///< the host as written (a view into routes_)
     const regex* re = nullptr;
+    std::uint32_t host_id = 0;
+    /// The value holds only characters PCRE2 reads literally (besides `.`,
+    /// escaped, and `*`), so its `*`-separated pieces must appear in order.
+    bool literal_pieces = false;
   };
 
-  [[nodiscard]] const route* pick(std::vector<std::uint32_t>& matching, const match_context& ctx) const;
+  /// Kong's routes_by_* list sizes: (rule, category, value id) -> count, open
+  /// addressing with linear probing. Keys are never 0 (the rule tag is).
+  struct count_table {
+    std::vector<std::uint64_t> keys;
+    std::vector<std::uint32_t> counts;
+    void build(const std::vector<std::uint64_t>& occurrences);
+    [[nodiscard]] std::uint32_t find(std::uint64_t key) const noexcept;
+  };
+
+  /// A host list of one key: entries in [off, next group's off) of by_host_.
+  struct host_group {
+    std::uint32_t host = 0;
+    std::uint32_t off = 0;
+  };
+
+  struct request_state;
+
+  using id_map = std::unordered_map<std::string_view, std::uint32_t>;
+
+  [[nodiscard]] bool wildcard_matches(std::uint32_t w, request_state& st) const;
+  [[nodiscard]] bool regex_matches(std::uint32_t r, request_state& st) const;
+  [[nodiscard]] bool entry_matches(const entry& e, request_state& st) const;
+  [[nodiscard]] std::uint32_t hit_host(request_state& st) const;
+  [[nodiscard]] std::uint32_t hit_header(request_state& st) const;
+  [[nodiscard]] std::uint32_t hit_uri(request_state& st) const;
+  [[nodiscard]] bool any_hit(request_state& st) const;
+  void parse_headers(request_state& st) const;
+  void add_key(std::uint32_t key, request_state& st) const;
+  void select_regexes(request_state& st) const;
 
   std::vector<route> routes_;
-  regex_cache regexes_;                     ///< owns the patterns entries_ point to
-  std::vector<marshalled_route> entries_;   ///< in Kong's sort_routes order
-  std::vector<category> categories_;        ///< in Kong's category order
-  std::vector<std::uint32_t> category_of_;  ///< per entry: index into categories_
+  regex_cache regexes_;  ///< owns the patterns wildcards_ and regex_code_ point to
 
-  path_host_index index_;                   ///< candidates by path and host
+  std::vector<entry> entries_;           ///< in rank order
+  std::vector<std::uint32_t> attrs_;     ///< per-entry id lists
+  std::vector<header_cond> header_conds_;
+  std::vector<std::uint32_t> category_bits_;  ///< per category position: its rule bits
 
-  /// Classification indexes.
-  std::vector<std::string> header_names_;  ///< first-occurrence order in sorted entries
-  string_set header_name_set_;
-  string_set plain_hosts_;
-  std::vector<wildcard_host> wildcard_hosts_;  ///< sorted entry order
-  string_set methods_;
-  string_set snis_;
+  /// Interned values. Host ids cover plain and wildcard hosts; header name
+  /// ids and wildcard indexes follow first occurrence in Kong's sort order,
+  /// the order Kong scans them when classifying a request.
+  id_map host_ids_;
+  std::vector<std::uint32_t> host_wildcard_;  ///< per host id: index into wildcards_, or none
+  std::vector<wildcard> wildcards_;
+  std::vector<std::string> method_names_;     ///< upper-cased
+  id_map method_ids_;                         ///< views into method_names_
+  id_map sni_ids_;
+  std::vector<std::string> header_names_;     ///< lower-cased
+  id_map header_ids_;                         ///< views into header_names_
+
+  /// Keys: prefix paths 0..regex_base_-1, regexes (in first-occurrence
+  /// order) from regex_base_, then one key for the entries without a path.
+  prefix_index prefixes_;        ///< prefix path -> key
+  prefix_index regex_literals_;  ///< literal prefix -> literal group
+  std::vector<const regex*> regex_code_;  ///< per regex index
+  /// Per literal group: its regexes (ascending) and, when there are several,
+  /// one alternation of them (null when they cannot be combined).
+  std::vector<std::uint32_t> literal_off_;
+  std::vector<std::uint32_t> literal_regexes_;
+  std::vector<std::unique_ptr<regex>> literal_code_;
+  std::uint32_t regex_base_ = 0;
+  std::uint32_t no_path_key_ = 0;
+  std::vector<std::uint32_t> general_off_;  ///< per key (+1): start in general_
+  std::vector<std::uint32_t> general_;
+  std::vector<std::uint32_t> group_off_;    ///< per key (+1): start in groups_
+  std::vector<host_group> groups_;          ///< sorted by host inside a key, plus a sentinel
+  std::vector<std::uint32_t> by_host_;
+
+  count_table counts_;
 };
 
 }  // namespace gwsim::router

@@ -3,6 +3,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
+#include <algorithm>
 #include <cctype>
 #include <stdexcept>
 #include <optional>
@@ -47,19 +48,127 @@ regex::regex(std::string_view pattern, jit_mode jit) : pattern_(pattern) {
   }
 }
 
-bool regex::matches_prefix(std::string_view subject) const {
-  /// One ovector pair is enough: a match whose captures do not fit returns 0,
-  /// which still counts as a match. The block is reused by every pattern the
-  /// thread matches (PCRE2 also keeps its backtracking frames in it).
+namespace {
+
+/// Whether `p` can stand unchanged as one alternative `(?:p)` of a larger
+/// pattern: no construct whose meaning depends on group numbers or on the
+/// rest of the pattern.
+bool self_contained(std::string_view p) noexcept {
+  for (std::size_t i = 0; i < p.size(); ++i) {
+    const char c = p[i];
+    if (c == '\\') {
+      if (i + 1 >= p.size()) {
+        return false;
+      }
+      const char x = p[i + 1];
+      if ((x >= '0' && x <= '9') || x == 'g' || x == 'k' || x == 'Q' || x == 'E' || x == 'K' || x == 'c' ||
+          x == 'x' || x == 'o' || x == 'N' || x == 'p' || x == 'P') {
+        return false;
+      }
+      ++i;
+    } else if (c == '(' && i + 1 < p.size() && p[i + 1] == '*') {
+      return false;  /// verbs and start-of-pattern options
+    } else if (c == '(' && i + 2 < p.size() && p[i + 1] == '?') {
+      const char x = p[i + 2];
+      /// Non-capturing and named groups, look-arounds and atomic groups
+      /// are fine; recursion, conditionals, branch resets, callouts and
+      /// option settings (which could reach past the alternative) are not.
+      const bool named = x == '<' && i + 3 < p.size() && p[i + 3] != '=' && p[i + 3] != '!';
+      const bool ok = x == ':' || x == '=' || x == '!' || x == '>' || named ||
+                      (x == '<' && i + 3 < p.size() && (p[i + 3] == '=' || p[i + 3] == '!')) ||
+                      (x == 'P' && i + 3 < p.size() && p[i + 3] == '<');
+      if (!ok) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+regex::regex(std::string pattern, alternation_tag) : pattern_(std::move(pattern)) {
+  int error_code = 0;
+  PCRE2_SIZE error_offset = 0;
+  pcre2_code* code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern_.data()), pattern_.size(),
+                                   PCRE2_ANCHORED | PCRE2_DUPNAMES, &error_code, &error_offset, nullptr);
+  if (code == nullptr) {
+    return;
+  }
+  code_.reset(code);
+  jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+}
+
+std::unique_ptr<regex> regex::alternation(const std::vector<std::string_view>& patterns) {
+  std::string combined;
+  for (std::size_t k = 0; k < patterns.size(); ++k) {
+    if (!self_contained(patterns[k])) {
+      return nullptr;
+    }
+    if (k != 0) {
+      combined += '|';
+    }
+    /// The mark is reached only once the alternative has matched, so the
+    /// match's last mark names the alternative that succeeded.
+    combined += "(?:";
+    combined += patterns[k];
+    combined += ")(*MARK:";
+    combined += std::to_string(k);
+    combined += ')';
+  }
+  std::unique_ptr<regex> re(new regex(std::move(combined), alternation_tag{}));
+  if (!re->code_) {
+    return nullptr;
+  }
+  return re;
+}
+
+namespace {
+
+/// The match data block of this thread: one ovector pair is enough (a match
+/// whose captures do not fit returns 0, which still counts as a match). It is
+/// reused by every pattern the thread matches (PCRE2 also keeps its
+/// backtracking frames in it).
+pcre2_match_data* thread_match_data() {
   thread_local const std::unique_ptr<pcre2_match_data, decltype(&pcre2_match_data_free)> data(
       pcre2_match_data_create(1, nullptr), &pcre2_match_data_free);
   if (!data) {
     throw std::bad_alloc();
   }
-  pcre2_code* code = as_code(code_.get());
+  return data.get();
+}
+
+/// One match of `code` against `subject` from its start; PCRE2's return code.
+int match_once(pcre2_code* code, bool jit, std::string_view subject, pcre2_match_data* data) {
   const auto* text = reinterpret_cast<PCRE2_SPTR>(subject.data());
-  const int rc = jit_ ? pcre2_jit_match(code, text, subject.size(), 0, 0, data.get(), nullptr)
-                      : pcre2_match(code, text, subject.size(), 0, PCRE2_NO_JIT, data.get(), nullptr);
+  return jit ? pcre2_jit_match(code, text, subject.size(), 0, 0, data, nullptr)
+             : pcre2_match(code, text, subject.size(), 0, PCRE2_NO_JIT, data, nullptr);
+}
+
+}  // namespace
+
+int regex::first_alternative(std::string_view subject) const {
+  pcre2_match_data* data = thread_match_data();
+  const int rc = match_once(as_code(code_.get()), jit_, subject, data);
+  if (rc == PCRE2_ERROR_NOMATCH) {
+    return -1;
+  }
+  if (rc < 0) {
+    return -2;
+  }
+  const PCRE2_SPTR mark = pcre2_get_mark(data);
+  if (mark == nullptr) {
+    return -2;
+  }
+  int k = 0;
+  for (const auto* m = mark; *m != 0; ++m) {
+    k = k * 10 + (*m - '0');
+  }
+  return k;
+}
+
+bool regex::matches_prefix(std::string_view subject) const {
+  const int rc = match_once(as_code(code_.get()), jit_, subject, thread_match_data());
   /// Any failure other than a match (no match, or a resource limit hit by a
   /// degenerate pattern) counts as "does not match".
   return rc >= 0;
@@ -240,6 +349,43 @@ std::vector<std::string> regex_literal_prefixes(std::string_view pattern, std::s
     i = next;
   }
   return prefixes;
+}
+
+namespace {
+
+bool literal_host_char(char c) noexcept {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '-' || c == '_' ||
+         c == ':' || c == '*';
+}
+
+}  // namespace
+
+bool wildcard_host_is_literal(std::string_view value) noexcept {
+  return std::all_of(value.begin(), value.end(), literal_host_char);
+}
+
+bool wildcard_host_may_match(std::string_view value, std::string_view subject) noexcept {
+  std::size_t star = value.find('*');
+  const std::string_view head = value.substr(0, star);
+  if (!subject.starts_with(head)) {
+    return false;
+  }
+  std::size_t pos = head.size();
+  while (star != std::string_view::npos) {
+    pos += 1;  /// `.+` takes at least one character
+    const std::size_t next = value.find('*', star + 1);
+    const std::string_view piece = value.substr(star + 1, next == std::string_view::npos ? next : next - star - 1);
+    if (pos > subject.size()) {
+      return false;
+    }
+    const std::size_t at = subject.find(piece, pos);
+    if (at == std::string_view::npos) {
+      return false;
+    }
+    pos = at + piece.size();
+    star = next;
+  }
+  return true;
 }
 
 } // namespace gwsim::router

@@ -30,7 +30,24 @@ public:
   [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
   [[nodiscard]] bool jit_compiled() const noexcept { return jit_; }
 
+  /// One pattern trying `patterns` in order as alternatives, so one anchored
+  /// match tells which of them is the first to match a subject (what Kong
+  /// asks when it scans its regex paths in order) instead of one call per
+  /// pattern. Null when a pattern uses anything whose meaning could change
+  /// inside a larger pattern (back references, `\Q`, verbs, recursion,
+  /// conditionals) or the combination does not compile; the caller then
+  /// matches the patterns one by one.
+  [[nodiscard]] static std::unique_ptr<regex> alternation(const std::vector<std::string_view>& patterns);
+
+  /// For an alternation(): the index of the first alternative matching at
+  /// the start of `subject`, -1 when none does, -2 when PCRE2 gave up (a
+  /// resource limit) and the alternatives must be tried one by one.
+  [[nodiscard]] int first_alternative(std::string_view subject) const;
+
 private:
+  struct alternation_tag {};
+  regex(std::string pattern, alternation_tag);
+
   struct code_deleter {
     void operator()(void* code) const noexcept;
   };
@@ -56,5 +73,16 @@ private:
 /// less selective.
 [[nodiscard]] std::vector<std::string> regex_literal_prefixes(std::string_view pattern,
                                                               std::size_t max_prefixes = 32);
+
+/// Whether every character of the wildcard host `value` is one that
+/// wildcard_host_regex() leaves literal (letters, digits, `.-_:`) or `*`,
+/// the hosts wildcard_host_may_match() can prefilter.
+[[nodiscard]] bool wildcard_host_is_literal(std::string_view value) noexcept;
+
+/// For such a host: a necessary condition, checked without PCRE2, for its
+/// wildcard regex to match `subject` (the request's host with port): the
+/// `*`-separated pieces of `value` appear in order, the first at the start,
+/// with at least one character in place of each `*`.
+[[nodiscard]] bool wildcard_host_may_match(std::string_view value, std::string_view subject) noexcept;
 
 } // namespace gwsim::router

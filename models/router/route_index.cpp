@@ -10,9 +10,9 @@ namespace gwsim::router {
 
 namespace {
 
-void bump(std::unordered_map<std::string, std::size_t>& table, const std::string& key, bool add) {
+void bump(string_map<std::size_t>& table, const std::string& key, bool add) {
   if (add) {
-    ++table[key];
+    ++table.try_emplace(key).first->second;
     return;
   }
   const auto it = table.find(key);
@@ -37,6 +37,26 @@ void for_each_pattern(const marshalled_route& m, const F& f) {
 }
 
 constexpr std::size_t tree_node_overhead = 4 * sizeof(void*);
+
+/// A necessary condition for the host rule of matches(), without PCRE2:
+/// wildcard hosts are prefiltered (wildcard_host_may_match()), so most
+/// entries whose host cannot match are dropped before a pattern is run.
+bool host_may_match(const marshalled_route& m, const match_context& ctx) {
+  if ((m.match_rules & rule_host) == 0) {
+    return true;
+  }
+  const std::string_view req_host = ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host;
+  for (const auto& h : m.hosts) {
+    if (h.wildcard == nullptr) {
+      if (h.value == req_host || h.value == ctx.host.host_no_port) {
+        return true;
+      }
+    } else if (!wildcard_host_is_literal(h.value) || wildcard_host_may_match(h.value, ctx.host.host_with_port)) {
+      return true;
+    }
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -202,14 +222,14 @@ void route_index::index(const indexed_entry& e, bool add) {
         const bool fresh = !regex_uris_.by_value.contains(u.value);
         regex_uris_.add(u.value, {&e, pos});
         if (fresh) {
-          const std::string* key = &regex_uris_.by_value.find(u.value)->first;
+          const auto* key = &*regex_uris_.by_value.find(u.value);
           for (const auto& literal : regex_literal_prefixes(u.value)) {
             regex_literals_.at(literal).insert(key);
           }
         }
       } else {
         const auto it = regex_uris_.by_value.find(u.value);
-        const std::string* key = it == regex_uris_.by_value.end() ? nullptr : &it->first;
+        const auto* key = it == regex_uris_.by_value.end() ? nullptr : &*it;
         regex_uris_.remove(u.value, {&e, pos});
         if (key != nullptr && !regex_uris_.by_value.contains(u.value)) {
           for (const auto& literal : regex_literal_prefixes(u.value)) {
@@ -269,6 +289,10 @@ std::uint32_t route_index::classify(match_context& ctx, std::vector<const entry_
     req_category |= rule_host;
   } else {
     for (const auto& f : wildcard_hosts_.firsts) {
+      const std::string& value = *f.value;
+      if (wildcard_host_is_literal(value) && !wildcard_host_may_match(value, ctx.host.host_with_port)) {
+        continue;
+      }
       if (f.at.e->m.hosts[f.at.pos].wildcard->matches_prefix(ctx.host.host_with_port)) {
         ctx.hit_host = f.value;
         req_category |= rule_host;
@@ -279,10 +303,11 @@ std::uint32_t route_index::classify(match_context& ctx, std::vector<const entry_
   /// URI: the first matching regex (only those whose literal prefix the
   /// path starts with can match; they are tried in first-occurrence order);
   /// else the longest prefix.
-  std::vector<first_index::first> regexes;
-  regex_literals_.for_each_prefix_of(ctx.path, [&](const std::unordered_set<const std::string*>& values) {
-    for (const std::string* v : values) {
-      regexes.push_back({*regex_uris_.by_value.find(*v)->second.begin(), v});
+  thread_local std::vector<first_index::first> regexes;
+  regexes.clear();
+  regex_literals_.for_each_prefix_of(ctx.path, [&](const std::unordered_set<const first_index::value_entry*>& values) {
+    for (const auto* v : values) {
+      regexes.push_back({*v->second.begin(), &v->first});
     }
   });
   std::sort(regexes.begin(), regexes.end(), first_index::first_less{});
@@ -292,8 +317,10 @@ std::uint32_t route_index::classify(match_context& ctx, std::vector<const entry_
       break;
     }
   }
-  std::vector<const entry_set*> scratch;
-  const std::string* longest = global_.collect(ctx.path, ranges != nullptr ? *ranges : scratch);
+  thread_local std::vector<const entry_set*> scratch;
+  scratch.clear();
+  const std::string* longest =
+      global_.collect(ctx.path, ctx.raw_host, ctx.host.host_no_port, ranges != nullptr ? *ranges : scratch);
   if (ctx.hit_uri == nullptr) {
     ctx.hit_uri = longest;
   }
@@ -303,7 +330,7 @@ std::uint32_t route_index::classify(match_context& ctx, std::vector<const entry_
   if (methods_.contains(ctx.method)) {
     req_category |= rule_method;
   }
-  if (!snis_.empty() && snis_.contains(std::string(ctx.sni))) {
+  if (!snis_.empty() && snis_.contains(ctx.sni)) {
     req_category |= rule_sni;
   }
   return req_category;
@@ -344,7 +371,7 @@ const route* route_index::pick(const std::vector<const entry_set*>& ranges, cons
   auto choose = [&](std::uint32_t bits) {
     const category_counts& cat = categories_[(bits >> 2U) & 0x1FU];
     std::size_t chosen_size = 0;
-    auto consider = [&](rule r, const count_table& table, const std::string& key) {
+    auto consider = [&](rule r, const count_table& table, std::string_view key) {
       const auto it = table.find(key);
       const std::size_t n = it == table.end() ? 0 : it->second;
       if (n != 0 && (chosen == rule::none || n < chosen_size)) {
@@ -353,7 +380,7 @@ const route* route_index::pick(const std::vector<const entry_set*>& ranges, cons
       }
     };
     if ((bits & rule_host) != 0) {
-      consider(rule::host, cat.by_host, std::string(host_key));
+      consider(rule::host, cat.by_host, host_key);
     }
     if ((bits & rule_header) != 0 && ctx.hit_header != nullptr) {
       consider(rule::header, cat.by_header, *ctx.hit_header);
@@ -365,7 +392,7 @@ const route* route_index::pick(const std::vector<const entry_set*>& ranges, cons
       consider(rule::method, cat.by_method, ctx.method);
     }
     if ((bits & rule_sni) != 0) {
-      consider(rule::sni, cat.by_sni, std::string(ctx.sni));
+      consider(rule::sni, cat.by_sni, ctx.sni);
     }
   };
   auto in_reduced = [&](const marshalled_route& e) {
@@ -397,7 +424,7 @@ const route* route_index::pick(const std::vector<const entry_set*>& ranges, cons
     if (first != nullptr && e->category_rank != first->category_rank) {
       break;
     }
-    if (!matches(e->m, ctx)) {
+    if (!host_may_match(e->m, ctx) || !matches(e->m, ctx)) {
       continue;
     }
     if (first == nullptr) {
@@ -447,9 +474,9 @@ std::size_t route_index::bytes() const {
                      sizeof(std::pair<const regex* const, std::size_t>));
   n += headers_.bytes() + wildcard_hosts_.bytes() + regex_uris_.bytes();
   n += hash_overhead(regex_literals_.by_literal.bucket_count(), regex_literals_.by_literal.size(),
-                     sizeof(std::pair<const std::string, std::unordered_set<const std::string*>>));
+                     sizeof(std::pair<const std::string, std::unordered_set<const first_index::value_entry*>>));
   for (const auto& [literal, values] : regex_literals_.by_literal) {
-    n += heap_bytes(literal) + hash_overhead(values.bucket_count(), values.size(), sizeof(const std::string*));
+    n += heap_bytes(literal) + hash_overhead(values.bucket_count(), values.size(), sizeof(const first_index::value_entry*));
   }
   n += heap_bytes(plain_hosts_) + heap_bytes(methods_) + heap_bytes(snis_);
   for (const auto& c : categories_) {

@@ -109,7 +109,7 @@ class route_index {
   [[nodiscard]] std::size_t bytes() const;
 
  private:
-  using count_table = std::unordered_map<std::string, std::size_t>;
+  using count_table = string_map<std::size_t>;
 
   /// An occurrence of a value: entry and position in its host / header / uri
   /// list, ordered as Kong walks its sorted route list.
@@ -137,6 +137,8 @@ class route_index {
       }
     };
     std::unordered_map<std::string, std::set<occurrence, occurrence_less>> by_value;
+    /// A value with its occurrences (stable while the value is held).
+    using value_entry = std::pair<const std::string, std::set<occurrence, occurrence_less>>;
     std::set<first, first_less> firsts;
 
     void add(const std::string& value, occurrence o);
@@ -162,8 +164,8 @@ class route_index {
   first_index headers_;
   first_index wildcard_hosts_;
   first_index regex_uris_;
-  /// Regex path values (keys of regex_uris_.by_value) by literal prefix.
-  literal_table<std::unordered_set<const std::string*>> regex_literals_;
+  /// Regex path values (entries of regex_uris_.by_value) by literal prefix.
+  literal_table<std::unordered_set<const first_index::value_entry*>> regex_literals_;
   count_table plain_hosts_;
   count_table methods_;
   count_table snis_;

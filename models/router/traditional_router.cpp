@@ -1,17 +1,18 @@
 #include "models/router/traditional_router.hpp"
 
 #include <algorithm>
-#include <map>
+#include <array>
+#include <bit>
+#include <functional>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
-#include <unordered_set>
 #include <utility>
+#include <vector>
 
 #include "models/router/byte_estimates.hpp"
 #include "models/router/marshalled_route.hpp"
+#include "models/router/match_cache.hpp"
 #include "models/router/path_host_index.hpp"
 #include "models/router/regex.hpp"
 
@@ -19,139 +20,135 @@ namespace gwsim::router {
 
 namespace {
 
-using index_list = std::vector<std::uint32_t>;
-using string_index = string_map<index_list>;
+/// The fields a category's routes_by_* index is keyed on, in the order
+/// Kong's reduce step considers them.
+enum rule_field : std::uint32_t { field_host, field_header, field_uri, field_method, field_sni, field_none };
 
-std::uint64_t fnv1a(std::string_view s) noexcept {
-  std::uint64_t h = 0xcbf29ce484222325ULL;
-  for (char c : s) {
-    h ^= static_cast<unsigned char>(c);
-    h *= 0x100000001b3ULL;
-  }
+/// Mixes a key's hash with its (category, field) tag (murmur3's finaliser),
+/// so one table serves every category's indexes.
+std::uint64_t tagged_hash(std::uint64_t key_hash, std::uint32_t tag) noexcept {
+  std::uint64_t h = key_hash ^ (static_cast<std::uint64_t>(tag) * 0x9e3779b97f4a7c15ULL);
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  h ^= h >> 33;
   return h;
 }
 
-void append_field(std::string& key, std::string_view field) {
-  const auto n = static_cast<std::uint32_t>(field.size());
-  for (int shift = 0; shift < 32; shift += 8) {
-    key += static_cast<char>((n >> shift) & 0xffU);
-  }
-  key += field;
+std::uint64_t hash_of(std::string_view s) noexcept {
+  return std::hash<std::string_view>{}(s);
 }
 
-// ---- the match cache -------------------------------------------------------
-
-/// A fixed-slot LRU from a request key to a cached answer. Slots are linked
-/// through index fields (most recent at head); a hash map from the key's
-/// 64-bit hash to its slot finds them. Two keys with the same hash share one
-/// slot: the full key is stored and compared, so they only evict each other.
-class match_cache {
+/// Kong's routes_by_* tables only matter to the reduce step through the
+/// lengths of their lists (which list is shortest) and through membership
+/// (is a matching route in that list). Membership is a property of the
+/// route itself (it has a rule with that key), so only the lengths are
+/// kept: one open-addressing table from (category, field, key) to the
+/// number of rules of the category's routes carrying that key (a route
+/// counts once per such rule, as Kong's lists repeat it). Keys are views of
+/// the marshalled routes' strings.
+class rule_counts {
  public:
-  static constexpr std::uint32_t none = UINT32_MAX;
-
-  explicit match_cache(std::size_t slots) : slots_(slots) { index_.reserve(slots); }
-
-  /// The cached value for `key`, refreshing its recency.
-  std::optional<std::uint32_t> find(std::uint64_t hash, const std::string& key) {
-    const auto it = index_.find(hash);
-    if (it == index_.end() || slots_[it->second].key != key) {
-      ++misses_;
-      return std::nullopt;
+  void add(std::uint32_t tag, std::string_view key) {
+    if (4 * (size_ + 1) > 3 * slots_.size()) {
+      grow();
     }
-    ++hits_;
-    const std::uint32_t s = it->second;
-    unlink(s);
-    push_front(s);
-    return slots_[s].value;
+    const std::uint64_t h = tagged_hash(hash_of(key), tag);
+    std::size_t pos = h & mask_;
+    while (slots_[pos].count != 0) {
+      slot& sl = slots_[pos];
+      if (sl.tag == tag && sl.key == key) {
+        ++sl.count;
+        return;
+      }
+      pos = (pos + 1) & mask_;
+    }
+    slots_[pos] = {key, tag, 1};
+    ++size_;
   }
 
-  void insert(std::uint64_t hash, std::string key, std::uint32_t value) {
+  /// The count for `key` (whose hash_of is `key_hash`) under `tag`; 0 when
+  /// no rule carries it.
+  [[nodiscard]] std::uint32_t count(std::uint32_t tag, std::string_view key, std::uint64_t key_hash) const noexcept {
     if (slots_.empty()) {
-      return;
+      return 0;
     }
-    std::uint32_t s = none;
-    if (const auto it = index_.find(hash); it != index_.end()) {
-      s = it->second;  /// a colliding key takes over the slot
-      unlink(s);
-    } else if (used_ < slots_.size()) {
-      s = static_cast<std::uint32_t>(used_++);
-      index_.emplace(hash, s);
-    } else {
-      s = tail_;
-      unlink(s);
-      index_.erase(slots_[s].hash);
-      index_.emplace(hash, s);
+    std::size_t pos = tagged_hash(key_hash, tag) & mask_;
+    while (slots_[pos].count != 0) {
+      const slot& sl = slots_[pos];
+      if (sl.tag == tag && sl.key == key) {
+        return sl.count;
+      }
+      pos = (pos + 1) & mask_;
     }
-    slot& sl = slots_[s];
-    sl.hash = hash;
-    sl.key = std::move(key);
-    sl.value = value;
-    push_front(s);
+    return 0;
   }
 
-  void flush() noexcept {
-    index_.clear();
-    used_ = 0;
-    head_ = tail_ = none;
-  }
-
-  [[nodiscard]] std::uint64_t hits() const noexcept { return hits_; }
-  [[nodiscard]] std::uint64_t misses() const noexcept { return misses_; }
-  [[nodiscard]] std::size_t size() const noexcept { return index_.size(); }
-  [[nodiscard]] std::size_t capacity() const noexcept { return slots_.size(); }
-
-  [[nodiscard]] std::size_t bytes() const {
-    using namespace estimate;
-    std::size_t n = flat_bytes(slots_);
-    for (const auto& s : slots_) {
-      n += heap_bytes(s.key);
-    }
-    return n +
-           hash_overhead(index_.bucket_count(), index_.size(), sizeof(std::pair<const std::uint64_t, std::uint32_t>));
-  }
+  [[nodiscard]] std::size_t bytes() const { return estimate::flat_bytes(slots_); }
 
  private:
   struct slot {
-    std::uint64_t hash = 0;
-    std::string key{};
-    std::uint32_t value = 0;
-    std::uint32_t prev = none;
-    std::uint32_t next = none;
+    std::string_view key{};
+    std::uint32_t tag = 0;
+    std::uint32_t count = 0;  ///< 0 marks an empty slot
   };
 
-  void unlink(std::uint32_t s) noexcept {
-    slot& sl = slots_[s];
-    if (sl.prev != none) {
-      slots_[sl.prev].next = sl.next;
-    } else if (head_ == s) {
-      head_ = sl.next;
-    }
-    if (sl.next != none) {
-      slots_[sl.next].prev = sl.prev;
-    } else if (tail_ == s) {
-      tail_ = sl.prev;
-    }
-    sl.prev = sl.next = none;
-  }
-  void push_front(std::uint32_t s) noexcept {
-    slots_[s].prev = none;
-    slots_[s].next = head_;
-    if (head_ != none) {
-      slots_[head_].prev = s;
-    }
-    head_ = s;
-    if (tail_ == none) {
-      tail_ = s;
+  void grow() {
+    std::vector<slot> old = std::move(slots_);
+    slots_.assign(old.empty() ? 64 : 2 * old.size(), slot{});
+    mask_ = slots_.size() - 1;
+    for (const slot& sl : old) {
+      if (sl.count != 0) {
+        std::size_t pos = tagged_hash(hash_of(sl.key), sl.tag) & mask_;
+        while (slots_[pos].count != 0) {
+          pos = (pos + 1) & mask_;
+        }
+        slots_[pos] = sl;
+      }
     }
   }
 
-  std::vector<slot> slots_;
-  std::unordered_map<std::uint64_t, std::uint32_t> index_{};
-  std::size_t used_ = 0;
-  std::uint32_t head_ = none;
-  std::uint32_t tail_ = none;
-  std::uint64_t hits_ = 0;
-  std::uint64_t misses_ = 0;
+  std::vector<slot> slots_;  ///< linear probing, at most 3/4 full
+  std::size_t mask_ = 0;
+  std::size_t size_ = 0;
+};
+
+/// A wildcard host's regex (`^before.+after(?::\d+)?$`, see
+/// wildcard_host_regex) can only match a host that starts with `before`
+/// and contains `after` further on. Checking that first skips most regex
+/// runs; it is only set up when the host has a single `*` and otherwise
+/// characters that are literal in a regex, so it never rejects a host the
+/// regex would accept.
+struct literal_filter {
+  bool usable = false;
+  std::string before;
+  std::string after;
+
+  explicit literal_filter(std::string_view host) {
+    const auto star = host.find('*');
+    if (star == std::string_view::npos || host.find('*', star + 1) != std::string_view::npos) {
+      return;
+    }
+    for (std::size_t i = 0; i < host.size(); ++i) {
+      const char c = host[i];
+      const bool literal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
+                           c == '-' || c == '_' || c == ':';
+      if (i != star && !literal) {
+        return;
+      }
+    }
+    usable = true;
+    before = host.substr(0, star);
+    after = host.substr(star + 1);
+  }
+
+  [[nodiscard]] bool may_match(std::string_view subject) const noexcept {
+    if (!usable) {
+      return true;
+    }
+    return subject.starts_with(before) && subject.find(after, before.size() + 1) != std::string_view::npos;
+  }
 };
 
 }  // namespace
@@ -160,18 +157,17 @@ class match_cache {
 
 struct traditional_router::impl {
   using entry = marshalled_route;
-  /// Kong's categories[bits]: routes_by_* indexes and the full sorted list.
-  /// Index lists repeat an entry once per rule carrying the key, as Kong's
-  /// do, since the reduce step compares list lengths.
+  /// Kong's categories[bits]. Their routes_by_* indexes live in `counts`;
+  /// their sorted route lists are the entries whose entry_category is the
+  /// category's position.
   struct category {
     std::uint32_t bits = 0;
     int match_weight = 0;
-    index_list all;
-    string_index by_host, by_header, by_uri, by_method, by_sni;
   };
   struct named_regex {
     std::string value;
     const regex* re = nullptr;
+    literal_filter filter;
   };
   using context = match_context;
 
@@ -179,6 +175,7 @@ struct traditional_router::impl {
   regex_cache regexes;         ///< one per pattern; entries point into it
   std::vector<entry> entries;  ///< Kong's sort_routes order
   std::vector<category> categories;
+  rule_counts counts;  ///< (category, field, key) -> length of Kong's routes_by_* list
 
   string_set plain_hosts;
   std::vector<named_regex> wildcard_hosts;  ///< sorted route order, first of each value
@@ -194,59 +191,67 @@ struct traditional_router::impl {
   string_set snis;
 
   match_cache cache;
+  /// Reused by match(), so a cache hit allocates nothing.
+  std::string key_buffer;
+  std::string name_buffer;
 
   explicit impl(std::vector<route> rs, std::size_t cache_slots) : routes(std::move(rs)), cache(cache_slots) { build(); }
+
+  static std::uint32_t tag(std::size_t category, rule_field field) noexcept {
+    return static_cast<std::uint32_t>(category) * 8 + field;
+  }
 
   void build() {
     entries = marshall_routes(routes, regexes);
 
-    std::map<std::uint32_t, std::size_t> by_bits;
-    string_set seen_wildcards;
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-      const entry& e = entries[i];
-      const auto idx = static_cast<std::uint32_t>(i);
-      auto [it, inserted] = by_bits.try_emplace(e.match_rules, categories.size());
-      if (inserted) {
-        categories.push_back({});
-        categories.back().bits = e.match_rules;
-        categories.back().match_weight = e.match_weight;
-      }
-      category& cat = categories[it->second];
-      cat.all.push_back(idx);
-
-      for (const auto& h : e.hosts) {
-        cat.by_host[h.value].push_back(idx);
-        if (h.wildcard == nullptr) {
-          plain_hosts.insert(h.value);
-        } else if (seen_wildcards.insert(h.value).second) {
-          wildcard_hosts.push_back({h.value, h.wildcard});
-        }
-      }
-      for (const auto& h : e.headers) {
-        cat.by_header[h.name].push_back(idx);
-        if (header_rank.try_emplace(h.name, static_cast<std::uint32_t>(header_names.size())).second) {
-          header_names.push_back(h.name);
-        }
-      }
-      for (const auto& u : e.uris) {
-        cat.by_uri[u.value].push_back(idx);
-      }
-      for (const auto& m : e.methods) {
-        cat.by_method[m].push_back(idx);
-        methods.insert(m);
-      }
-      for (const auto& s : e.snis) {
-        cat.by_sni[s].push_back(idx);
-        snis.insert(s);
+    /// Categories: one per distinct bit set (bits < 0x80), in Kong's order.
+    constexpr std::size_t bit_values = 0x80;
+    std::array<std::uint32_t, bit_values> position{};
+    position.fill(UINT32_MAX);
+    for (const entry& e : entries) {
+      if (position[e.match_rules] == UINT32_MAX) {
+        position[e.match_rules] = 0;
+        categories.push_back({e.match_rules, e.match_weight});
       }
     }
     std::sort(categories.begin(), categories.end(), [](const category& a, const category& b) {
       return category_precedes(a.match_weight, a.bits, b.match_weight, b.bits);
     });
-    entry_category.resize(entries.size());
     for (std::size_t c = 0; c < categories.size(); ++c) {
-      for (std::uint32_t idx : categories[c].all) {
-        entry_category[idx] = static_cast<std::uint32_t>(c);
+      position[categories[c].bits] = static_cast<std::uint32_t>(c);
+    }
+
+    entry_category.resize(entries.size());
+    string_set seen_wildcards;
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+      const entry& e = entries[i];
+      const std::uint32_t c = position[e.match_rules];
+      entry_category[i] = c;
+
+      for (const auto& h : e.hosts) {
+        counts.add(tag(c, field_host), h.value);
+        if (h.wildcard == nullptr) {
+          plain_hosts.insert(h.value);
+        } else if (seen_wildcards.insert(h.value).second) {
+          wildcard_hosts.push_back({h.value, h.wildcard, literal_filter(h.value)});
+        }
+      }
+      for (const auto& h : e.headers) {
+        counts.add(tag(c, field_header), h.name);
+        if (header_rank.try_emplace(h.name, static_cast<std::uint32_t>(header_names.size())).second) {
+          header_names.push_back(h.name);
+        }
+      }
+      for (const auto& u : e.uris) {
+        counts.add(tag(c, field_uri), u.value);
+      }
+      for (const auto& m : e.methods) {
+        counts.add(tag(c, field_method), m);
+        methods.insert(m);
+      }
+      for (const auto& sni : e.snis) {
+        counts.add(tag(c, field_sni), sni);
+        snis.insert(sni);
       }
     }
     candidates_index = path_host_index(entries);
@@ -257,49 +262,90 @@ struct traditional_router::impl {
     return make_match_context(req, [this](const std::string& name) { return header_rank.contains(name); });
   }
 
-  [[nodiscard]] static std::string cache_key(const context& ctx, const request& req) {
-    std::string key;
-    append_field(key, ctx.method);
-    append_field(key, ctx.raw_host);
-    append_field(key, req.scheme == "https" ? "s" : "");
-    append_field(key, ctx.path);
-    append_field(key, ctx.sni);
-    for (const auto& [name, values] : ctx.headers) {
-      append_field(key, name);
-      append_field(key, std::to_string(values.size()));
-      for (const auto& v : values) {
-        append_field(key, v);
+  /// Whether make_context would keep any header of `req`.
+  [[nodiscard]] bool keeps_a_header(const request& req) {
+    if (header_rank.empty()) {
+      return false;
+    }
+    const std::size_t n_headers = std::min(req.headers.size(), max_request_headers);
+    for (std::size_t i = 0; i < n_headers; ++i) {
+      const std::string& name = req.headers[i].first;
+      name_buffer.assign(name.size(), '\0');
+      std::transform(name.begin(), name.end(), name_buffer.begin(),
+                     [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
+      if (name_buffer != "host" && header_rank.contains(std::string_view(name_buffer))) {
+        return true;
       }
     }
-    return key;
+    return false;
+  }
+
+  /// The request's keys for the reduce step and their hashes, computed once
+  /// per request rather than once per category.
+  struct reduce_keys {
+    std::string_view key[field_none];
+    std::uint64_t hash[field_none] = {};
+    bool present[field_none] = {};
+  };
+
+  [[nodiscard]] static reduce_keys keys_of(const context& ctx) {
+    reduce_keys k;
+    auto set = [&k](rule_field f, std::string_view v) {
+      k.key[f] = v;
+      k.hash[f] = hash_of(v);
+      k.present[f] = true;
+    };
+    set(field_host, ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host);
+    if (ctx.hit_header != nullptr) {
+      set(field_header, *ctx.hit_header);
+    }
+    if (ctx.hit_uri != nullptr) {
+      set(field_uri, *ctx.hit_uri);
+    }
+    set(field_method, ctx.method);
+    set(field_sni, ctx.sni);
+    return k;
   }
 
   /// Kong's reduce: the shortest non-empty routes_by_* list for the
-  /// request's hits (host, header, uri, method, sni order; first on ties).
-  [[nodiscard]] const index_list* reduce(const category& cat, const context& ctx) const {
-    const index_list* best = nullptr;
-    auto consider = [&best](const string_index& index, std::string_view key) {
-      const auto it = index.find(key);
-      if (it != index.end() && !it->second.empty() && (best == nullptr || it->second.size() < best->size())) {
-        best = &it->second;
+  /// request's hits (host, header, uri, method, sni order; first on ties),
+  /// as the field it is keyed on (field_none when every list is empty).
+  [[nodiscard]] rule_field reduce(std::size_t c, const reduce_keys& k) const {
+    static constexpr std::uint32_t field_bit[field_none] = {rule_host, rule_header, rule_uri, rule_method, rule_sni};
+    const std::uint32_t bits = categories[c].bits;
+    rule_field best = field_none;
+    std::uint32_t best_count = 0;
+    for (std::uint32_t f = field_host; f < field_none; ++f) {
+      if ((bits & field_bit[f]) == 0 || !k.present[f]) {
+        continue;
       }
-    };
-    if ((cat.bits & rule_host) != 0) {
-      consider(cat.by_host, ctx.hit_host != nullptr ? std::string_view(*ctx.hit_host) : ctx.raw_host);
-    }
-    if ((cat.bits & rule_header) != 0 && ctx.hit_header != nullptr) {
-      consider(cat.by_header, *ctx.hit_header);
-    }
-    if ((cat.bits & rule_uri) != 0 && ctx.hit_uri != nullptr) {
-      consider(cat.by_uri, *ctx.hit_uri);
-    }
-    if ((cat.bits & rule_method) != 0) {
-      consider(cat.by_method, ctx.method);
-    }
-    if ((cat.bits & rule_sni) != 0) {
-      consider(cat.by_sni, ctx.sni);
+      const std::uint32_t n = counts.count(tag(c, static_cast<rule_field>(f)), k.key[f], k.hash[f]);
+      if (n != 0 && (best == field_none || n < best_count)) {
+        best = static_cast<rule_field>(f);
+        best_count = n;
+      }
     }
     return best;
+  }
+
+  /// Whether `e` is in its category's routes_by_<field>[key] list: it has
+  /// a rule of that field carrying the key.
+  [[nodiscard]] static bool listed(const entry& e, rule_field field, std::string_view key) {
+    switch (field) {
+      case field_host:
+        return std::any_of(e.hosts.begin(), e.hosts.end(), [key](const host_rule& h) { return h.value == key; });
+      case field_header:
+        return std::any_of(e.headers.begin(), e.headers.end(), [key](const header_rule& h) { return h.name == key; });
+      case field_uri:
+        return std::any_of(e.uris.begin(), e.uris.end(), [key](const uri_rule& u) { return u.value == key; });
+      case field_method:
+        return std::find(e.methods.begin(), e.methods.end(), key) != e.methods.end();
+      case field_sni:
+        return std::find(e.snis.begin(), e.snis.end(), key) != e.snis.end();
+      case field_none:
+        break;
+    }
+    return false;
   }
 
   /// The matched entry's route index + 1, or 0.
@@ -325,7 +371,7 @@ struct traditional_router::impl {
       req_category |= rule_host;
     } else {
       for (const auto& w : wildcard_hosts) {
-        if (w.re->matches_prefix(ctx.host.host_with_port)) {
+        if (w.filter.may_match(ctx.host.host_with_port) && w.re->matches_prefix(ctx.host.host_with_port)) {
           ctx.hit_host = &w.value;
           req_category |= rule_host;
           break;
@@ -333,8 +379,6 @@ struct traditional_router::impl {
       }
     }
 
-    /// URI hit: the first matching regex, else the plain path itself, else
-    /// the longest prefix.
     /// URI hit: the first matching regex, else the longest prefix (the
     /// plain path itself when a route has it). The same walk gives every
     /// entry that can match.
@@ -345,7 +389,7 @@ struct traditional_router::impl {
     if (ctx.hit_uri != nullptr) {
       req_category |= rule_uri;
     }
-    if (methods.contains(ctx.method)) {
+    if (methods.contains(std::string_view(ctx.method))) {
       req_category |= rule_method;
     }
     if (snis.contains(ctx.sni)) {
@@ -367,56 +411,66 @@ struct traditional_router::impl {
     /// Kong scans each category's reduced list, then the whole category,
     /// and returns the first entry that matches. Both lists are in sorted
     /// (index) order, so the answer is the lowest matching index of the
-    /// category that is in the reduced list, else the lowest of the category.
-    std::erase_if(matching, [&](std::uint32_t idx) { return !matches(entries[idx], ctx); });
+    /// category that is in the reduced list, else the lowest matching one of
+    /// the category. The predicate (whose regexes dominate a miss) is only
+    /// evaluated as far as that answer needs: categories in order, and in a
+    /// category every listed candidate until one matches but unlisted ones
+    /// only until the first match.
     if (matching.empty()) {
       return 0;
     }
-    for (std::size_t c = 0; c < categories.size(); ++c) {
-      const category& cat = categories[c];
-      if ((cat.bits & ~reachable) != 0) {
+    std::uint64_t present = 0;  ///< categories (at most 32) with a candidate
+    for (std::uint32_t idx : matching) {
+      present |= std::uint64_t{1} << entry_category[idx];
+    }
+    const reduce_keys keys = keys_of(ctx);
+    for (; present != 0; present &= present - 1) {
+      const auto c = static_cast<std::uint32_t>(std::countr_zero(present));
+      if ((categories[c].bits & ~reachable) != 0) {
         continue;
       }
-      const auto in_category = [&](std::uint32_t idx) { return entry_category[idx] == c; };
-      if (const index_list* reduced = reduce(cat, ctx); reduced != nullptr) {
-        for (std::uint32_t idx : matching) {
-          if (in_category(idx) && std::binary_search(reduced->begin(), reduced->end(), idx)) {
-            return entries[idx].route_index + 1;
+      const rule_field field = reduce(c, keys);
+      std::uint32_t first_unlisted = UINT32_MAX;
+      for (std::uint32_t idx : matching) {
+        if (entry_category[idx] != c) {
+          continue;
+        }
+        const entry& e = entries[idx];
+        if (field == field_none || listed(e, field, keys.key[field])) {
+          if (matches(e, ctx)) {
+            return e.route_index + 1;
           }
+        } else if (first_unlisted == UINT32_MAX && matches(e, ctx)) {
+          first_unlisted = idx;
         }
       }
-      for (std::uint32_t idx : matching) {
-        if (in_category(idx)) {
-          return entries[idx].route_index + 1;
-        }
+      if (first_unlisted != UINT32_MAX) {
+        return entries[first_unlisted].route_index + 1;
       }
     }
     return 0;
   }
 
-  [[nodiscard]] const route* to_route(std::uint32_t v) const { return v == 0 ? nullptr : &routes[v - 1]; }
+  [[nodiscard]] const route* to_route(std::uint64_t v) const { return v == 0 ? nullptr : &routes[v - 1]; }
 
   [[nodiscard]] std::size_t bytes() const {
     using namespace estimate;
     std::size_t n = sizeof(impl);
     n += routes_and_entries_bytes(routes, entries);
-    n += flat_bytes(categories);
-    for (const auto& c : categories) {
-      n += flat_bytes(c.all) + heap_bytes(c.by_host) + heap_bytes(c.by_header) + heap_bytes(c.by_uri) +
-           heap_bytes(c.by_method) + heap_bytes(c.by_sni);
-    }
+    n += flat_bytes(categories) + counts.bytes();
     n += regex_cache_bytes(regexes);
     n += heap_bytes(plain_hosts) + heap_bytes(methods) + heap_bytes(snis);
     n += candidates_index.bytes() + flat_bytes(entry_category);
     n += flat_bytes(wildcard_hosts);
     for (const auto& w : wildcard_hosts) {
-      n += heap_bytes(w.value);
+      n += heap_bytes(w.value) + heap_bytes(w.filter.before) + heap_bytes(w.filter.after);
     }
     n += hash_overhead(header_rank.bucket_count(), header_rank.size(), sizeof(decltype(header_rank)::value_type));
     for (const auto& [name, rank] : header_rank) {
       n += heap_bytes(name);
     }
     n += heap_bytes(header_names);
+    n += heap_bytes(key_buffer) + heap_bytes(name_buffer);
     return n + cache.bytes();
   }
 };
@@ -428,15 +482,27 @@ traditional_router::traditional_router(traditional_router&&) noexcept = default;
 traditional_router& traditional_router::operator=(traditional_router&&) noexcept = default;
 
 const route* traditional_router::match(const request& req) {
-  impl::context ctx = impl_->make_context(req);
-  std::string key = impl::cache_key(ctx, req);
-  const std::uint64_t hash = fnv1a(key);
-  if (const auto cached = impl_->cache.find(hash, key)) {
-    return impl_->to_route(*cached);
+  impl& im = *impl_;
+  /// Without kept headers the key is built straight from the request, so a
+  /// hit builds no match context (whose strings allocate).
+  const bool with_headers = im.keeps_a_header(req);
+  std::optional<impl::context> ctx;
+  if (with_headers) {
+    ctx.emplace(im.make_context(req));
+    match_cache::make_key(*ctx, req.scheme, im.key_buffer);
+  } else {
+    match_cache::begin_key(im.key_buffer, req.method, req.host, req.scheme, req.path, req.sni);
   }
-  const std::uint32_t found = impl_->find(ctx);
-  impl_->cache.insert(hash, std::move(key), found);
-  return impl_->to_route(found);
+  const std::uint64_t hash = match_cache::hash(im.key_buffer);
+  if (const auto cached = im.cache.find(hash, im.key_buffer)) {
+    return im.to_route(*cached);
+  }
+  if (!ctx) {
+    ctx.emplace(im.make_context(req));
+  }
+  const std::uint32_t found = im.find(*ctx);
+  im.cache.insert(hash, im.key_buffer, found);
+  return im.to_route(found);
 }
 
 const route* traditional_router::match_uncached(const request& req) const {

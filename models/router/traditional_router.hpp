@@ -11,29 +11,27 @@
 ///    place of Kong's linear regex list, plain-path set and longest-first
 ///    prefix list (it gives the same uri hit: the first matching regex in
 ///    sorted order, else the longest prefix);
-///  - per category: hash indexes by host value, header name, path value,
-///    method and SNI (Kong's routes_by_* tables) feeding the "reduce
-///    candidates" step, plus the full sorted list of the category.
+///  - per category: the lengths of Kong's routes_by_* lists (by host value,
+///    header name, path value, method and SNI) feeding the "reduce
+///    candidates" step, kept in one table keyed by (category, field, key);
+///    whether a route is in such a list is read off the route itself (it
+///    has a rule with that key), so the lists are not materialised.
 ///
 /// Match: classify the request (its category bits and its host / header / uri
 /// hits), then per category in order try the reduced candidate list and then
 /// the whole category. Both scans return the first (sorted order) entry that
 /// matches, so they are answered from the entries path_host_index selects by
 /// path and host, filtered by the shared predicate: the lowest such entry of
-/// the category that is in the reduced list, else the lowest of the category. Categories that cannot contain a matching route (a bit
-/// the request cannot satisfy) are skipped, as Kong skips the categories
-/// before the request's own one.
+/// the category that is in the reduced list, else the lowest of the
+/// category. Categories that cannot contain a matching route (a bit the
+/// request cannot satisfy) are skipped, as Kong skips the categories before
+/// the request's own one.
 ///
-/// Match cache: a fixed-slot LRU (Kong's MATCH_LRUCACHE_SIZE, 5,000 by
-/// default) keyed by the request fields that can change the result:
-/// the upper-cased method, the Host header as sent, whether the scheme is
-/// "https" (it picks the default port for wildcard hosts), the path, the SNI,
-/// and, for each request header whose (lower-cased) name appears in some
-/// route's header rules, its name and lower-cased values (only the first 100
-/// request headers count, as in the matcher). The key is a length-prefixed
-/// byte string; slots are found by its 64-bit hash and the full key is
-/// compared, so a hash collision is a miss, never a wrong hit. Both results
-/// and "no route" are cached. A slot count of 0 disables the cache.
+/// Match cache: a match_cache of Kong's MATCH_LRUCACHE_SIZE (5,000) slots
+/// by default, keyed as match_cache.hpp documents. Both results and "no
+/// route" are cached. A slot count of 0 disables the cache. A request that
+/// carries no header some route looks at has its key built straight from
+/// the request, so a cache hit allocates nothing.
 
 #include <cstddef>
 #include <cstdint>

@@ -11,6 +11,11 @@
 #include <vector>
 
 #include "models/router/reference_matcher.hpp"
+#include "models/router/synthetic_routes.hpp"
+
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
 
 namespace {
 
@@ -99,6 +104,67 @@ TEST(RadixRouter, RejectsWhatReferenceRejects) {
   EXPECT_THROW(radix_router({bad}), std::invalid_argument);
   EXPECT_THROW(radix_router({make(8, {"/a/(b"})}), std::invalid_argument);
 }
+
+TEST(RadixRouter, ManyRegexesSharingALiteralAgreeWithReference) {
+  /// Enough regexes under one literal prefix that they are tried as one
+  /// alternation, plus some that cannot be combined (a back reference, an
+  /// option setting), in several categories.
+  std::vector<route> routes;
+  const std::vector<std::string> patterns{"/u/\\d+$",       "/u/[a-z]+/x",      "/u/(?<id>[^/]+)/y", "/u/(a|b)\\1",
+                                          "/w/(?i)abc",       "/u/\\d+/z",       "/u/[0-9a-f]{4}$",  "/u/.*q"};
+  std::uint32_t id = 1;
+  for (const auto& p : patterns) {
+    routes.push_back(make(id++, {p}));
+    routes.push_back(make(id++, {p}, {"a.com"}));
+    routes.push_back(make(id++, {p}, {}, {"POST"}));
+  }
+  routes.push_back(make(id++, {"/u"}));
+  routes.push_back(make(id++, {"/u/12"}, {"*.a.com"}));
+  const radix_router router(routes);
+  const reference_matcher ref(routes);
+  for (const std::string host : {"a.com", "b.com", "x.a.com", "[::1]", "a.com:"}) {
+    for (const std::string path : {"/u/12", "/u/abc/x", "/u/k/y", "/u/aa", "/u/bb", "/u/ABC", "/w/ABC", "/w/abc", "/u/12/z", "/u/beef",
+                                   "/u/zzq", "/u/", "/v"}) {
+      for (const std::string method : {"GET", "POST"}) {
+        const request q = req(host, path, method);
+        EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q))) << host << " " << path << " " << method;
+      }
+    }
+  }
+}
+
+TEST(RadixRouter, SyntheticRequestsAgreeWithReference) {
+  gwsim::router::route_set_config c;
+  c.routes = 1'500;
+  c.distinct_hosts = 12;
+  const std::vector<route> routes = gwsim::router::generate_routes(c);
+  const radix_router router(routes);
+  const reference_matcher ref(routes);
+  for (const request& q : gwsim::router::generate_requests(routes, 1'500, 5)) {
+    EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q))) << q.host << " " << q.path;
+  }
+}
+
+#if defined(__GLIBC__)
+TEST(RadixRouter, BytesEstimateTracksTheHeap) {
+  /// bytes() counts requested sizes (no allocator overhead), so it may sit
+  /// somewhat below what the heap hands out, never far from it.
+  gwsim::router::route_set_config c;
+  c.routes = 5'000;
+  c.distinct_hosts = 20;
+  const std::vector<route> routes = gwsim::router::generate_routes(c);
+  auto in_use = [] {
+    const struct mallinfo2 m = mallinfo2();
+    return static_cast<double>(m.uordblks + m.hblkhd);
+  };
+  const double before = in_use();
+  const radix_router router{std::vector<route>(routes)};
+  const double held = in_use() - before + static_cast<double>(sizeof(radix_router));
+  const auto estimate = static_cast<double>(router.bytes());
+  EXPECT_GT(estimate, 0.6 * held);
+  EXPECT_LT(estimate, 1.2 * held);
+}
+#endif
 
 }  // namespace
 

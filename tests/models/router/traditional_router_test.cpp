@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <list>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -195,4 +198,81 @@ TEST(TraditionalRouter, BracketedHostIsNotSkipped) {
   const request q = get("[::1]", "/");
   EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q)));
   EXPECT_EQ(id_of(router.match(q)), 1U);
+}
+
+/// The cache is an LRU over request keys: with few slots and a stream that
+/// keeps evicting, its hits, misses and size follow a plain list model
+/// exactly (this exercises eviction and reuse of slots and of their hash
+/// table positions).
+TEST(TraditionalRouter, CacheFollowsAnLruModel) {
+  const auto routes = many_routes(20);
+  traditional_router router(routes, 5);
+  std::list<std::string> model;  ///< most recent first
+  std::uint64_t hits = 0;
+  std::uint64_t misses = 0;
+  std::uint32_t state = 12345;
+  for (int step = 0; step < 2000; ++step) {
+    state = state * 1103515245U + 12345U;
+    const std::uint32_t k = (state >> 16) % 11;
+    const request q = get("svc" + std::to_string(k) + ".example.com", "/api/v1/service-" + std::to_string(k));
+    const std::string key = q.host;
+    const auto it = std::find(model.begin(), model.end(), key);
+    if (it != model.end()) {
+      ++hits;
+      model.erase(it);
+    } else {
+      ++misses;
+      if (model.size() == 5) {
+        model.pop_back();
+      }
+    }
+    model.push_front(key);
+    ASSERT_EQ(id_of(router.match(q)), id_of(router.match_uncached(q)));
+    ASSERT_EQ(router.cache_hits(), hits) << step;
+    ASSERT_EQ(router.cache_misses(), misses) << step;
+    ASSERT_EQ(router.cache_size(), model.size()) << step;
+  }
+}
+
+/// Requests with a header some route looks at take the other way of
+/// building the key; both must agree with the reference and with repeats.
+TEST(TraditionalRouter, HeaderCarryingRequestsHitTheirOwnEntries) {
+  const std::vector<route> routes{route{.id = 1, .paths = {"/"}, .headers = {{"X-Version", {"v2", "v3"}}}},
+                                  route{.id = 2, .paths = {"/"}}};
+  const reference_matcher ref(routes);
+  traditional_router router(routes);
+  request a = get("h", "/p");
+  a.headers = {{"X-VERSION", "V3"}, {"Host", "other"}, {"x-unrelated", "1"}};
+  request b = a;
+  b.headers = {{"x-version", "v4"}};
+  request c = get("h", "/p");
+  c.headers = {{"x-unrelated", "2"}};
+  for (int round = 0; round < 2; ++round) {
+    for (const request* q : {&a, &b, &c}) {
+      EXPECT_EQ(id_of(router.match(*q)), id_of(ref.match(*q)));
+    }
+  }
+  EXPECT_EQ(id_of(router.match(a)), 1U);
+  EXPECT_EQ(id_of(router.match(b)), 2U);
+  EXPECT_EQ(router.cache_misses(), 3U);
+  EXPECT_EQ(router.cache_size(), 3U);
+}
+
+/// Wildcard hosts are pre-checked on their literal text before their regex
+/// runs; hosts whose other characters are regex syntax skip the pre-check,
+/// so both kinds match as the reference does.
+TEST(TraditionalRouter, WildcardHostsMatchLikeTheReference) {
+  const std::vector<route> routes{route{.id = 1, .hosts = {"*.a+b.com"}}, route{.id = 2, .hosts = {"*.ex.com:8080"}},
+                                  route{.id = 3, .hosts = {"api.*"}},     route{.id = 4, .hosts = {"*.ex.com"}},
+                                  route{.id = 5, .hosts = {"w*.ex.org"}}, route{.id = 6, .paths = {"/"}}};
+  const reference_matcher ref(routes);
+  traditional_router router(routes, 0);
+  for (const std::string host : {"x.aab.com", "x.a+b.com", "y.ex.com:8080", "y.ex.com", "y.ex.com:9", "api.", "api.x:1",
+                                 "api", ".ex.com", "ww.ex.org", "w.ex.org", "zz", "y.ex.com.evil", "[::1]", ""}) {
+    for (const std::string scheme : {"http", "https"}) {
+      request q = get(host, "/");
+      q.scheme = scheme;
+      EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q))) << host << " " << scheme;
+    }
+  }
 }
