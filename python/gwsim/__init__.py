@@ -3,7 +3,8 @@
 The package has two layers: ``gwsim._core`` is the compiled simulator (JSON
 text in, dicts and numpy arrays out) and the modules here give the Python
 face: scenarios (:class:`Scenario`, or plain dicts), :func:`run`, file output (:mod:`gwsim.output`),
-plots (:mod:`gwsim.plots`) and the command line (:mod:`gwsim.cli`).
+plots (:mod:`gwsim.plots`), tuning advice (:func:`plan`, returning a :class:`PlanResult`) and the
+command line (:mod:`gwsim.cli`).
 
 Examples
 --------
@@ -24,12 +25,15 @@ __all__ = [
     "default_scenario",
     "designs",
     "load_scenario",
+    "plan",
     "run",
     "to_dataframes",
     "store",
     "sweep",
     "sweeps",
+    "plans",
     "summarize",
+    "PlanResult",
     "ResultStore",
     "Scenario",
 ]
@@ -74,3 +78,4 @@ from .scenario import Scenario  # noqa: E402
 from . import designs, store, sweeps  # noqa: E402
 from .store import ResultStore  # noqa: E402
 from .sweeps import summarize, sweep  # noqa: E402
+from .plans import PlanResult, plan  # noqa: E402

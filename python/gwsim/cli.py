@@ -9,6 +9,9 @@
     gwsim analyze SCENARIO [--replications R] [--json]
     gwsim sweep SCENARIO --grid section.key=V1,V2 [--grid ...] [--replications R]
                          [--workers N] [--store PATH] [--json] [--out DIR]
+    gwsim plan SCENARIO (--minimize FIELD | --maximize FIELD [--low V --high V] | --grid section.key=V1,V2 ...
+                         [--best METRIC]) --require "METRIC OP NUMBER" ... [--replications R]
+                         [--confidence C] [--workers N] [--store PATH] [--json] [--plot FILE]
     gwsim store ls PATH [--json]
     gwsim store show PATH KEY [--json]
     gwsim store export PATH --out FILE.csv
@@ -26,6 +29,9 @@ CPU, mean latency) next to a replicated simulation of the same scenario.
 with common random numbers, and prints a table of means with 95% confidence
 intervals; with ``--store`` every run is kept in a SQLite run store, runs
 already there are not simulated again, and an interrupted sweep resumes.
+``plan`` finds the smallest or largest value of a field (bisection) or the
+best point of a grid that meets every ``--require`` constraint with the given
+confidence, and explains the answer (exit status 1 when nothing is feasible).
 ``store`` lists, shows and exports the runs in such a store.
 Invalid input exits with status 2 and a
 message naming the file or field.
@@ -122,6 +128,42 @@ def _parser() -> argparse.ArgumentParser:
     swp.add_argument("--out", metavar="DIR", help="also write runs.csv, summary.csv and table.txt")
     swp.add_argument("--quiet", action="store_true", help="no progress bar")
 
+    pln = commands.add_parser(
+        "plan", help="find the best field value meeting targets (no OOM kills, p99 below ...), with confidence",
+        description="Find the smallest (--minimize) or largest (--maximize) value of one numeric field by "
+                    "bisection, or the best point of a --grid, such that every --require constraint holds with "
+                    "the given confidence over R replications (common random numbers), and explain the answer. "
+                    "A constraint is METRIC OP NUMBER with OP one of < <= == >= >: '==' must hold in every run "
+                    "(the rule of three bounds the per-run failure probability), '<' and '>' compare the "
+                    "one-sided Student-t bound of the mean. Exit status 1 when no candidate is feasible.")
+    pln.add_argument("scenario", metavar="SCENARIO", help="scenario file (.toml or .json)")
+    scenario_options(pln)
+    target = pln.add_mutually_exclusive_group(required=True)
+    target.add_argument("--minimize", metavar="FIELD",
+                        help="bisect for the smallest value of FIELD, e.g. cluster.pod_memory_limit_bytes")
+    target.add_argument("--maximize", metavar="FIELD", help="bisect for the largest value of FIELD")
+    target.add_argument("--grid", action="append", metavar="SECTION.KEY=V1,V2,...",
+                        help="search the grid of these values (repeatable) for the best feasible point")
+    pln.add_argument("--low", metavar="V", help="bisection: the low end of the bracket (e.g. 4GiB)")
+    pln.add_argument("--high", metavar="V", help="bisection: the high end of the bracket")
+    pln.add_argument("--best", metavar="[min|max] METRIC",
+                     help="grid: order feasible points by this metric's mean or grid field "
+                          "(default 'min latency_p99_s')")
+    pln.add_argument("--require", action="append", required=True, metavar="'METRIC OP NUMBER'",
+                     help="a constraint such as 'oom_kills == 0' or 'latency_p99_s < 0.5' (repeatable)")
+    pln.add_argument("--replications", type=_positive_int, default=5, metavar="R",
+                     help="runs per candidate, >= 2 (default 5)")
+    pln.add_argument("--confidence", type=_open_unit, default=0.95, metavar="C",
+                     help="confidence with which each constraint must hold, in (0, 1) (default 0.95)")
+    pln.add_argument("--tolerance", type=_open_unit, default=0.05, metavar="F",
+                     help="bisection: stop when the bracket is narrower than F times the answer (default 0.05)")
+    pln.add_argument("--workers", type=_positive_int, default=1, metavar="N",
+                     help="local processes to run in (default 1)")
+    pln.add_argument("--store", metavar="PATH", help="SQLite run store to look runs up in and write them to")
+    pln.add_argument("--json", action="store_true", help="print the answer, explanation and probes as JSON")
+    pln.add_argument("--plot", metavar="FILE", help="also draw the probes against the binding metric (PNG)")
+    pln.add_argument("--quiet", action="store_true", help="no progress bar")
+
     sto = commands.add_parser("store", help="list, show and export the runs in a run store",
                               description="Inspect a SQLite run store written by gwsim sweep --store.")
     actions = sto.add_subparsers(dest="store_command", metavar="ACTION", required=True)
@@ -153,6 +195,17 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"invalid integer {text!r}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"must be an integer >= 1, got {value}")
+    return value
+
+
+def _open_unit(text: str) -> float:
+    """argparse type: a number in the open interval (0, 1)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number {text!r}") from None
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
     return value
 
 
@@ -386,6 +439,66 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def _plan(args: argparse.Namespace) -> int:
+    import warnings
+
+    from .plans import InfeasiblePlanError, plan
+
+    scenario = _resolve(args)
+    if args.grid is not None:
+        if args.low is not None or args.high is not None:
+            raise _UsageError("argument --low/--high: only with --minimize or --maximize")
+        objective: Any = _parse_grid(args.grid)
+        where = "--grid"
+    else:
+        if args.best is not None:
+            raise _UsageError("argument --best: only with --grid")
+        objective = f"min {args.minimize}" if args.minimize is not None else f"max {args.maximize}"
+        where = "--minimize" if args.minimize is not None else "--maximize"
+    if args.replications < 2:
+        raise _UsageError("argument --replications: must be >= 2 for confidence bounds")
+    arguments = {"constraint": "--require", "objective": where, "best": "--best", "low": "--low",
+                 "high": "--high", "replications": "--replications", "confidence": "--confidence",
+                 "tolerance": "--tolerance"}
+    store = _open_store(args.store, "--store", must_exist=False) if args.store else None
+    infeasible = None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)   # the explanation states them
+            result = plan(scenario, objective, args.require, best=args.best,
+                          low=_grid_value(args.low) if args.low is not None else None,
+                          high=_grid_value(args.high) if args.high is not None else None,
+                          tolerance=args.tolerance, replications=args.replications, confidence=args.confidence,
+                          seed=int(scenario["run"]["seed"]), workers=args.workers, store=store,
+                          progress=not args.quiet and not args.json)
+    except InfeasiblePlanError as error:
+        infeasible = error
+        result = error.result
+    except ValueError as error:
+        message = str(error)
+        first = message.split(" ", 1)[0].split("/", 1)[0].rstrip(":")
+        if first in arguments:
+            raise _UsageError(f"argument {arguments[first]}: {message}") from None
+        if first == "grid":
+            raise _UsageError(f"argument --grid: {message}") from None
+        raise _UsageError(message) from None
+    finally:
+        if store is not None:
+            store.close()
+    if args.json:
+        print(json.dumps(result.to_dict()))
+    else:
+        head = f"{scenario.get('name', '')} ({scenario['strategy']})"
+        sys.stdout.write(head + "\n\n" + str(result))
+    if args.plot:
+        try:
+            result.plot(path=args.plot)
+        except OSError as error:
+            raise _UsageError(f"argument --plot: cannot write {args.plot}: {error}") from None
+        print(f"plot in {args.plot}", file=sys.stderr if args.json else sys.stdout)
+    return 1 if infeasible is not None else 0
+
+
 def _short_key(key: str) -> str:
     scenario_hash, seed, _ = key.split(":", 2)
     return f"{scenario_hash[:12]}:{seed}"
@@ -461,7 +574,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Returns
     -------
     int
-        The exit status: 0 success, 2 invalid input or usage, 130 interrupted.
+        The exit status: 0 success, 1 no feasible answer (``plan``), 2 invalid input or usage,
+        130 interrupted.
     """
     args = _parser().parse_args(argv)
     try:
@@ -473,6 +587,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return _analyze(args)
         if args.command == "sweep":
             return _sweep(args)
+        if args.command == "plan":
+            return _plan(args)
         if args.command == "store":
             return _store(args)
         if args.command == "routes":
