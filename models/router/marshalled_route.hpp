@@ -192,10 +192,12 @@ template <class HeaderFilter>
   return ctx;
 }
 
-/// Whether the request of `ctx` satisfies every rule of `e` (the per-route
-/// test of find_route, after the request has been classified).
-/// Defined here so the matchers' candidate loops can inline it.
-[[nodiscard]] inline bool matches(const marshalled_route& e, const match_context& ctx) {
+/// Whether the request of `ctx` satisfies every rule of `e` except its paths
+/// (for an entry whose path is known to match). `wildcard(h, host_with_port)`
+/// tests a wildcard host rule, so a caller can memoise those answers.
+template <class WildcardTest>
+[[nodiscard]] inline bool matches_except_path(const marshalled_route& e, const match_context& ctx,
+                                              WildcardTest&& wildcard) {
   /// Host: a plain host equal to the Host header as sent or to the host
   /// without its port; else a wildcard matching the host with port (the
   /// scheme's default port when none was sent). Comparison is
@@ -211,7 +213,7 @@ template <class HeaderFilter>
     }
     if (!ok) {
       for (const auto& h : e.hosts) {
-        if (h.wildcard != nullptr && h.wildcard->matches_prefix(ctx.host.host_with_port)) {
+        if (h.wildcard != nullptr && wildcard(h, ctx.host.host_with_port)) {
           ok = true;
           break;
         }
@@ -237,16 +239,6 @@ template <class HeaderFilter>
     }
   }
 
-  /// Paths: a regex matches anchored at the start; a prefix is a byte prefix.
-  if ((e.match_rules & rule_uri) != 0) {
-    const bool ok = std::any_of(e.uris.begin(), e.uris.end(), [&ctx](const uri_rule& u) {
-      return u.re != nullptr ? u.re->matches_prefix(ctx.path) : ctx.path.starts_with(u.value);
-    });
-    if (!ok) {
-      return false;
-    }
-  }
-
   if ((e.match_rules & rule_method) != 0 &&
       std::find(e.methods.begin(), e.methods.end(), ctx.method) == e.methods.end()) {
     return false;
@@ -255,6 +247,25 @@ template <class HeaderFilter>
     return false;
   }
   return true;
+}
+
+/// Whether the request of `ctx` satisfies every rule of `e` (the per-route
+/// test of find_route, after the request has been classified).
+/// Defined here so the matchers' candidate loops can inline it.
+[[nodiscard]] inline bool matches(const marshalled_route& e, const match_context& ctx) {
+  const bool others = matches_except_path(e, ctx, [](const host_rule& h, std::string_view host_with_port) {
+    return h.wildcard->matches_prefix(host_with_port);
+  });
+  if (!others) {
+    return false;
+  }
+  /// Paths: a regex matches anchored at the start; a prefix is a byte prefix.
+  if ((e.match_rules & rule_uri) == 0) {
+    return true;
+  }
+  return std::any_of(e.uris.begin(), e.uris.end(), [&ctx](const uri_rule& u) {
+    return u.re != nullptr ? u.re->matches_prefix(ctx.path) : ctx.path.starts_with(u.value);
+  });
 }
 
 }  // namespace gwsim::router

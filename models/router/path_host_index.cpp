@@ -1,7 +1,10 @@
 #include "models/router/path_host_index.hpp"
 
 #include <algorithm>
+#include <map>
 #include <span>
+#include <string_view>
+#include <unordered_map>
 
 #include "models/router/byte_estimates.hpp"
 #include "models/router/regex.hpp"
@@ -31,8 +34,10 @@ void group(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, st
 }  // namespace
 
 path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
-  string_map<std::uint32_t> key_ids;
-  string_map<std::uint32_t> regex_ids;
+  /// Keyed by views of the entries' strings, which outlive the index.
+  std::unordered_map<std::string_view, std::uint32_t, string_hash, std::equal_to<>> key_ids;
+  std::unordered_map<std::string_view, std::uint32_t, string_hash, std::equal_to<>> regex_ids;
+  key_ids.reserve(entries.size());
   /// Keys: prefix paths take ids from 0, regexes from the end of the id
   /// space down (renumbered after the prefixes once both counts are known).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> general_pairs;
@@ -42,7 +47,8 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
     const marshalled_route& e = entries[i];
     const auto idx = static_cast<std::uint32_t>(i);
     const bool plain_hosts_only =
-        !e.hosts.empty() && std::all_of(e.hosts.begin(), e.hosts.end(), [](const host_rule& h) { return h.wildcard == nullptr; });
+        !e.hosts.empty() &&
+        std::all_of(e.hosts.begin(), e.hosts.end(), [](const host_rule& h) { return h.wildcard == nullptr; });
     if (e.uris.empty()) {
       no_uri_.push_back(idx);
       continue;
@@ -88,6 +94,13 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
   std::sort(by_host_.begin(), by_host_.end());
   by_host_.erase(std::unique(by_host_.begin(), by_host_.end()), by_host_.end());
   by_host_.shrink_to_fit();
+  by_host_offsets_.assign(key_uri_.size() + regexes_.size() + 1, 0);
+  for (const auto& [k, e] : by_host_) {
+    ++by_host_offsets_[(k >> 32U) + 1];
+  }
+  for (std::size_t k = 1; k < by_host_offsets_.size(); ++k) {
+    by_host_offsets_[k] += by_host_offsets_[k - 1];
+  }
   no_uri_.shrink_to_fit();
   key_uri_.shrink_to_fit();
   regexes_.shrink_to_fit();
@@ -98,16 +111,37 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
   for (std::size_t k = 0; k < key_uri_.size(); ++k) {
     keys.emplace_back(*key_uri_[k], static_cast<std::uint32_t>(k));
   }
-  prefixes_ = prefix_index(keys);
-  keys.clear();
-  std::vector<std::vector<std::string>> literals(regexes_.size());
-  for (std::size_t r = 0; r < regexes_.size(); ++r) {
-    literals[r] = regex_literal_prefixes(regexes_[r]->value);
-    for (const auto& l : literals[r]) {
-      keys.emplace_back(l, static_cast<std::uint32_t>(r));
+  /// Groups: the regexes sharing one literal prefix, in sorted order, tried
+  /// as one alternation.
+  std::map<std::string, std::vector<std::uint32_t>> groups;
+  for (std::uint32_t r = 0; r < regexes_.size(); ++r) {
+    for (auto& l : regex_literal_prefixes(regexes_[r]->value)) {
+      auto& members = groups[std::move(l)];
+      if (members.empty() || members.back() != r) {
+        members.push_back(r);
+      }
     }
   }
-  regex_literals_ = prefix_index(keys);
+  literal_off_.reserve(groups.size() + 1);
+  literal_off_.push_back(0);
+  literal_code_.reserve(groups.size());
+  std::vector<std::string_view> patterns;
+  for (const auto& [literal, members] : groups) {
+    keys.emplace_back(literal, group_flag | static_cast<std::uint32_t>(literal_code_.size()));
+    literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
+    literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
+    std::unique_ptr<regex> combined;
+    if (members.size() > 1) {
+      patterns.clear();
+      for (std::uint32_t r : members) {
+        patterns.emplace_back(regexes_[r]->value);
+      }
+      combined = regex::alternation(patterns);
+    }
+    literal_code_.push_back(std::move(combined));
+  }
+  literal_regexes_.shrink_to_fit();
+  prefixes_ = prefix_index(keys);
 }
 
 std::uint32_t path_host_index::host_id(std::string_view host) const {
@@ -116,9 +150,12 @@ std::uint32_t path_host_index::host_id(std::string_view host) const {
 }
 
 path_host_index::result path_host_index::candidates(std::string_view path, std::string_view raw_host,
-                                                    std::string_view host_no_port,
-                                                    std::vector<std::uint32_t>& out) const {
+                                                    std::string_view host_no_port, std::vector<std::uint32_t>& out,
+                                                    std::vector<std::uint32_t>* unchecked) const {
   out.clear();
+  if (unchecked != nullptr) {
+    unchecked->clear();
+  }
   result res;
   const std::uint32_t raw_id = host_id(raw_host);
   const std::uint32_t bare_id = host_no_port == raw_host ? UINT32_MAX : host_id(host_no_port);
@@ -127,8 +164,10 @@ path_host_index::result path_host_index::candidates(std::string_view path, std::
       return;
     }
     const std::uint64_t k = (key << 32U) | id;
-    auto it = std::lower_bound(by_host_.begin(), by_host_.end(), std::pair<std::uint64_t, std::uint32_t>(k, 0));
-    for (; it != by_host_.end() && it->first == k; ++it) {
+    const auto last = by_host_.begin() + by_host_offsets_[key + 1];
+    auto it =
+        std::lower_bound(by_host_.begin() + by_host_offsets_[key], last, std::pair<std::uint64_t, std::uint32_t>(k, 0));
+    for (; it != last && it->first == k; ++it) {
       out.push_back(it->second);
     }
   };
@@ -138,42 +177,108 @@ path_host_index::result path_host_index::candidates(std::string_view path, std::
     add_host(key, bare_id);
   };
 
-  /// Regexes: those whose literal prefix starts the path, tried in order.
-  thread_local std::vector<std::uint32_t> regex_hits;
-  regex_hits.clear();
-  regex_literals_.for_each_prefix_of(path, [](std::span<const std::uint32_t> values, std::size_t) {
-    regex_hits.insert(regex_hits.end(), values.begin(), values.end());
+  /// Regexes: the groups whose literal prefix starts the path. A group's
+  /// alternation settles its regexes up to the first that matches (the
+  /// earlier ones fail, that one matches); the later ones are run one by
+  /// one, or left to the caller. The first match of every group bounds the
+  /// regexes left untried, so the lowest of them is Kong's uri hit.
+  thread_local std::vector<std::uint32_t> matched;
+  thread_local std::vector<std::uint32_t> untried;
+  thread_local std::vector<std::uint32_t> prefix_keys;
+  matched.clear();
+  untried.clear();
+  prefix_keys.clear();
+  auto try_group = [&](std::uint32_t g) {
+    const std::uint32_t* r = literal_regexes_.data() + literal_off_[g];
+    const std::uint32_t* const end = literal_regexes_.data() + literal_off_[g + 1];
+    bool found = false;
+    if (literal_code_[g] != nullptr) {
+      const int first = literal_code_[g]->first_alternative(path);
+      if (first == -1) {
+        return;
+      }
+      if (first >= 0) {
+        r += first;
+        matched.push_back(*r++);
+        found = true;
+      }
+    }
+    for (; !found && r != end; ++r) {
+      if (regexes_[*r]->re->matches_prefix(path)) {
+        matched.push_back(*r);
+        found = true;
+      }
+    }
+    if (unchecked != nullptr) {
+      untried.insert(untried.end(), r, end);
+      return;
+    }
+    for (; r != end; ++r) {
+      if (regexes_[*r]->re->matches_prefix(path)) {
+        matched.push_back(*r);
+      }
+    }
+  };
+  /// One walk finds the prefix keys passed (shortest first) and the regex
+  /// groups whose literal prefix starts the path.
+  prefixes_.for_each_prefix_of(path, [&](std::span<const std::uint32_t> values, std::size_t) {
+    for (std::uint32_t v : values) {
+      if ((v & group_flag) != 0) {
+        try_group(v & ~group_flag);
+      } else {
+        prefix_keys.push_back(v);
+      }
+    }
   });
-  std::sort(regex_hits.begin(), regex_hits.end());
-  regex_hits.erase(std::unique(regex_hits.begin(), regex_hits.end()), regex_hits.end());
-  for (std::uint32_t r : regex_hits) {
-    if (!regexes_[r]->re->matches_prefix(path)) {
-      continue;
-    }
-    if (res.regex_hit == nullptr) {
-      res.regex_hit = &regexes_[r]->value;
-    }
+  std::sort(matched.begin(), matched.end());
+  matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
+  if (!matched.empty()) {
+    res.regex_hit = &regexes_[matched.front()]->value;
+  }
+  for (std::uint32_t r : matched) {
     add_key(regex_base_ + r);
+  }
+  if (!untried.empty()) {
+    std::sort(untried.begin(), untried.end());
+    untried.erase(std::unique(untried.begin(), untried.end()), untried.end());
+    const std::size_t from = out.size();
+    for (std::uint32_t r : untried) {
+      if (!std::binary_search(matched.begin(), matched.end(), r)) {
+        add_key(regex_base_ + r);
+      }
+    }
+    unchecked->assign(out.begin() + static_cast<std::ptrdiff_t>(from), out.end());
+    std::sort(unchecked->begin(), unchecked->end());
+    unchecked->erase(std::unique(unchecked->begin(), unchecked->end()), unchecked->end());
   }
 
   /// Prefixes: every key passed, shortest first.
-  prefixes_.for_each_prefix_of(path, [&](std::span<const std::uint32_t> values, std::size_t) {
-    for (std::uint32_t key : values) {
-      res.longest_prefix = key_uri_[key];
-      add_key(key);
-    }
-  });
+  for (std::uint32_t key : prefix_keys) {
+    res.longest_prefix = key_uri_[key];
+    add_key(key);
+  }
   out.insert(out.end(), no_uri_.begin(), no_uri_.end());
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
   return res;
 }
 
+std::size_t path_host_index::literal_bytes() const {
+  using namespace estimate;
+  std::size_t n = flat_bytes(literal_off_) + flat_bytes(literal_regexes_) + flat_bytes(literal_code_);
+  for (const auto& re : literal_code_) {
+    if (re) {
+      n += sizeof(regex) + heap_bytes(re->pattern());
+    }
+  }
+  return n;
+}
+
 std::size_t path_host_index::bytes() const {
   using namespace estimate;
-  return prefixes_.bytes() + regex_literals_.bytes() + flat_bytes(key_uri_) + flat_bytes(general_offsets_) +
-         flat_bytes(general_) + flat_bytes(by_host_) + heap_bytes(host_ids_) + flat_bytes(regexes_) +
-         flat_bytes(no_uri_);
+  return prefixes_.bytes() + flat_bytes(key_uri_) + flat_bytes(general_offsets_) + flat_bytes(general_) +
+         flat_bytes(by_host_) + flat_bytes(by_host_offsets_) + heap_bytes(host_ids_) + flat_bytes(regexes_) +
+         flat_bytes(no_uri_) + literal_bytes();
 }
 
 }  // namespace gwsim::router

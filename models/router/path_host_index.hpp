@@ -6,8 +6,11 @@
 /// without its port). So:
 ///  - prefix paths are keys of a trie (prefix_index); every key passed while
 ///    walking the path is selected;
-///  - regex paths are indexed by their literal prefixes in a second trie;
-///    the regexes so selected are run, and each that matches is selected;
+///  - regex paths are indexed by their literal prefixes in the same trie;
+///    the regexes sharing one literal prefix form a group, tried as one
+///    alternation (regex::alternation) that tells which of them matches
+///    first; each selected regex that matches is selected (see candidates()
+///    for the regexes after a group's first match);
 ///  - a selected key (prefix or regex) gives its entries without a plain-only
 ///    host list and, from a sorted (key, host) table, its entries listing the
 ///    request's host;
@@ -19,6 +22,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -39,25 +43,37 @@ class path_host_index {
 
   /// What a request's path and host select.
   struct result {
-    const std::string* regex_hit = nullptr;    ///< first matching regex, sorted order
+    const std::string* regex_hit = nullptr;       ///< first matching regex, sorted order
     const std::string* longest_prefix = nullptr;  ///< longest prefix path of the path
   };
 
   /// Appends to `out` (cleared first) the indexes of the entries that can
   /// match a request with this path and host, ascending and without repeats.
+  /// Without `unchecked`, every selected regex is run and only entries whose
+  /// path matches are selected. With it (cleared first), a group's regexes
+  /// after its first match are not run: their entries are selected anyway
+  /// and also listed in `unchecked` (ascending, no repeats), as entries
+  /// whose regex path the caller still has to check. Every other entry of
+  /// `out` has a path known to match (or no path). The hits returned are
+  /// the same either way.
   result candidates(std::string_view path, std::string_view raw_host, std::string_view host_no_port,
-                    std::vector<std::uint32_t>& out) const;
+                    std::vector<std::uint32_t>& out, std::vector<std::uint32_t>* unchecked = nullptr) const;
 
   /// Heap bytes held, counted as byte_estimates.hpp counts them.
   [[nodiscard]] std::size_t bytes() const;
 
-  /// Nodes of the prefix-path trie (root included).
+  /// Nodes of the path trie (prefix paths and regex literal prefixes, root
+  /// included).
   [[nodiscard]] std::size_t node_count() const noexcept { return prefixes_.node_count(); }
 
  private:
   [[nodiscard]] std::uint32_t host_id(std::string_view host) const;
+  [[nodiscard]] std::size_t literal_bytes() const;
 
-  prefix_index prefixes_;                    ///< prefix path -> key id
+  /// Prefix paths (-> key id) and the regexes' literal prefixes (-> group
+  /// id | group_flag) in one trie, so one walk of the path finds both.
+  prefix_index prefixes_;
+  static constexpr std::uint32_t group_flag = 0x80000000U;
   std::vector<const std::string*> key_uri_;  ///< per key id: the prefix string
   /// Key ids: prefix paths first, then regexes (regex id + regex_base_).
   std::uint32_t regex_base_ = 0;
@@ -66,11 +82,17 @@ class path_host_index {
   /// (key id << 32 | host id, entry), sorted: entries whose hosts are all
   /// plain, once per host.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_host_;
-  string_map<std::uint32_t> host_ids_;       ///< plain host -> id
+  std::vector<std::uint32_t> by_host_offsets_;  ///< per key id: start of its rows in by_host_ (+1 sentinel)
+  string_map<std::uint32_t> host_ids_;          ///< plain host -> id
 
-  prefix_index regex_literals_;                ///< literal prefix -> regex id
-  std::vector<const uri_rule*> regexes_;       ///< per regex id, first occurrence in sorted order
-  std::vector<std::uint32_t> no_uri_;          ///< entries without a path
+  std::vector<const uri_rule*> regexes_;  ///< per regex id, first occurrence in sorted order
+  /// Per group id: its regex ids (ascending) from literal_off_[g] to
+  /// literal_off_[g + 1] in literal_regexes_, and their alternation (null
+  /// for a single regex or when they cannot be combined).
+  std::vector<std::uint32_t> literal_off_;
+  std::vector<std::uint32_t> literal_regexes_;
+  std::vector<std::unique_ptr<regex>> literal_code_;
+  std::vector<std::uint32_t> no_uri_;  ///< entries without a path
 };
 
 }  // namespace gwsim::router

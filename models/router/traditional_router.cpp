@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <array>
-#include <bit>
 #include <functional>
 #include <optional>
 #include <string>
@@ -114,43 +113,6 @@ class rule_counts {
   std::size_t size_ = 0;
 };
 
-/// A wildcard host's regex (`^before.+after(?::\d+)?$`, see
-/// wildcard_host_regex) can only match a host that starts with `before`
-/// and contains `after` further on. Checking that first skips most regex
-/// runs; it is only set up when the host has a single `*` and otherwise
-/// characters that are literal in a regex, so it never rejects a host the
-/// regex would accept.
-struct literal_filter {
-  bool usable = false;
-  std::string before;
-  std::string after;
-
-  explicit literal_filter(std::string_view host) {
-    const auto star = host.find('*');
-    if (star == std::string_view::npos || host.find('*', star + 1) != std::string_view::npos) {
-      return;
-    }
-    for (std::size_t i = 0; i < host.size(); ++i) {
-      const char c = host[i];
-      const bool literal = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
-                           c == '-' || c == '_' || c == ':';
-      if (i != star && !literal) {
-        return;
-      }
-    }
-    usable = true;
-    before = host.substr(0, star);
-    after = host.substr(star + 1);
-  }
-
-  [[nodiscard]] bool may_match(std::string_view subject) const noexcept {
-    if (!usable) {
-      return true;
-    }
-    return subject.starts_with(before) && subject.find(after, before.size() + 1) != std::string_view::npos;
-  }
-};
-
 }  // namespace
 
 // ---- the router ------------------------------------------------------------
@@ -158,7 +120,7 @@ struct literal_filter {
 struct traditional_router::impl {
   using entry = marshalled_route;
   /// Kong's categories[bits]. Their routes_by_* indexes live in `counts`;
-  /// their sorted route lists are the entries whose entry_category is the
+  /// their sorted route lists are the entries whose entry_info names the
   /// category's position.
   struct category {
     std::uint32_t bits = 0;
@@ -167,7 +129,8 @@ struct traditional_router::impl {
   struct named_regex {
     std::string value;
     const regex* re = nullptr;
-    literal_filter filter;
+    std::string_view pooled;  ///< the value's copy in wildcard_pool
+    bool literal = false;     ///< wildcard_host_is_literal(value): prefiltered
   };
   using context = match_context;
 
@@ -179,14 +142,21 @@ struct traditional_router::impl {
 
   string_set plain_hosts;
   std::vector<named_regex> wildcard_hosts;  ///< sorted route order, first of each value
-  string_map<std::uint32_t> header_rank;    ///< first appearance
-  std::vector<std::string> header_names;    ///< by rank
+  /// The wildcard values side by side, so the prefilter scan that classifies
+  /// every request reads one block rather than a heap string per wildcard.
+  std::string wildcard_pool;
+  string_map<std::uint32_t> header_rank;  ///< first appearance
+  std::vector<std::string> header_names;  ///< by rank
   /// Kong scans its regex paths in order, then looks the path up among
   /// plain paths and prefixes (longest first), then scans candidate lists.
   /// The same answers come from path_host_index: the first matching regex,
   /// else the longest prefix, and every entry that can match.
   path_host_index candidates_index;
-  std::vector<std::uint32_t> entry_category;  ///< per entry: position in categories
+  /// Per entry: its position in categories (< 0x80) in the low byte and,
+  /// in the high byte, method_bit() of each of its methods (all bits when
+  /// it has no method rule), so candidates with another method are dropped
+  /// without touching the entry.
+  std::vector<std::uint16_t> entry_info;
   string_set methods;
   string_set snis;
 
@@ -196,6 +166,19 @@ struct traditional_router::impl {
   std::string name_buffer;
 
   explicit impl(std::vector<route> rs, std::size_t cache_slots) : routes(std::move(rs)), cache(cache_slots) { build(); }
+
+  /// A bit for each of the common methods, 0 for any other: an entry whose
+  /// mask lacks the request's bit cannot match (a method outside the list
+  /// gives no bit and filters nothing).
+  static std::uint8_t method_bit(std::string_view m) noexcept {
+    static constexpr std::string_view common[8] = {"GET", "POST", "PUT", "DELETE", "PATCH", "HEAD", "OPTIONS", "TRACE"};
+    for (std::size_t b = 0; b < 8; ++b) {
+      if (m == common[b]) {
+        return static_cast<std::uint8_t>(1U << b);
+      }
+    }
+    return 0;
+  }
 
   static std::uint32_t tag(std::size_t category, rule_field field) noexcept {
     return static_cast<std::uint32_t>(category) * 8 + field;
@@ -221,19 +204,26 @@ struct traditional_router::impl {
       position[categories[c].bits] = static_cast<std::uint32_t>(c);
     }
 
-    entry_category.resize(entries.size());
+    entry_info.resize(entries.size());
     string_set seen_wildcards;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const entry& e = entries[i];
       const std::uint32_t c = position[e.match_rules];
-      entry_category[i] = c;
+      std::uint8_t mask = 0xff;
+      if ((e.match_rules & rule_method) != 0) {
+        mask = 0;
+        for (const auto& m : e.methods) {
+          mask |= method_bit(m);
+        }
+      }
+      entry_info[i] = static_cast<std::uint16_t>((mask << 8U) | c);
 
       for (const auto& h : e.hosts) {
         counts.add(tag(c, field_host), h.value);
         if (h.wildcard == nullptr) {
           plain_hosts.insert(h.value);
         } else if (seen_wildcards.insert(h.value).second) {
-          wildcard_hosts.push_back({h.value, h.wildcard, literal_filter(h.value)});
+          wildcard_hosts.push_back({h.value, h.wildcard, {}, wildcard_host_is_literal(h.value)});
         }
       }
       for (const auto& h : e.headers) {
@@ -253,6 +243,15 @@ struct traditional_router::impl {
         counts.add(tag(c, field_sni), sni);
         snis.insert(sni);
       }
+    }
+    std::size_t pool_size = 0;
+    for (const auto& w : wildcard_hosts) {
+      pool_size += w.value.size();
+    }
+    wildcard_pool.reserve(pool_size);
+    for (auto& w : wildcard_hosts) {
+      w.pooled = std::string_view(wildcard_pool.data() + wildcard_pool.size(), w.value.size());
+      wildcard_pool += w.value;
     }
     candidates_index = path_host_index(entries);
   }
@@ -348,9 +347,39 @@ struct traditional_router::impl {
     return false;
   }
 
+  /// Whether the wildcard host `h` matches `host_with_port`: the literal
+  /// pieces are checked first, then the regex, whose answer is kept for
+  /// the rest of the request (many entries share a wildcard host).
+  [[nodiscard]] static bool wildcard_matches(const host_rule& h, std::string_view host_with_port) {
+    auto& memo = wildcard_memo();
+    for (const auto& [re, ok] : memo) {
+      if (re == h.wildcard) {
+        return ok;
+      }
+    }
+    const bool ok = (!wildcard_host_is_literal(h.value) || wildcard_host_may_match(h.value, host_with_port)) &&
+                    h.wildcard->matches_prefix(host_with_port);
+    memo.emplace_back(h.wildcard, ok);
+    return ok;
+  }
+
+  /// Wildcard answers of the request being matched (cleared per request).
+  static std::vector<std::pair<const regex*, bool>>& wildcard_memo() {
+    thread_local std::vector<std::pair<const regex*, bool>> memo;
+    return memo;
+  }
+
+  /// matches() without its path rule, for an entry whose path is known to
+  /// match the request's.
+  [[nodiscard]] static bool other_rules_match(const entry& e, const context& ctx) {
+    return matches_except_path(e, ctx, wildcard_matches);
+  }
+
+
   /// The matched entry's route index + 1, or 0.
   [[nodiscard]] std::uint32_t find(context& ctx) const {
     std::uint32_t req_category = 0;
+    wildcard_memo().clear();
 
     /// Header hit: the header name of lowest rank (first in sorted route
     /// order) that the request carries.
@@ -371,7 +400,12 @@ struct traditional_router::impl {
       req_category |= rule_host;
     } else {
       for (const auto& w : wildcard_hosts) {
-        if (w.filter.may_match(ctx.host.host_with_port) && w.re->matches_prefix(ctx.host.host_with_port)) {
+        if (w.literal && !wildcard_host_may_match(w.pooled, ctx.host.host_with_port)) {
+          continue;
+        }
+        const bool ok = w.re->matches_prefix(ctx.host.host_with_port);
+        wildcard_memo().emplace_back(w.re, ok);
+        if (ok) {
           ctx.hit_host = &w.value;
           req_category |= rule_host;
           break;
@@ -383,8 +417,9 @@ struct traditional_router::impl {
     /// plain path itself when a route has it). The same walk gives every
     /// entry that can match.
     thread_local std::vector<std::uint32_t> matching;
+    thread_local std::vector<std::uint32_t> unchecked;
     const path_host_index::result hits =
-        candidates_index.candidates(ctx.path, ctx.raw_host, ctx.host.host_no_port, matching);
+        candidates_index.candidates(ctx.path, ctx.raw_host, ctx.host.host_no_port, matching, &unchecked);
     ctx.hit_uri = hits.regex_hit != nullptr ? hits.regex_hit : hits.longest_prefix;
     if (ctx.hit_uri != nullptr) {
       req_category |= rule_uri;
@@ -405,48 +440,100 @@ struct traditional_router::impl {
     /// the classification above (which compares host-with-port and
     /// host-without-port) missed it, e.g. for `[::1]`.
     std::uint32_t reachable = req_category;
-    if (plain_hosts.contains(ctx.raw_host)) {
+    if ((reachable & rule_host) == 0 && plain_hosts.contains(ctx.raw_host)) {
       reachable |= rule_host;
     }
     /// Kong scans each category's reduced list, then the whole category,
     /// and returns the first entry that matches. Both lists are in sorted
     /// (index) order, so the answer is the lowest matching index of the
     /// category that is in the reduced list, else the lowest matching one of
-    /// the category. The predicate (whose regexes dominate a miss) is only
-    /// evaluated as far as that answer needs: categories in order, and in a
-    /// category every listed candidate until one matches but unlisted ones
-    /// only until the first match.
+    /// the category. The predicate is only evaluated as far as that answer
+    /// needs: categories in order, in a category up to its first match and
+    /// then, when that one is not listed, the later listed candidates.
     if (matching.empty()) {
       return 0;
     }
-    std::uint64_t present = 0;  ///< categories (at most 32) with a candidate
+    /// Candidates grouped by category (in Kong's category order), each
+    /// group in sorted order.
+    thread_local std::vector<std::uint64_t> by_category;
+    by_category.clear();
+    const std::uint8_t request_method = method_bit(ctx.method);
     for (std::uint32_t idx : matching) {
-      present |= std::uint64_t{1} << entry_category[idx];
+      const std::uint32_t info = entry_info[idx];
+      if (((info >> 8U) & request_method) != request_method) {
+        continue;
+      }
+      by_category.push_back((static_cast<std::uint64_t>(info & 0xffU) << 32U) | idx);
     }
-    const reduce_keys keys = keys_of(ctx);
-    for (; present != 0; present &= present - 1) {
-      const auto c = static_cast<std::uint32_t>(std::countr_zero(present));
+    std::sort(by_category.begin(), by_category.end());
+    /// The predicate of matches(): the path was checked by the index except
+    /// for the unchecked entries, whose regexes run last (once each).
+    thread_local std::vector<std::pair<const regex*, bool>> regex_results;
+    regex_results.clear();
+    auto passes = [&](const entry& e, const context& c) {
+      if (!other_rules_match(e, c)) {
+        return false;
+      }
+      const auto idx = static_cast<std::uint32_t>(&e - entries.data());
+      if (unchecked.empty() || !std::binary_search(unchecked.begin(), unchecked.end(), idx)) {
+        return true;
+      }
+      return std::any_of(e.uris.begin(), e.uris.end(), [&c](const uri_rule& u) {
+        if (u.re == nullptr) {
+          return c.path.starts_with(u.value);
+        }
+        for (const auto& [re, ok] : regex_results) {
+          if (re == u.re) {
+            return ok;
+          }
+        }
+        const bool ok = u.re->matches_prefix(c.path);
+        regex_results.emplace_back(u.re, ok);
+        return ok;
+      });
+    };
+    /// In a category the answer is the lowest listed entry that matches,
+    /// else the lowest that matches: it is the lowest match itself unless a
+    /// later listed one matches while it is not listed. So the reduce step
+    /// (whose count tables are cold on a miss) is only taken in a category
+    /// with a match and another candidate after it.
+    std::optional<reduce_keys> keys;
+    const auto entry_of = [this](std::uint64_t v) -> const entry& { return entries[static_cast<std::uint32_t>(v)]; };
+    for (std::size_t i = 0; i < by_category.size();) {
+      const auto c = static_cast<std::uint32_t>(by_category[i] >> 32U);
+      std::size_t end = i + 1;
+      while (end < by_category.size() && (by_category[end] >> 32U) == c) {
+        ++end;
+      }
+      std::size_t k = i;
+      i = end;
       if ((categories[c].bits & ~reachable) != 0) {
         continue;
       }
-      const rule_field field = reduce(c, keys);
-      std::uint32_t first_unlisted = UINT32_MAX;
-      for (std::uint32_t idx : matching) {
-        if (entry_category[idx] != c) {
-          continue;
-        }
-        const entry& e = entries[idx];
-        if (field == field_none || listed(e, field, keys.key[field])) {
-          if (matches(e, ctx)) {
-            return e.route_index + 1;
-          }
-        } else if (first_unlisted == UINT32_MAX && matches(e, ctx)) {
-          first_unlisted = idx;
+      while (k < end && !passes(entry_of(by_category[k]), ctx)) {
+        ++k;
+      }
+      if (k == end) {
+        continue;
+      }
+      const entry& first = entry_of(by_category[k]);
+      if (k + 1 == end) {
+        return first.route_index + 1;
+      }
+      if (!keys) {
+        keys = keys_of(ctx);
+      }
+      const rule_field field = reduce(c, *keys);
+      if (field == field_none || listed(first, field, keys->key[field])) {
+        return first.route_index + 1;
+      }
+      for (++k; k < end; ++k) {
+        const entry& e = entry_of(by_category[k]);
+        if (listed(e, field, keys->key[field]) && passes(e, ctx)) {
+          return e.route_index + 1;
         }
       }
-      if (first_unlisted != UINT32_MAX) {
-        return entries[first_unlisted].route_index + 1;
-      }
+      return first.route_index + 1;
     }
     return 0;
   }
@@ -460,11 +547,12 @@ struct traditional_router::impl {
     n += flat_bytes(categories) + counts.bytes();
     n += regex_cache_bytes(regexes);
     n += heap_bytes(plain_hosts) + heap_bytes(methods) + heap_bytes(snis);
-    n += candidates_index.bytes() + flat_bytes(entry_category);
+    n += candidates_index.bytes() + flat_bytes(entry_info);
     n += flat_bytes(wildcard_hosts);
     for (const auto& w : wildcard_hosts) {
-      n += heap_bytes(w.value) + heap_bytes(w.filter.before) + heap_bytes(w.filter.after);
+      n += heap_bytes(w.value);
     }
+    n += heap_bytes(wildcard_pool);
     n += hash_overhead(header_rank.bucket_count(), header_rank.size(), sizeof(decltype(header_rank)::value_type));
     for (const auto& [name, rank] : header_rank) {
       n += heap_bytes(name);

@@ -25,7 +25,11 @@
 /// the category that is in the reduced list, else the lowest of the
 /// category. Categories that cannot contain a matching route (a bit the
 /// request cannot satisfy) are skipped, as Kong skips the categories before
-/// the request's own one.
+/// the request's own one. The index runs each group of regexes sharing a
+/// literal prefix as one alternation, which settles them up to the first
+/// match (enough for Kong's uri hit); the regexes after it are run only when
+/// a candidate needs them, and a path the index already checked is not
+/// checked again.
 ///
 /// Match cache: a match_cache of Kong's MATCH_LRUCACHE_SIZE (5,000) slots
 /// by default, keyed as match_cache.hpp documents. Both results and "no

@@ -4,11 +4,14 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <list>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "models/router/marshalled_route.hpp"
+#include "models/router/path_host_index.hpp"
 #include "models/router/reference_matcher.hpp"
 
 using gwsim::router::reference_matcher;
@@ -273,6 +276,76 @@ TEST(TraditionalRouter, WildcardHostsMatchLikeTheReference) {
       request q = get(host, "/");
       q.scheme = scheme;
       EXPECT_EQ(id_of(router.match(q)), id_of(ref.match(q))) << host << " " << scheme;
+    }
+  }
+}
+
+/// Regexes sharing a literal prefix are run as one alternation, those after
+/// its first match only when a candidate needs them, and one that cannot be
+/// combined (a back reference) on its own: every combination of host,
+/// method, header and path still gives the reference's answer.
+TEST(TraditionalRouter, RegexGroupsMatchLikeTheReference) {
+  const std::vector<route> routes{
+      route{.id = 1, .paths = {"/api/(\\w+)/\\1"}, .regex_priority = 5},
+      route{.id = 2, .paths = {"/api/users/\\d+$"}, .methods = {"GET"}},
+      route{.id = 3, .hosts = {"a.com"}, .paths = {"/api/users/\\d+"}},
+      route{.id = 4, .paths = {"/api/[a-z]+/x"}, .regex_priority = 2},
+      route{.id = 5, .paths = {"/api/users/(?<id>\\d+)/orders"}, .methods = {"POST"}},
+      route{.id = 6, .paths = {"/api"}},
+      route{.id = 7, .hosts = {"*.b.com"}, .paths = {"/api/users"}},
+      route{.id = 8, .paths = {"/api/users/7/orders"}, .headers = {{"x-v", {"1"}}}},
+      route{.id = 9, .hosts = {"a.com", "*.b.com"}, .paths = {"/api/users/(\\d+)/orders/\\d+"}},
+  };
+  const reference_matcher ref(routes);
+  traditional_router router(routes);
+  for (const std::string host : {"a.com", "x.b.com", "c.com"}) {
+    for (const std::string method : {"GET", "POST", "PUT"}) {
+      for (const std::string path : {"/api/users/7", "/api/users/7/orders", "/api/users/users", "/api/foo/x",
+                                     "/api/users/x", "/api/users/7/orders/9", "/apix", "/api/x/x"}) {
+        for (const bool with_header : {false, true}) {
+          request q = get(host, path);
+          q.method = method;
+          if (with_header) {
+            q.headers = {{"X-V", "1"}};
+          }
+          const auto expected = id_of(ref.match(q));
+          EXPECT_EQ(id_of(router.match_uncached(q)), expected) << host << ' ' << method << ' ' << path;
+          EXPECT_EQ(id_of(router.match(q)), expected) << host << ' ' << method << ' ' << path;
+        }
+      }
+    }
+  }
+}
+
+/// The index's two modes agree: leaving regexes to the caller gives the same
+/// hits and the same entries, only with some listed as unchecked.
+TEST(TraditionalRouter, IndexLeavesOnlyUncheckedRegexesToTheCaller) {
+  const std::vector<route> routes{
+      route{.id = 1, .paths = {"/api/users/\\d+$"}},
+      route{.id = 2, .paths = {"/api/users/\\d+"}},
+      route{.id = 3, .hosts = {"a.com"}, .paths = {"/api/users/(\\d+)/x"}},
+      route{.id = 4, .paths = {"/api/(\\w+)/\\1"}},
+      route{.id = 5, .paths = {"/api/[a-z]+/x"}},
+      route{.id = 6, .paths = {"/api"}},
+  };
+  gwsim::router::regex_cache regexes;
+  const auto entries = gwsim::router::marshall_routes(routes, regexes);
+  const gwsim::router::path_host_index index(entries);
+  for (const std::string path : {"/api/users/7", "/api/users/7/x", "/api/users/users", "/api/foo/x", "/other"}) {
+    std::vector<std::uint32_t> exact;
+    std::vector<std::uint32_t> lazy;
+    std::vector<std::uint32_t> unchecked;
+    const auto a = index.candidates(path, "a.com", "a.com", exact);
+    const auto b = index.candidates(path, "a.com", "a.com", lazy, &unchecked);
+    EXPECT_EQ(a.regex_hit, b.regex_hit) << path;
+    EXPECT_EQ(a.longest_prefix, b.longest_prefix) << path;
+    std::vector<std::uint32_t> checked;
+    std::set_difference(lazy.begin(), lazy.end(), unchecked.begin(), unchecked.end(), std::back_inserter(checked));
+    EXPECT_TRUE(std::includes(lazy.begin(), lazy.end(), exact.begin(), exact.end())) << path;
+    EXPECT_TRUE(std::includes(exact.begin(), exact.end(), checked.begin(), checked.end())) << path;
+    for (std::uint32_t e : unchecked) {
+      const bool in_exact = std::binary_search(exact.begin(), exact.end(), e);
+      EXPECT_EQ(in_exact, entries[e].uris.front().re->matches_prefix(path)) << path;
     }
   }
 }
