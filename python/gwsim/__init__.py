@@ -32,6 +32,7 @@ __all__ = [
     "sweep",
     "sweeps",
     "plans",
+    "Result",
     "summarize",
     "PlanResult",
     "ResultStore",
@@ -74,6 +75,7 @@ except ImportError as error:  # pragma: no cover - depends on the checkout's sta
 __version__: str = _core.__version__
 
 from .api import apply_overrides, default_scenario, load_scenario, run, to_dataframes  # noqa: E402
+from .result import Result  # noqa: E402
 from .scenario import Scenario  # noqa: E402
 from . import designs, store, sweeps  # noqa: E402
 from .store import ResultStore  # noqa: E402

@@ -122,7 +122,7 @@ def run(
     overrides: Iterable[str] = (),
     seed: Optional[int] = None,
     progress: Optional[Callable[[float], None]] = None,
-) -> dict[str, Any]:
+) -> "Result":
     """Simulate a scenario.
 
     Parameters
@@ -139,7 +139,10 @@ def run(
 
     Returns
     -------
-    dict
+    Result
+        A dict (:class:`gwsim.result.Result`) with ``result.summary``,
+        ``result.timeseries`` and ``result.events`` as pandas views and
+        ``result.plot_memory()`` / ``result.plot_latency()``; its keys:
         ``"summary"``: scalars, units in the names (``*_s`` seconds,
         ``*_bytes`` bytes, rates and utilisations as fractions);
         ``"timeseries"``: numpy columns sampled every ``run.sample_interval_s``,
@@ -152,6 +155,7 @@ def run(
     ValueError
         If the scenario or an override is invalid.
     """
+    from .result import Result
     from .scenario import Scenario
 
     if isinstance(scenario, Scenario):
@@ -164,7 +168,7 @@ def run(
     text = _core.apply_overrides(json.dumps(s), assignments)
     result = _core.run(text, progress)
     result["scenario"] = json.loads(text)
-    return result
+    return Result(result)
 
 
 def to_dataframes(result: Mapping[str, Any]) -> dict[str, Any]:

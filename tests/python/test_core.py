@@ -117,3 +117,21 @@ def test_python_api(tiny_scenario):
     assert len(frames["timeseries"]) == len(result["timeseries"]["time_s"])
     with pytest.raises(FileNotFoundError):
         gwsim.load_scenario(tiny_scenario.with_name("missing.toml"))
+
+
+def test_run_returns_a_result_with_pandas_views_and_plots(tiny_scenario):
+    import pickle
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = gwsim.run(tiny_scenario)
+    assert isinstance(r, gwsim.Result) and isinstance(r, dict)
+    assert r.summary is r["summary"]
+    assert list(r.timeseries.columns)[:3] == ["time_s", "node", "worker"]
+    assert len(r.timeseries) == len(r["timeseries"]["time_s"])
+    assert set(r.events["kind"]) >= {"rebuild_start", "rebuild_end"}
+    assert "requests" in repr(r) and "OOM kills" in repr(r)
+    assert r.plot_memory().axes and r.plot_latency().axes
+    again = pickle.loads(pickle.dumps(r))
+    assert isinstance(again, gwsim.Result) and again.summary == r.summary
