@@ -272,9 +272,25 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _compare(args: argparse.Namespace) -> int:
+def _write_results(args: argparse.Namespace, df, table: str, extra: dict[str, Callable[[Any], Any]]) -> None:
+    """Write runs.csv, table.txt and each `extra` file (name -> writer of a
+    path) into the --out directory, and say where."""
     from pathlib import Path
 
+    out = Path(args.out)
+    files = ["runs.csv", "table.txt", *extra]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out / "runs.csv", index=False)
+        (out / "table.txt").write_text(table)
+        for name, write in extra.items():
+            write(out / name)
+    except OSError as error:
+        raise _UsageError(f"argument --out: cannot write results to {args.out}: {error}") from None
+    print(f"results in {out}: {' '.join(files)}", file=sys.stderr if args.json else sys.stdout)
+
+
+def _compare(args: argparse.Namespace) -> int:
     from . import compare
 
     scenario = _resolve(args)
@@ -294,15 +310,7 @@ def _compare(args: argparse.Namespace) -> int:
     else:
         sys.stdout.write(f"{scenario.get('name', '')}: {len(df)} runs\n\n" + table)
     if args.out:
-        out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / "runs.csv", index=False)
-            (out / "table.txt").write_text(table)
-            compare.plot_compare(df, out / "designs.png")
-        except OSError as error:
-            raise _UsageError(f"cannot write results to {args.out}: {error}") from None
-        print(f"results in {out}: runs.csv table.txt designs.png", file=sys.stderr if args.json else sys.stdout)
+        _write_results(args, df, table, {"designs.png": lambda path: compare.plot_compare(df, path)})
     return 0
 
 
@@ -395,8 +403,6 @@ def _sweep_table(df, keys: Sequence[str]) -> str:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from .sweeps import sweep
 
     scenario = _resolve(args)
@@ -424,18 +430,10 @@ def _sweep(args: argparse.Namespace) -> int:
     if args.out:
         from .sweeps import summarize
 
-        out = Path(args.out)
-        try:
-            out.mkdir(parents=True, exist_ok=True)
-            df.to_csv(out / "runs.csv", index=False)
-            (out / "table.txt").write_text(table)
-            files = ["runs.csv", "table.txt"]
-            if args.replications >= 2:
-                summarize(df, by=list(grid)).to_csv(out / "summary.csv", index=False)
-                files.append("summary.csv")
-        except OSError as error:
-            raise _UsageError(f"argument --out: cannot write results to {args.out}: {error}") from None
-        print(f"results in {out}: {' '.join(files)}", file=sys.stderr if args.json else sys.stdout)
+        extra = {}
+        if args.replications >= 2:
+            extra["summary.csv"] = lambda path: summarize(df, by=list(grid)).to_csv(path, index=False)
+        _write_results(args, df, table, extra)
     return 0
 
 

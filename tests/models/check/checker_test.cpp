@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "models/check/state.hpp"
+#include "tests/models/check/model_builders.hpp"
 
 namespace {
 
@@ -26,14 +27,7 @@ using gwsim::check::strategy;
 constexpr std::array<strategy, 4> all_strategies{strategy::full_rebuild, strategy::incremental, strategy::shared_rcu,
                                                  strategy::double_buffer};
 
-model make(strategy s, int workers, int versions, int limit) {
-  model m;
-  m.strategy = s;
-  m.workers = workers;
-  m.versions = versions;
-  m.limit = limit;
-  return m;
-}
+using gwsim::check::testing::make;
 
 const property_result& prop(const report& r, const std::string& name) {
   const property_result* p = r.find(name);

@@ -11,19 +11,13 @@
 #include <vector>
 
 #include "models/check/state.hpp"
+#include "tests/models/check/model_builders.hpp"
 
 namespace {
 
 using namespace gwsim::check;
 
-model make(strategy s, int workers, int versions, int limit) {
-  model m;
-  m.strategy = s;
-  m.workers = workers;
-  m.versions = versions;
-  m.limit = limit;
-  return m;
-}
+using gwsim::check::testing::make;
 
 std::vector<successor> of_kind(const std::vector<successor>& all, step_kind k) {
   std::vector<successor> out;
