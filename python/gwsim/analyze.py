@@ -48,7 +48,7 @@ def analyze(
     seed: int = 1,
     progress: bool = True,
     *,
-    workers: int = 1,
+    workers: Optional[int] = 1,
     store: Any = None,
 ) -> dict[str, Any]:
     """Predict, simulate `replications` times, and line the numbers up.
@@ -61,7 +61,8 @@ def analyze(
         Simulation runs (>= 2 for confidence intervals).
     seed, progress, workers, store
         As for :func:`gwsim.sweep` (`store`: a run store to look runs up in
-        and write them to).
+        and write them to), except that `workers` defaults to 1 (sequential,
+        in this process); ``workers=None`` uses one process per core.
 
     Returns
     -------

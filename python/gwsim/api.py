@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Optional, Union
 from . import _core
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .result import Result
     from .scenario import Scenario
 
 __all__ = [

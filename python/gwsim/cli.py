@@ -272,6 +272,17 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _per_run(df):
+    """A sweep frame without the per-configuration mean and CI columns :func:`gwsim.sweep` repeats on each row.
+
+    The command line's per-run outputs (``--json`` lines, runs.csv) keep one
+    record per run; the per-point statistics are in its table and summary.csv.
+    """
+    from .sweeps import configuration_columns
+
+    return df.drop(columns=configuration_columns(df))
+
+
 def _write_results(args: argparse.Namespace, df, table: str, extra: dict[str, Callable[[Any], Any]]) -> None:
     """Write runs.csv, table.txt and each `extra` file (name -> writer of a
     path) into the --out directory, and say where."""
@@ -304,13 +315,14 @@ def _compare(args: argparse.Namespace) -> int:
     except ValueError as error:
         raise _UsageError(str(error)) from None
     table = compare.format_table(df)
+    runs = _per_run(df)
     if args.json:
-        for record in df.to_dict(orient="records"):
+        for record in runs.to_dict(orient="records"):
             print(json.dumps(record))
     else:
         sys.stdout.write(f"{scenario.get('name', '')}: {len(df)} runs\n\n" + table)
     if args.out:
-        _write_results(args, df, table, {"designs.png": lambda path: compare.plot_compare(df, path)})
+        _write_results(args, runs, table, {"designs.png": lambda path: compare.plot_compare(df, path)})
     return 0
 
 
@@ -418,8 +430,9 @@ def _sweep(args: argparse.Namespace) -> int:
         if store is not None:
             store.close()
     table = _sweep_table(df, list(grid))
+    runs = _per_run(df)
     if args.json:
-        for record in df.to_dict(orient="records"):
+        for record in runs.to_dict(orient="records"):
             print(json.dumps(record))
     else:
         points = len(df) // args.replications
@@ -433,7 +446,7 @@ def _sweep(args: argparse.Namespace) -> int:
         extra = {}
         if args.replications >= 2:
             extra["summary.csv"] = lambda path: summarize(df, by=list(grid)).to_csv(path, index=False)
-        _write_results(args, df, table, extra)
+        _write_results(args, runs, table, extra)
     return 0
 
 

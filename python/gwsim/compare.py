@@ -16,12 +16,17 @@ Examples
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
+
 
 from . import _core
 from .api import ScenarioLike
 from .sweeps import summarize, sweep
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["METRICS", "compare", "format_table", "plot_compare", "strategy_names"]
 
@@ -50,9 +55,9 @@ def compare(
     client: Any = None,
     progress: bool = True,
     *,
-    workers: int = 1,
+    workers: Optional[int] = 1,
     store: Any = None,
-):
+) -> pd.DataFrame:
     """Run `scenario` under each strategy with common random numbers.
 
     Parameters
@@ -67,13 +72,16 @@ def compare(
         Runs per strategy (>= 1); with >= 2 the table has confidence intervals.
     seed, client, progress, workers, store
         As for :func:`gwsim.sweep` (`store`: a run store to look runs up in
-        and write them to).
+        and write them to), except that `workers` defaults to 1 (sequential,
+        in this process); ``workers=None`` uses one process per core.
 
     Returns
     -------
     pandas.DataFrame
         One row per run (``strategy``, ``replication``, ``seed`` and every
-        summary scalar).
+        summary scalar), then per strategy the ``<metric>_mean``,
+        ``<metric>_ci_low`` and ``<metric>_ci_high`` columns of
+        :func:`gwsim.sweep`.
         ``df.attrs["replications"]`` records the replication count.
     """
     known = strategy_names()
@@ -91,7 +99,7 @@ def compare(
     return df
 
 
-def _summary_rows(df) -> list[dict[str, Any]]:
+def _summary_rows(df: pd.DataFrame) -> list[dict[str, Any]]:
     """Per strategy: {metric: (mean, ci or None)} in table order."""
     metrics = [m for m, *_ in METRICS]
     if df.attrs.get("replications", 1) >= 2:
@@ -118,7 +126,7 @@ def _cell(value: float, ci: Optional[float], scale: float) -> str:
     return fmt(value) if ci is None else f"{fmt(value)} ± {fmt(ci)}"
 
 
-def format_table(df, level: float = 0.95) -> str:
+def format_table(df: pd.DataFrame, level: float = 0.95) -> str:
     """The design table as aligned text, units in the headings.
 
     Means with ``±`` the half-width of the `level` confidence interval when
@@ -142,7 +150,7 @@ def format_table(df, level: float = 0.95) -> str:
     return "\n".join(lines) + "\n" + note + "\n"
 
 
-def plot_compare(df, path=None):
+def plot_compare(df: pd.DataFrame, path: Union[str, "os.PathLike[str]", None] = None) -> Any:
     """Bar charts of the design table (one panel per metric, CI whiskers).
 
     Returns the matplotlib Figure; saves it to `path` when given.

@@ -29,9 +29,12 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from . import _core
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["latin_hypercube", "random_design"]
 
@@ -152,7 +155,7 @@ def latin_hypercube(
     seed: int = 1,
     log: Union[bool, Collection[str]] = False,
     scenario: Any = None,
-):
+) -> pd.DataFrame:
     """A Latin hypercube design of `n` points.
 
     Each dimension's unit interval is cut into `n` equal strata and every
@@ -204,7 +207,7 @@ def random_design(
     seed: int = 1,
     log: Union[bool, Collection[str]] = False,
     scenario: Any = None,
-):
+) -> pd.DataFrame:
     """`n` independent uniformly random points (arguments as :func:`latin_hypercube`).
 
     Returns

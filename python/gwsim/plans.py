@@ -273,7 +273,7 @@ def _rule_of_three(runs: int, confidence: float) -> float:
 class InfeasiblePlanError(ValueError):
     """No probed candidate met every constraint; :attr:`result` holds the evidence."""
 
-    def __init__(self, message: str, result: "PlanResult"):
+    def __init__(self, message: str, result: "PlanResult") -> None:
         super().__init__(message)
         self.result = result
 
@@ -645,7 +645,7 @@ def plan(
     confidence: float = 0.95,
     seed: Optional[int] = None,
     max_probes: int = 30,
-    workers: int = 1,
+    workers: Optional[int] = 1,
     client: Any = None,
     store: Any = None,
     progress: bool = False,
@@ -689,7 +689,11 @@ def plan(
         Bisection: at most this many candidates.
     workers, client, store
         As for :func:`gwsim.sweep`: local processes, a Dask client, a run
-        store (repeated plans reuse stored runs).
+        store (repeated plans reuse stored runs). `workers` defaults to 1
+        here (sequential), not to one process per core as in
+        :func:`gwsim.sweep`: a plan runs many small sweeps, one per probe,
+        and a new process pool for each would cost more than it saves; pass
+        ``workers=None`` for one process per core.
     progress : bool, default False
         Show a tqdm bar over the candidates (bisection) or runs (grid) when
         standard error is a terminal.

@@ -96,8 +96,8 @@ _COUNT_UNITS: dict[str, str] = {
     "replication": "index",
 }
 
-#: Columns :func:`gwsim.summarize` adds per metric.
-_STAT_SUFFIXES = ("_mean", "_std", "_ci", "_n")
+#: Columns :func:`gwsim.summarize` (and :func:`gwsim.sweep`, per configuration) add per metric.
+_STAT_SUFFIXES = ("_mean", "_std", "_ci", "_n", "_ci_low", "_ci_high")
 
 _WORDS = {"oom": "OOM", "gc": "GC", "db": "DB", "cpu": "CPU", "lru": "LRU"}
 

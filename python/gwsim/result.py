@@ -10,7 +10,11 @@ first use), and ``result.plot_memory()`` / ``result.plot_latency()``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["Result"]
 
@@ -29,17 +33,17 @@ class Result(dict):
         return self["scenario"]
 
     @property
-    def timeseries(self):
+    def timeseries(self) -> pd.DataFrame:
         """The sampled time series as a DataFrame: one row per (time, node,
         worker), ``worker == -1`` for the whole pod."""
         return self._frame("timeseries")
 
     @property
-    def events(self):
+    def events(self) -> pd.DataFrame:
         """Admin writes, rebuilds, GC cycles, OOM kills and respawns as a DataFrame."""
         return self._frame("events")
 
-    def _frame(self, key: str):
+    def _frame(self, key: str) -> pd.DataFrame:
         import pandas as pd
 
         cache = self.__dict__.setdefault("_frames", {})
@@ -47,13 +51,13 @@ class Result(dict):
             cache[key] = pd.DataFrame(self[key])
         return cache[key]
 
-    def plot_memory(self, **kwargs: Any):
+    def plot_memory(self, **kwargs: Any) -> Any:
         """:func:`gwsim.plots.plot_memory` of this run (keyword arguments passed on)."""
         from .plots import plot_memory
 
         return plot_memory(self, **kwargs)
 
-    def plot_latency(self, **kwargs: Any):
+    def plot_latency(self, **kwargs: Any) -> Any:
         """:func:`gwsim.plots.plot_latency` of this run (keyword arguments passed on)."""
         from .plots import plot_latency
 
@@ -71,5 +75,5 @@ class Result(dict):
         ]
         return f"Result({scenario.get('name', '?')!r}, {scenario.get('strategy', '?')}: {', '.join(parts)})"
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[Result], tuple[dict[str, Any]]]:
         return (Result, (dict(self),))

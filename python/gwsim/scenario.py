@@ -118,7 +118,7 @@ class Scenario:
 
     __slots__ = ("_data", "_hash")
 
-    def __init__(self, data: Union[Mapping[str, Any], "Scenario", None] = None):
+    def __init__(self, data: Union[Mapping[str, Any], "Scenario", None] = None) -> None:
         if isinstance(data, Scenario):
             self._data: dict[str, Any] = copy.deepcopy(data._data)
         elif data is None:

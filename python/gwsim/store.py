@@ -94,7 +94,11 @@ import os
 import sqlite3
 import zlib
 from collections.abc import Mapping
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
+
+if TYPE_CHECKING:
+    import pandas as pd
+
 
 __all__ = ["ResultStore", "open", "run_key"]
 
@@ -242,7 +246,7 @@ class ResultStore:
     writes to it).
     """
 
-    def __init__(self, path: Union[str, "os.PathLike[str]"]):
+    def __init__(self, path: Union[str, "os.PathLike[str]"]) -> None:
         self.path = os.fspath(path)
         self._conn: Optional[sqlite3.Connection] = sqlite3.connect(self.path, timeout=60.0)
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -333,7 +337,7 @@ class ResultStore:
 
     # -- reading -----------------------------------------------------------
 
-    def runs(self):
+    def runs(self) -> pd.DataFrame:
         """All saved runs, oldest first: a DataFrame with ``id``, ``name``,
         ``created``, ``scenario`` (JSON text or None) and ``n_rows``."""
         import pandas as pd
@@ -348,7 +352,7 @@ class ResultStore:
             raise KeyError(f"no run with id {run_id}")
         return None if row[0] is None else json.loads(row[0])
 
-    def load(self, run_id: int):
+    def load(self, run_id: int) -> pd.DataFrame:
         """The table saved as `run_id`, with its columns, order and dtypes.
 
         Raises
@@ -481,7 +485,7 @@ class ResultStore:
             raise KeyError(f"run key {key!r} is ambiguous: give more of it (hash:seed:version)")
         return (rows[0][0], int(rows[0][1]), rows[0][2])
 
-    def results(self):
+    def results(self) -> pd.DataFrame:
         """Every stored run, in the order stored: a DataFrame with ``key``,
         ``scenario_hash``, ``seed``, ``version``, ``name``, ``strategy`` and
         then the summary scalars (the union over runs, in first-seen order)."""
@@ -518,7 +522,7 @@ class ResultStore:
             out[kind] = self._frame(full, kind)
         return out
 
-    def _frame(self, full: RunKey, kind: str):
+    def _frame(self, full: RunKey, kind: str) -> pd.DataFrame:
         import pandas as pd
 
         row = self.connection.execute(
@@ -526,11 +530,11 @@ class ResultStore:
             "AND kind = ?", (*full, kind)).fetchone()
         return pd.DataFrame() if row is None else _decode_frame(row[0], bytes(row[1]))
 
-    def timeseries(self, key: Any):
+    def timeseries(self, key: Any) -> pd.DataFrame:
         """The time series of a stored run (see :meth:`resolve` for `key`), as a DataFrame."""
         return self._frame(self.resolve(key), "timeseries")
 
-    def events(self, key: Any):
+    def events(self, key: Any) -> pd.DataFrame:
         """The events of a stored run (see :meth:`resolve` for `key`), as a DataFrame."""
         return self._frame(self.resolve(key), "events")
 

@@ -2,8 +2,11 @@
 
 :func:`sweep` runs the Cartesian product of a grid of scenario fields (or the
 points of a sampled design from :mod:`gwsim.designs`), each point
-``replications`` times, sequentially, in local worker processes, or on a
-Dask cluster, and returns one row per run. With a run store
+``replications`` times, in a pool of local processes (one per available core
+by default, see :func:`default_workers`), sequentially in this process
+(``workers=1``) or on a Dask cluster, and returns one row per run with, on
+every row, the mean and 95% confidence interval of each summary metric over
+that row's configuration. With a run store
 (``store="results.sqlite"``, see :mod:`gwsim.store`) runs already stored are
 not simulated again and every new run is stored as it completes. :func:`summarize` reduces that table
 to a mean, standard deviation, count and Student-t confidence interval per grid
@@ -27,17 +30,38 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 from .api import ScenarioLike, apply_overrides, run, scenario_dict
 
-__all__ = ["replication_seed", "summarize", "sweep", "t_quantile"]
+if TYPE_CHECKING:
+    import pandas as pd
+
+__all__ = [
+    "CI_LEVEL",
+    "STAT_SUFFIXES",
+    "configuration_columns",
+    "default_workers",
+    "replication_seed",
+    "summarize",
+    "sweep",
+    "t_quantile",
+]
 
 #: Columns :func:`sweep` adds besides the grid fields and the summary scalars.
 REPLICATION_COLUMN = "replication"
 SEED_COLUMN = "seed"
+#: Confidence level of the per-configuration intervals :func:`sweep` adds.
+CI_LEVEL = 0.95
+#: Suffixes of the per-configuration columns :func:`sweep` adds for each metric.
+STAT_SUFFIXES = ("_mean", "_ci_low", "_ci_high")
+#: Summary scalars :func:`sweep` gives no per-configuration columns: the run's
+#: own measurement of its execution time, not a result of the simulation (it
+#: differs from one execution to the next; :func:`summarize` still covers it).
+NOT_A_METRIC = ("wall_time_s",)
 #: Scenario fields outside any section that a grid may vary.
 TOP_LEVEL_FIELDS = ("strategy",)
 
@@ -60,6 +84,34 @@ def replication_seed(seed: int, replication: int) -> int:
         raise ValueError(f"seed and replication must be >= 0, got {seed} and {replication}")
     state = np.random.SeedSequence(entropy=int(seed), spawn_key=(int(replication),))
     return int(state.generate_state(1, dtype=np.uint64)[0]) >> 11
+
+
+# --------------------------------------------------------------------------
+# Workers
+
+
+def default_workers() -> int:
+    """Local worker processes :func:`sweep` uses by default: every available core.
+
+    The number of CPUs this process may run on (:func:`os.sched_getaffinity`,
+    which honours ``taskset``, cgroup cpusets and the like) where the platform
+    has it, else :func:`os.cpu_count`; at least 1.
+    """
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        cores = os.cpu_count() or 1
+    return max(1, cores)
+
+
+def _check_workers(workers: Optional[int]) -> int:
+    """The worker count `workers` asks for (None: :func:`default_workers`); ValueError if invalid."""
+    if workers is None:
+        return default_workers()
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ValueError(f"workers must be None (one per available core, {default_workers()} here) "
+                         f"or an integer >= 1, got {workers!r}")
+    return workers
 
 
 # --------------------------------------------------------------------------
@@ -179,10 +231,10 @@ def sweep(
     client: Any = None,
     progress: bool = True,
     *,
-    workers: int = 1,
+    workers: Optional[int] = None,
     samples: Any = None,
     store: Any = None,
-):
+) -> pd.DataFrame:
     """Run every point of a grid or a sampled design, `replications` times each.
 
     Parameters
@@ -206,11 +258,16 @@ def sweep(
         Run on this Dask cluster (the workers must be able to import gwsim).
     progress : bool, default True
         Show a tqdm progress bar when standard error is a terminal.
-    workers : int, default 1
+    workers : int, optional
         Without `client`: run in this many local processes
-        (:class:`concurrent.futures.ProcessPoolExecutor`) when > 1, else
-        sequentially in this process. Scripts using it need an
-        ``if __name__ == "__main__":`` guard.
+        (:class:`concurrent.futures.ProcessPoolExecutor`, started with
+        ``"spawn"``) when > 1, else sequentially in this process. Default
+        (None): one process per available core, :func:`default_workers`.
+        The results do not depend on it. A pool is used only when more than
+        one run is to be simulated, so scripts calling :func:`sweep` with
+        more than one worker need an ``if __name__ == "__main__":`` guard (the
+        pool's processes import the main module); pass ``workers=1`` where
+        that is impossible. Ignored (but still checked) with `client`.
     samples : pandas.DataFrame or list of mappings, optional
         A sampled design instead of `grid`: one point per row, one column per
         dotted field (see :mod:`gwsim.designs`). Give exactly one of `grid`
@@ -229,10 +286,37 @@ def sweep(
     pandas.DataFrame
         One row per run in grid or design order (replications innermost): one
         column per grid key holding the value as given, ``replication``
-        (0-based), ``seed``, then every summary scalar of :func:`gwsim.run`.
-        The results are identical whichever way the runs execute, except
-        ``wall_time_s``. ``df.attrs["grid"]`` lists the grid (or design) keys
-        and ``df.attrs["scenario"]`` holds the base scenario. With a `store`,
+        (0-based), ``seed``, then every summary scalar of :func:`gwsim.run`,
+        then, for every numeric summary metric ``<m>`` (all summary scalars
+        but ``wall_time_s``), three per-configuration columns repeated on each
+        row of the configuration (grid point or design point):
+
+        ``<m>_mean``
+            Mean of ``<m>`` over the configuration's replications (missing
+            values left out, as in :func:`summarize`).
+        ``<m>_ci_low``, ``<m>_ci_high``
+            Two-sided 95% (:data:`CI_LEVEL`) Student-t confidence interval
+            for that mean, ``mean -/+ t_{0.975, n-1} * s / sqrt(n)`` with
+            ``s`` the sample standard deviation (``ddof=1``) of the ``n``
+            values: the interval :func:`summarize` gives (``mean -/+ ci``).
+
+        With one replication (``n = 1``) the data say nothing about the
+        spread, the t interval is undefined (``n - 1 = 0`` degrees of
+        freedom) and no finite interval has a justified coverage. The bounds
+        are then ``-inf`` and ``+inf``: the only interval that is valid at
+        any level without further assumptions, never NaN and never a
+        misleading zero-width interval. Run ``replications >= 2`` for finite
+        intervals. (A metric missing from every run of a configuration, e.g.
+        a latency with no completed request, has NaN mean and bounds.) When
+        all replications agree exactly, the interval has zero width.
+
+        The results are identical whichever way the runs execute (any
+        `workers`, `client`, or answered from a `store`), except
+        ``wall_time_s``. ``df.attrs["grid"]`` lists the grid (or design)
+        keys, ``df.attrs["scenario"]`` holds the base scenario,
+        ``df.attrs["metrics"]`` the metrics with per-configuration columns,
+        ``df.attrs["configuration_columns"]`` those columns and
+        ``df.attrs["ci_level"]`` their confidence level. With a `store`,
         ``df.attrs["from_store"]`` counts the runs answered from it.
 
     Raises
@@ -241,7 +325,8 @@ def sweep(
         If both or neither of `grid` and `samples` are given, the grid is
         empty, a key names no scenario field or a value is invalid for its
         field (the message names the key; every point is validated before
-        anything runs), or ``replications < 1``.
+        anything runs), ``replications < 1`` or `workers` is neither None
+        nor an integer >= 1 (the message names `workers`).
     """
     import pandas as pd
 
@@ -249,8 +334,7 @@ def sweep(
         raise ValueError(f"replications must be an integer >= 1, got {replications!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"seed must be an integer >= 0, got {seed!r}")
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ValueError(f"workers must be an integer >= 1, got {workers!r}")
+    workers = _check_workers(workers)
     if grid is not None and samples is not None:
         raise ValueError("give exactly one of grid or samples, not both")
     if grid is None and samples is None:
@@ -311,26 +395,35 @@ def sweep(
                     summaries[i] = stored
         _execute(tasks, todo, points, seeds, summaries, results, client, workers, progress)
     finally:
-        if close_store:
+        if close_store and results is not None:
             results.close()
 
+    complete = [s for s in summaries if s is not None]
+    assert len(complete) == len(tasks)
+    metrics = _metric_names(complete)
+    stats = _configuration_stats(complete, [p for p, _ in tasks], len(points), metrics)
     rows_out = []
-    for (p, k), summary in zip(tasks, summaries):
-        assert summary is not None
+    for (p, k), summary in zip(tasks, complete):
         row: dict[str, Any] = dict(zip(keys, points[p][0]))
         row[REPLICATION_COLUMN] = k
         row[SEED_COLUMN] = seeds[k]
         row.update(summary)
+        row.update(stats[p])
         rows_out.append(row)
     df = pd.DataFrame(rows_out)
     df.attrs["grid"] = list(keys)
     df.attrs["scenario"] = base
+    df.attrs["metrics"] = metrics
+    df.attrs["configuration_columns"] = [f"{m}{suffix}" for m in metrics for suffix in STAT_SUFFIXES]
+    df.attrs["ci_level"] = CI_LEVEL
     if results is not None:
         df.attrs["from_store"] = len(tasks) - len(todo)
     return df
 
 
-def _execute(tasks, todo, points, seeds, summaries, results, client, workers, progress) -> None:
+def _execute(tasks: list[tuple[int, int]], todo: list[int], points: list[tuple[tuple[Any, ...], dict[str, Any]]],
+             seeds: list[int], summaries: list[Optional[dict[str, Any]]], results: Any, client: Any,
+             workers: int, progress: bool) -> None:
     """Run tasks[i] for i in `todo`, filling `summaries`; write each to `results` (a store) as it completes."""
     bar = None
     if progress and sys.stderr is not None and hasattr(sys.stderr, "isatty") and sys.stderr.isatty():
@@ -391,6 +484,89 @@ def _execute(tasks, todo, points, seeds, summaries, results, client, workers, pr
 
 
 # --------------------------------------------------------------------------
+# Per-configuration statistics
+
+
+def _metric_names(summaries: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Numeric (not boolean) summary scalars, in order of first appearance, less :data:`NOT_A_METRIC`."""
+    names: dict[str, None] = {}
+    for summary in summaries:
+        for name, value in summary.items():
+            if name in NOT_A_METRIC or name in names:
+                continue
+            value = _plain(value)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                names[name] = None
+    return list(names)
+
+
+def _mean_and_half_width(values: Any, level: float, t_cache: dict[int, float]) -> tuple[int, float, float, float]:
+    """(n, mean, sample std, Student-t half-width) of the non-missing `values`.
+
+    ``half = t_{(1+level)/2, n-1} * std / sqrt(n)``. Undefined parts for small
+    ``n`` are NaN (mean with ``n = 0``, std and half-width with ``n < 2``);
+    callers decide what to report then.
+    """
+    import numpy as np
+
+    array = np.asarray(values, dtype=float)
+    array = array[~np.isnan(array)]
+    n = int(array.size)
+    if n == 0:
+        return 0, math.nan, math.nan, math.nan
+    mean = float(np.mean(array))
+    if n < 2:
+        return n, mean, math.nan, math.nan
+    std = float(np.std(array, ddof=1))
+    if n - 1 not in t_cache:
+        t_cache[n - 1] = t_quantile((1.0 + level) / 2.0, n - 1)
+    return n, mean, std, t_cache[n - 1] * std / math.sqrt(n)
+
+
+def _configuration_stats(summaries: Sequence[Mapping[str, Any]], point_of: Sequence[int], n_points: int,
+                         metrics: Sequence[str], level: float = CI_LEVEL) -> list[dict[str, float]]:
+    """Per point: ``<m>_mean``, ``<m>_ci_low``, ``<m>_ci_high`` for each metric (see :func:`sweep`)."""
+    values: list[list[list[float]]] = [[[] for _ in metrics] for _ in range(n_points)]
+    for summary, p in zip(summaries, point_of):
+        for j, metric in enumerate(metrics):
+            value = _plain(summary.get(metric))
+            values[p][j].append(math.nan if value is None else float(value))
+    t_cache: dict[int, float] = {}
+    out = []
+    for p in range(n_points):
+        row: dict[str, float] = {}
+        for j, metric in enumerate(metrics):
+            n, mean, _, half = _mean_and_half_width(values[p][j], level, t_cache)
+            if n == 0:
+                low = high = math.nan
+            elif n == 1:
+                low, high = -math.inf, math.inf
+            else:
+                low, high = mean - half, mean + half
+            row[f"{metric}_mean"] = mean
+            row[f"{metric}_ci_low"] = low
+            row[f"{metric}_ci_high"] = high
+        out.append(row)
+    return out
+
+
+def configuration_columns(df: pd.DataFrame) -> list[str]:
+    """The per-configuration columns :func:`sweep` added to `df` (see its Returns).
+
+    ``df.attrs["configuration_columns"]`` when present, else every column
+    ``<m><suffix>`` with a suffix of :data:`STAT_SUFFIXES` whose ``<m>`` is
+    also a column. ``df.drop(columns=configuration_columns(df))`` leaves the
+    per-run columns.
+    """
+    listed = df.attrs.get("configuration_columns")
+    if listed is not None:
+        return [c for c in listed if c in df.columns]
+    names = set(df.columns)
+    return [c for c in df.columns if isinstance(c, str)
+            and any(c.endswith(suffix) and c[: -len(suffix)] in names for suffix in STAT_SUFFIXES)]
+
+
+# --------------------------------------------------------------------------
 # Student-t quantile
 
 
@@ -422,7 +598,8 @@ def t_quantile(p: float, df: float) -> float:
 # Summaries
 
 
-def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence[str]] = None, level: float = 0.95):
+def summarize(df: pd.DataFrame, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence[str]] = None,
+              level: float = 0.95) -> pd.DataFrame:
     """Mean, standard deviation, count and confidence interval per grid point.
 
     Parameters
@@ -435,7 +612,8 @@ def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence
         list pools all rows into one group.
     metrics : sequence of str, optional
         Columns to summarize. Default: every numeric column except `by`,
-        ``replication`` and ``seed``.
+        ``replication``, ``seed`` and the per-configuration columns
+        :func:`sweep` adds (:func:`configuration_columns`).
     level : float, default 0.95
         Confidence level of the two-sided Student-t interval.
 
@@ -455,7 +633,6 @@ def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence
         fewer than 2 non-missing values of a metric: an interval needs
         ``n >= 2``, so the result never holds NaN (run ``replications >= 2``).
     """
-    import numpy as np
     import pandas as pd
 
     if not 0.0 < level < 1.0:
@@ -464,7 +641,7 @@ def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence
         by = list(df.attrs.get("grid", [c for c in df.columns if isinstance(c, str) and "." in c]))
     else:
         by = list(by)
-    skip = set(by) | {REPLICATION_COLUMN, SEED_COLUMN}
+    skip = set(by) | {REPLICATION_COLUMN, SEED_COLUMN} | set(configuration_columns(df))
     if metrics is None:
         metrics = [c for c in df.columns if c not in skip and pd.api.types.is_numeric_dtype(df[c])
                    and not pd.api.types.is_bool_dtype(df[c])]
@@ -482,28 +659,23 @@ def summarize(df, by: Optional[Sequence[str]] = None, metrics: Optional[Sequence
     else:
         groups = [((), df)]
 
-    q = (1.0 + level) / 2.0
     t_cache: dict[int, float] = {}
     rows = []
     for key, part in groups:
         key = key if isinstance(key, tuple) else (key,)
         row: dict[str, Any] = dict(zip(by, key))
         for metric in metrics:
-            values = pd.to_numeric(part[metric], errors="raise").dropna().to_numpy(dtype=float)
-            n = len(values)
+            values = pd.to_numeric(part[metric], errors="raise").to_numpy(dtype=float)
+            n, mean, std, half = _mean_and_half_width(values, level, t_cache)
             if n < 2:
                 where = ", ".join(f"{b}={v!r}" for b, v in zip(by, key)) or "all rows"
                 raise ValueError(
                     f"{metric!r} at {where}: {n} value(s); a confidence interval needs at least 2 "
                     "(use replications >= 2)"
                 )
-            mean = float(np.mean(values))
-            std = float(np.std(values, ddof=1))
-            if n - 1 not in t_cache:
-                t_cache[n - 1] = t_quantile(q, n - 1)
             row[f"{metric}_mean"] = mean
             row[f"{metric}_std"] = std
             row[f"{metric}_n"] = n
-            row[f"{metric}_ci"] = t_cache[n - 1] * std / math.sqrt(n)
+            row[f"{metric}_ci"] = half
         rows.append(row)
     return pd.DataFrame(rows)

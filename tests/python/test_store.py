@@ -184,10 +184,18 @@ def test_sweep_is_answered_from_the_store(tmp_path, tiny, monkeypatch):
         return real(scenario, seed)
 
     monkeypatch.setattr(gwsim.sweeps, "_run_full", counting)
-    more = sweep(tiny, GRID, replications=3, seed=3, progress=False, store=path)
+    # workers=1: the counting stand-in only sees calls made in this process
+    more = sweep(tiny, GRID, replications=3, seed=3, progress=False, store=path, workers=1)
     assert len(calls) == 2 and set(calls) == {gwsim.sweeps.replication_seed(3, 2)}
     assert more.attrs["from_store"] == 4
-    pd.testing.assert_frame_equal(more[more["replication"] < 2].reset_index(drop=True), first)
+    # the per-run columns of the stored runs are unchanged; the per-configuration
+    # columns now cover 3 replications, and are those of a sweep run from scratch
+    stats = gwsim.sweeps.configuration_columns(more)
+    assert stats == first.attrs["configuration_columns"]
+    pd.testing.assert_frame_equal(more[more["replication"] < 2].drop(columns=stats).reset_index(drop=True),
+                                  first.drop(columns=stats))
+    fresh = sweep(tiny, GRID, replications=3, seed=3, progress=False)
+    pd.testing.assert_frame_equal(_no_wall_time(more), _no_wall_time(fresh))
 
 
 def test_store_key_ignores_how_the_scenario_is_given(tmp_path, tiny, tiny_scenario):
@@ -203,7 +211,7 @@ def test_store_key_ignores_how_the_scenario_is_given(tmp_path, tiny, tiny_scenar
 def test_parallel_workers_write_through_the_parent(tmp_path, tiny):
     path = tmp_path / "runs.sqlite"
     par = sweep(tiny, GRID, replications=2, seed=8, progress=False, workers=2, store=path)
-    seq = sweep(tiny, GRID, replications=2, seed=8, progress=False)
+    seq = sweep(tiny, GRID, replications=2, seed=8, progress=False, workers=1)
     pd.testing.assert_frame_equal(_no_wall_time(par), _no_wall_time(seq))
     with gwsim.store.open(path) as store:
         table = store.results()

@@ -9,7 +9,8 @@ import pandas as pd
 import pytest
 
 import gwsim
-from gwsim.sweeps import replication_seed, summarize, sweep, t_quantile
+from gwsim.sweeps import (configuration_columns, default_workers, replication_seed, summarize, sweep,
+                          t_quantile)
 
 # Shorter than the shared tiny scenario: 30 s keeps each run well under a second.
 SHORT = ["run.duration_s=30s"]
@@ -30,7 +31,12 @@ def test_grid_product_size_and_columns(tiny):
     df = sweep(tiny, grid, replications=2, seed=5, progress=False)
     assert len(df) == 3 * 2 * 2
     summary_keys = list(gwsim.run(tiny)["summary"])
-    assert list(df.columns) == [*grid, "replication", "seed", *summary_keys]
+    metrics = [k for k in summary_keys if k != "wall_time_s"]
+    stats = [f"{m}{suffix}" for m in metrics for suffix in ("_mean", "_ci_low", "_ci_high")]
+    assert list(df.columns) == [*grid, "replication", "seed", *summary_keys, *stats]
+    assert df.attrs["metrics"] == metrics and df.attrs["configuration_columns"] == stats
+    assert configuration_columns(df) == stats
+    assert configuration_columns(df.drop(columns=stats)) == []
     assert df.attrs["grid"] == list(grid)
     # grid order: first key slowest, replications innermost
     assert df["cluster.workers_per_node"].tolist() == [1] * 4 + [2] * 4 + [3] * 4
@@ -193,3 +199,126 @@ def test_progress_bar_on_a_terminal(tiny, monkeypatch):
     df = sweep(tiny, {"cluster.workers_per_node": [1, 2]}, progress=True)
     assert len(df) == 2
     assert "2/2" in terminal.getvalue()
+
+
+# --------------------------------------------------------------------------
+# Default worker count
+
+
+def test_default_workers_is_the_available_core_count():
+    import os
+
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert default_workers() == expected >= 1
+
+
+def test_default_workers_drives_the_pool(tiny, monkeypatch):
+    """Without `workers`, the pool gets default_workers() processes (capped by the runs to do)."""
+    import concurrent.futures
+
+    seen = []
+
+    class Recorder(concurrent.futures.ProcessPoolExecutor):
+        def __init__(self, max_workers=None, **kwargs):
+            seen.append(max_workers)
+            super().__init__(max_workers=max_workers, **kwargs)
+
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", Recorder)
+    monkeypatch.setattr(gwsim.sweeps, "default_workers", lambda: 3)
+    sweep(tiny, {"cluster.workers_per_node": [1, 2]}, replications=2, progress=False)
+    assert seen == [3]
+    seen.clear()
+    sweep(tiny, {"cluster.workers_per_node": [1, 2]}, replications=1, progress=False)
+    assert seen == [2]  # no more processes than runs
+    seen.clear()
+    sweep(tiny, {"cluster.workers_per_node": [1, 2]}, replications=2, progress=False, workers=1)
+    assert seen == []  # workers=1: sequential, in this process
+
+
+def test_default_workers_match_sequential(tiny):
+    grid = {"cluster.workers_per_node": [1, 2], "kong.worker_consistency": ["strict", "eventual"]}
+    seq = sweep(tiny, grid, replications=3, seed=12, progress=False, workers=1)
+    default = sweep(tiny, grid, replications=3, seed=12, progress=False)
+    pd.testing.assert_frame_equal(_without_wall_time(seq), _without_wall_time(default))
+    assert default.attrs == seq.attrs
+
+
+@pytest.mark.parametrize("workers", [0, -1, 1.5, "2", True, 2.0])
+def test_invalid_workers_raise_naming_workers(tiny, workers):
+    with pytest.raises(ValueError, match=r"workers must be None .* or an integer >= 1, got"):
+        sweep(tiny, {"cluster.workers_per_node": [1]}, progress=False, workers=workers)
+
+
+# --------------------------------------------------------------------------
+# Per-configuration means and confidence intervals
+
+
+def _expected_interval(values: list[float]) -> tuple[float, float, float]:
+    """(mean, low, high) of the 95% Student-t interval, computed here from first principles."""
+    from scipy import stats
+
+    n = len(values)
+    mean = sum(values) / n
+    s = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = stats.t.ppf(0.975, n - 1) * s / math.sqrt(n)
+    return mean, mean - half, mean + half
+
+
+def test_configuration_mean_and_ci_columns(tiny):
+    grid = {"cluster.workers_per_node": [1, 2], "kong.worker_consistency": ["strict", "eventual"]}
+    df = sweep(tiny, {**grid}, replications=3, seed=21, progress=False, workers=1)
+    metrics = df.attrs["metrics"]
+    assert "latency_p99_s" in metrics and "requests" in metrics and "wall_time_s" not in metrics
+    assert df.attrs["ci_level"] == 0.95
+    checked = 0
+    for _, part in df.groupby(list(grid), sort=False):
+        assert len(part) == 3
+        for metric in metrics:
+            values = [float(v) for v in part[metric]]
+            mean, low, high = _expected_interval(values)
+            for column, expected in ((f"{metric}_mean", mean), (f"{metric}_ci_low", low),
+                                     (f"{metric}_ci_high", high)):
+                got = part[column].to_numpy()
+                assert (got == got[0]).all(), column  # one value per configuration
+                assert got[0] == pytest.approx(expected, rel=1e-9, abs=1e-12), column
+            checked += 1
+    assert checked == 4 * len(metrics)
+    # the spread is not zero everywhere: the intervals are real intervals
+    assert (df["latency_p99_s_ci_high"] > df["latency_p99_s_ci_low"]).any()
+    assert not df.drop(columns=["wall_time_s"]).isna().any().any()
+
+
+def test_configuration_columns_agree_with_summarize(tiny):
+    df = sweep(tiny, {"cluster.workers_per_node": [1, 2]}, replications=4, seed=3, progress=False, workers=1)
+    summary = summarize(df)
+    # summarize's default metrics leave out the per-configuration columns
+    assert not [c for c in summary.columns if c.endswith(("_mean_mean", "_ci_low_mean", "_ci_high_mean"))]
+    per_point = df.drop_duplicates("cluster.workers_per_node").reset_index(drop=True)
+    for metric in df.attrs["metrics"]:
+        np.testing.assert_allclose(per_point[f"{metric}_mean"], summary[f"{metric}_mean"], rtol=1e-12)
+        np.testing.assert_allclose(per_point[f"{metric}_ci_low"],
+                                   summary[f"{metric}_mean"] - summary[f"{metric}_ci"], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(per_point[f"{metric}_ci_high"],
+                                   summary[f"{metric}_mean"] + summary[f"{metric}_ci"], rtol=1e-12, atol=1e-15)
+
+
+def test_one_replication_gives_unbounded_intervals_not_nan(tiny):
+    df = sweep(tiny, {"cluster.workers_per_node": [1, 2]}, progress=False, workers=1)
+    for metric in df.attrs["metrics"]:
+        assert df[f"{metric}_mean"].tolist() == pytest.approx(df[metric].astype(float).tolist())
+        assert (df[f"{metric}_ci_low"] == -math.inf).all()
+        assert (df[f"{metric}_ci_high"] == math.inf).all()
+    assert not df.isna().any().any()
+
+
+def test_configuration_stats_helper_edge_cases():
+    from gwsim.sweeps import _configuration_stats
+
+    summaries = [{"m": 1.0}, {"m": 3.0}, {"m": float("nan")}, {"m": 5.0}, {"m": float("nan")}, {"m": 2.0},
+                 {"m": 2.0}]
+    stats = _configuration_stats(summaries, [0, 0, 0, 1, 2, 3, 3], 4, ["m"])
+    mean, low, high = _expected_interval([1.0, 3.0])
+    assert stats[0] == pytest.approx({"m_mean": mean, "m_ci_low": low, "m_ci_high": high})
+    assert stats[1] == {"m_mean": 5.0, "m_ci_low": -math.inf, "m_ci_high": math.inf}  # one value
+    assert all(math.isnan(v) for v in stats[2].values())  # no value at all
+    assert stats[3] == {"m_mean": 2.0, "m_ci_low": 2.0, "m_ci_high": 2.0}  # no spread
