@@ -1,5 +1,6 @@
-// Path-only matching: gwsim's radix router against the R3 peer
-// (bench/peers/r3_routes.cc, run by bench/peers/run). Both get the same job:
+// Match profiles: path-only matching, gwsim's radix router against the R3
+// peer (bench/peers/r3_routes.cc, run by bench/peers/run), where both get the
+// same job, and the floor any matcher pays on the full synthetic set:
 //
 //   BM_RadixPathOnlyBuild/<N>   build a radix_router from N path-only routes
 //   BM_RadixPathOnlyMatch/<N>   one match of a request aimed at an exact route
@@ -12,6 +13,19 @@
 // finds the same one. Requests visit the paths in a fixed scattered order
 // (path k*7919 mod P for request k).
 //
+//   BM_MatchFloor/<N>           the floor of any exact matcher on the full
+//                               synthetic route set and request stream of
+//                               BM_RadixMatch/<N>/0 (router_bench.cpp): one
+//                               hash lookup of the request's host among the
+//                               route hosts and one walk down the trie of the
+//                               route set's prefix paths, nothing else (no
+//                               method, regex, wildcard or precedence work,
+//                               no route touched). Its rate bounds what a
+//                               router that at least finds the request's
+//                               host and prefix keys can reach on this
+//                               machine: at 5e4 routes the walk misses the
+//                               cache on most requests.
+//
 // When the environment variable GWSIM_PATHS_OUT names a directory, the
 // benchmarks also write <dir>/paths_<N>.txt (outside the timing): lines
 // "R <route index> <path>" for every route path and "Q <route index> <path>"
@@ -20,15 +34,20 @@
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <span>
 #include <string>
+#include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include "models/router/prefix_index.hpp"
 #include "models/router/radix_router.hpp"
 #include "models/router/synthetic_routes.hpp"
 
@@ -116,6 +135,44 @@ void BM_RadixPathOnlyMatch(benchmark::State& state) {
   state.counters["found_ratio"] = static_cast<double>(found) / static_cast<double>(state.iterations());
 }
 BENCHMARK(BM_RadixPathOnlyMatch)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kNanosecond)->MinTime(0.3);
+
+/// The route set and request stream of BM_RadixMatch (router_bench.cpp).
+route_set_config full_config(std::int64_t n) {
+  route_set_config c;
+  c.routes = static_cast<std::size_t>(n);
+  c.distinct_hosts = std::max<std::size_t>(10, c.routes / 250);
+  return c;
+}
+
+void BM_MatchFloor(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(full_config(state.range(0)));
+  const std::vector<request> requests = generate_requests(routes, 100'000, 2);
+  std::unordered_map<std::string_view, std::uint32_t> hosts;
+  std::unordered_map<std::string_view, std::uint32_t> keys;
+  std::vector<std::pair<std::string_view, std::uint32_t>> items;
+  for (const route& r : routes) {
+    for (const auto& h : r.hosts) hosts.try_emplace(h, static_cast<std::uint32_t>(hosts.size()));
+    for (const auto& p : r.paths) {
+      if (!is_regex_path(p) && keys.try_emplace(p, static_cast<std::uint32_t>(keys.size())).second) {
+        items.emplace_back(p, keys.at(p));
+      }
+    }
+  }
+  const prefix_index trie(items);
+  std::size_t i = 0;
+  std::uint64_t found = 0;
+  for (auto _ : state) {
+    const request& q = requests[i];
+    const auto h = hosts.find(q.host);
+    std::uint32_t longest = UINT32_MAX;
+    trie.for_each_prefix_of(q.path, [&longest](std::span<const std::uint32_t> v, std::size_t) { longest = v.front(); });
+    found += (h != hosts.end() ? 1U : 0U) + (longest != UINT32_MAX ? 1U : 0U);
+    benchmark::DoNotOptimize(found);
+    i = (i + 1) % requests.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_MatchFloor)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Arg(100'000)->Unit(benchmark::kNanosecond)->MinTime(0.3);
 
 }  // namespace
 }  // namespace gwsim::router
