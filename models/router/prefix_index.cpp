@@ -69,6 +69,9 @@ prefix_index::prefix_index(const std::vector<std::pair<std::string_view, std::ui
   nodes_.resize(1);
   lead_.resize(1);
   b.build(0, items.size(), 0, 0);
+  /// Padding: same_bytes() and find_child() read eight bytes at a time.
+  lead_.resize(lead_.size() + 8, '\0');
+  pool_.resize(pool_.size() + 8, '\0');
   nodes_.shrink_to_fit();
   lead_.shrink_to_fit();
   pool_.shrink_to_fit();

@@ -6,10 +6,11 @@
 /// whose literal prefix (regex_literal_prefixes()) the path starts with.
 ///
 /// Layout: one flat array of 24-byte nodes; a node's children are
-/// contiguous and found by scanning a parallel array of their first label
-/// bytes; edge labels live in one shared byte pool and the values of all
+/// contiguous and found by comparing a parallel array of their first label
+/// bytes eight at a time; edge labels (compared a word at a time) live in one shared byte pool and the values of all
 /// nodes in one shared array, so the whole index is five allocations.
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -42,7 +43,7 @@ class prefix_index {
     std::size_t pos = 0;
     while (true) {
       const node& n = nodes_[cur];
-      if (s.size() - pos < n.label_len || !same_bytes(s.data() + pos, pool_.data() + n.label_off, n.label_len)) {
+      if (s.size() - pos < n.label_len || !same_bytes(s.data() + pos, pool_.data() + n.label_off, n.label_len, s.size() - pos)) {
         return;
       }
       pos += n.label_len;
@@ -82,31 +83,43 @@ class prefix_index {
 
   struct builder;
 
-  /// Labels are mostly a few bytes: compared inline, eight at a time.
-  [[nodiscard]] static bool same_bytes(const char* a, const char* b, std::size_t n) noexcept {
-    while (n >= 8) {
-      std::uint64_t x = 0;
-      std::uint64_t y = 0;
-      std::memcpy(&x, a, 8);
-      std::memcpy(&y, b, 8);
-      if (x != y) {
-        return false;
+  static std::uint64_t load8(const void* p) noexcept {
+    std::uint64_t x = 0;
+    std::memcpy(&x, p, 8);
+    return x;
+  }
+
+  /// Whether the `avail` (>= n) bytes at `a` start with the n-byte label at
+  /// `b` (pool_ is padded, so eight bytes can always be read from a label).
+  /// Labels are mostly a few bytes: compared eight at a time, the last word
+  /// masked, when the subject has eight bytes left to read.
+  [[nodiscard]] static bool same_bytes(const char* a, const char* b, std::size_t n, std::size_t avail) noexcept {
+    if constexpr (std::endian::native == std::endian::little) {
+      while (n >= 8) {
+        if (load8(a) != load8(b)) {
+          return false;
+        }
+        a += 8;
+        b += 8;
+        n -= 8;
+        avail -= 8;
       }
-      a += 8;
-      b += 8;
-      n -= 8;
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-      if (a[i] != b[i]) {
-        return false;
+      if (n == 0) {
+        return true;
+      }
+      if (avail >= 8) {
+        const std::uint64_t mask = (std::uint64_t{1} << (8 * n)) - 1;
+        return ((load8(a) ^ load8(b)) & mask) == 0;
       }
     }
-    return true;
+    return std::memcmp(a, b, n) == 0;
   }
 
   /// The child of `n` whose label starts with `next`, or none. Children are
-  /// sorted by that byte (unsigned): a short list is scanned, a long one
-  /// (a fan-out node such as `/v1/`) binary-searched.
+  /// sorted by that byte (unsigned): a long list (a fan-out node such as
+  /// `/v1/`) is binary-searched down to a run of at most eight, and a run is
+  /// compared eight lead bytes at once (lead_ is padded so a run can be read
+  /// whole).
   [[nodiscard]] std::uint32_t find_child(const node& n, unsigned char next) const noexcept {
     const auto* lead = reinterpret_cast<const unsigned char*>(lead_.data());
     std::uint32_t lo = n.first_child;
@@ -119,12 +132,26 @@ class prefix_index {
         hi = mid;
       }
     }
-    for (; lo < hi; ++lo) {
-      if (lead[lo] == next) {
-        return lo;
+    if constexpr (std::endian::native == std::endian::little) {
+      /// Bytes equal to `next` become zero and the classic zero-byte test
+      /// marks them (a borrow can falsely mark a byte after a true zero,
+      /// never one before it, so the lowest mark is right).
+      constexpr std::uint64_t ones = 0x0101010101010101ULL;
+      constexpr std::uint64_t highs = 0x8080808080808080ULL;
+      const std::uint64_t x = load8(lead + lo) ^ (ones * next);
+      std::uint64_t found = (x - ones) & ~x & highs;
+      if (hi - lo < 8) {
+        found &= (std::uint64_t{1} << (8 * (hi - lo))) - 1;
       }
+      return found == 0 ? none : lo + static_cast<std::uint32_t>(std::countr_zero(found) / 8);
+    } else {
+      for (; lo < hi; ++lo) {
+        if (lead[lo] == next) {
+          return lo;
+        }
+      }
+      return none;
     }
-    return none;
   }
 
   std::vector<node> nodes_;            ///< nodes_[0] is the root
