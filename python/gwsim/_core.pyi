@@ -1,6 +1,6 @@
 """Type stubs for the compiled module gwsim._core (python/core.cpp)."""
 
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 __version__: str
 
@@ -21,6 +21,14 @@ class RouteSet:
     def warnings(self) -> list[str]: ...
     def stats(self) -> dict[str, Any]: ...
     def routes(self) -> list[dict[str, Any]]: ...
+    @staticmethod
+    def from_routes(routes: Iterable[dict[str, Any]]) -> RouteSet:
+        """A set made of route dicts (routes() / synthetic_routes() format;
+        headers may also be a dict name -> values). Raises ValueError."""
+        ...
+    def match_ids(self, router: str, requests: Iterable[dict[str, Any]]) -> list[Optional[int]]:
+        """The selected route id per request dict (synthetic_requests() format), None for no match."""
+        ...
     def match(
         self,
         router: str,
@@ -33,3 +41,33 @@ class RouteSet:
     ) -> Optional[dict[str, Any]]: ...
 
 def route_routers() -> list[str]: ...
+def synthetic_routes(
+    routes: int,
+    seed: int = 1,
+    regex_fraction: float = 0.05,
+    host_fraction: float = 0.6,
+    wildcard_host_fraction: float = 0.1,
+    distinct_hosts: int = 200,
+    header_fraction: float = 0.02,
+    method_fraction: float = 0.3,
+) -> list[dict[str, Any]]:
+    """models/router/synthetic_routes.hpp's generate_routes as RouteSet.routes()
+    dicts (``service`` is the numeric service id). ValueError names a bad field."""
+    ...
+def synthetic_requests(
+    routes: int,
+    n: int,
+    seed: int = 2,
+    route_seed: int = 1,
+    regex_fraction: float = 0.05,
+    host_fraction: float = 0.6,
+    wildcard_host_fraction: float = 0.1,
+    distinct_hosts: int = 200,
+    header_fraction: float = 0.02,
+    method_fraction: float = 0.3,
+    zipf_s: float = 1.0,
+    miss_fraction: float = 0.05,
+) -> list[dict[str, Any]]:
+    """generate_requests(seed) on synthetic_routes(routes, seed=route_seed, ...):
+    dicts with method, host, path, headers (list of (name, value)), sni, scheme."""
+    ...

@@ -16,6 +16,7 @@
     gwsim store show PATH KEY [--json]
     gwsim store export PATH --out FILE.csv
     gwsim routes stats|match FILE ...   (see gwsim.routes)
+    gwsim testbed probe|run CONFIG ...  (see gwsim.testbed.cli)
 
 ``run`` simulates a scenario file (TOML or JSON) and prints a summary with
 units (or, with ``--json``, one JSON object); ``--out`` also writes
@@ -182,8 +183,10 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--out", metavar="FILE.csv", required=True, help="the CSV file to write")
 
     from . import routes
+    from .testbed import cli as testbed_cli
 
     routes.add_parser(commands)
+    testbed_cli.add_parser(commands)
     return parser
 
 
@@ -606,6 +609,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             from . import routes
 
             return routes.run(args)
+        if args.command == "testbed":
+            from .testbed import cli as testbed_cli
+
+            return testbed_cli.run(args)
         return _show(args)
     except _UsageError as error:
         print(f"gwsim: error: {error}", file=sys.stderr)

@@ -89,6 +89,7 @@ Examples
 from __future__ import annotations
 
 import datetime as _dt
+import hashlib
 import json
 import os
 import sqlite3
@@ -402,7 +403,11 @@ class ResultStore:
         data = apply_overrides(scenario_dict(scenario), [f"run.seed={seed}"])
         s = Scenario._trusted(data)
         version = _core.__version__ if version is None else str(version)
-        key = (s.unseeded_hash, seed, version)
+        return self._write_run((s.unseeded_hash, seed, version), s.name, s.strategy, s.to_json(), result)
+
+    def _write_run(self, key: tuple[str, int, str], name: str, strategy: str, scenario_json: str,
+                   result: Mapping[str, Any]) -> str:
+        """Store (replace) one run's summary and frames under `key` in one transaction; its key string."""
         summary = {str(k): _plain(v) for k, v in dict(result["summary"]).items()}
         frames = [(kind, *_encode_frame(result[kind])) for kind in FRAME_KINDS if kind in result]
         conn = self.connection
@@ -411,7 +416,7 @@ class ResultStore:
             conn.execute(
                 "INSERT OR REPLACE INTO run_results (scenario_hash, seed, version, name, strategy, scenario, "
                 "summary, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (*key, s.name, s.strategy, s.to_json(), json.dumps(summary, allow_nan=True), _now()),
+                (*key, name, strategy, scenario_json, json.dumps(summary, allow_nan=True), _now()),
             )
             conn.executemany(
                 "INSERT INTO run_frames (scenario_hash, seed, version, kind, columns, n_rows, data) "
@@ -419,6 +424,31 @@ class ResultStore:
                 [(*key, kind, meta, n, sqlite3.Binary(blob)) for kind, meta, n, blob in frames],
             )
         return run_key(*key)
+
+    def put_measurement(self, config: Mapping[str, Any], result: Mapping[str, Any],
+                        replication: Optional[int] = None) -> str:
+        """Store one testbed experiment (``gwsim testbed run``) next to the simulations; return its key.
+
+        Measurements are not reproducible the way simulations are, so each
+        is kept: the key is (hash of the experiment configuration,
+        `replication`, ``"testbed-" + gwsim version``), `replication`
+        defaulting to one more than the highest stored for that
+        configuration. ``name`` and ``strategy`` are ``"testbed"``; the
+        configuration is stored as the run's scenario.
+        """
+        from . import _core
+
+        text = json.dumps(config, sort_keys=True, allow_nan=False)
+        config_hash = hashlib.sha256(text.encode()).hexdigest()
+        version = f"testbed-{_core.__version__}"
+        conn = self.connection
+        if replication is None:
+            row = conn.execute("SELECT MAX(seed) FROM run_results WHERE scenario_hash = ? AND version = ?",
+                               (config_hash, version)).fetchone()
+            replication = 0 if row is None or row[0] is None else int(row[0]) + 1
+        if isinstance(replication, bool) or not isinstance(replication, int) or not 0 <= replication < 2**63:
+            raise ValueError(f"replication must be an integer in [0, 2**63), got {replication!r}")
+        return self._write_run((config_hash, replication, version), "testbed", "testbed", text, result)
 
     def lookup(self, scenario_hash: str, seed: int, version: Optional[str] = None) -> Optional[dict[str, Any]]:
         """The stored summary of a run, or None if it is not stored.

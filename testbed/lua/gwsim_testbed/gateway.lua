@@ -1,0 +1,242 @@
+-- One nginx worker of the testbed gateway: its own router, rebuilt from the
+-- config store (store.lua) when the store's version moves, as a Kong 2.x
+-- worker does, and the proxy's access handler that matches every request.
+--
+-- Settings (init(), from the generated nginx.conf):
+--   mode              "strict": the first request that sees a stale router
+--                     rebuilds it before it is routed, under a per-worker
+--                     mutex (other requests wait up to lock_timeout_s);
+--                     "eventual": a timer every update_frequency_s rebuilds
+--                     in the background and the stale router keeps serving
+--   update_frequency_s  eventual mode's timer period (Kong:
+--                     worker_state_update_frequency, 5 s)
+--   yield_every       0: the build never yields (Kong before 2.7: the
+--                     worker's event loop is blocked for the whole build);
+--                     n > 0: it yields (ngx.sleep(0)) every n routes, as
+--                     Kong 2.7+ does every 1,000
+--   cache_slots       slots of the new match cache each build allocates
+--   gc_pause, gc_stepmul  LuaJIT collector settings (collectgarbage)
+--   lock_timeout_s    strict mode's wait for the rebuild (Kong: pg_timeout)
+--   stats_interval_s  how often the worker publishes its figures
+--   routes_file       JSON array of the routes the store starts with, loaded
+--                     by the master before the workers start (so every
+--                     worker builds its first router at start, as a
+--                     (re)spawned Kong worker does)
+--
+-- Every worker publishes, every stats_interval_s and after every build, a
+-- JSON record in the shared dict gwsim_stats under "worker:<pid>": its Lua
+-- heap (collectgarbage("count")), router version, builds, build times and
+-- match counters; admin.lua's GET /status returns them all.
+
+local cjson = require "cjson.safe"
+local router = require "gwsim_testbed.router"
+local semaphore = require "ngx.semaphore"
+local store = require "gwsim_testbed.store"
+
+local _M = {}
+
+local settings = {
+  mode = "eventual",
+  update_frequency_s = 5,
+  yield_every = 1000,
+  cache_slots = 5000,
+  gc_pause = 200,
+  gc_stepmul = 200,
+  lock_timeout_s = 5,
+  stats_interval_s = 0.1,
+  routes_file = "",
+}
+
+-- Per-worker state.
+local current = nil        -- the router
+local current_version = -1 -- the store version it was built from
+local current_has_headers = false -- whether some route has a header rule
+local building = false
+local mutex = nil          -- strict mode: one rebuild at a time
+local stats = {
+  builds = 0,
+  build_errors = 0,
+  last_build_ms = 0,
+  build_ms_total = 0,
+  max_build_ms = 0,
+  matched = 0,
+  not_found = 0,
+  waited = 0,
+  wait_timeouts = 0,
+  started_at = 0,
+}
+
+function _M.init(opts)
+  for k, v in pairs(opts or {}) do
+    if settings[k] == nil then
+      error("unknown testbed setting " .. k)
+    end
+    settings[k] = v
+  end
+  if settings.mode ~= "strict" and settings.mode ~= "eventual" then
+    error("mode must be strict or eventual, got " .. tostring(settings.mode))
+  end
+  if settings.routes_file ~= "" then
+    local f, err = io.open(settings.routes_file, "rb")
+    if not f then
+      error("cannot read routes_file: " .. tostring(err))
+    end
+    local routes, derr = cjson.decode(f:read("*a"))
+    f:close()
+    if type(routes) ~= "table" then
+      error("routes_file " .. settings.routes_file .. " is not a JSON array: " .. tostring(derr))
+    end
+    store.replace(routes)
+  end
+end
+
+local function publish()
+  local record = {
+    pid = ngx.worker.pid(),
+    lua_kb = collectgarbage("count"),
+    version = current_version,
+    paths = current and current.paths or 0,
+    building = building,
+    updated_at = ngx.now(),
+  }
+  for k, v in pairs(stats) do
+    record[k] = v
+  end
+  ngx.shared.gwsim_stats:set("worker:" .. record.pid, cjson.encode(record), 60)
+end
+
+-- Kong 2.7+ yields with ngx.sleep(0), which needs OpenResty's "delayed
+-- events" patch to hand the event loop over; Debian's nginx lacks it (and
+-- warns on every call), so the shortest real sleep is used instead.
+local function yield()
+  ngx.sleep(0.001)
+end
+
+-- Reads every page of the store and builds a new router; the old one
+-- becomes garbage once `current` points to the new one.
+local function rebuild()
+  local target = store.version()
+  if target == current_version then
+    return true
+  end
+  building = true
+  ngx.update_time()
+  local t0 = ngx.now()
+  local routes = {}
+  local n = 0
+  local has_headers = false
+  local yielding = settings.yield_every > 0
+  store.each_page(function(page)
+    for _, r in ipairs(page) do
+      n = n + 1
+      routes[n] = r
+      has_headers = has_headers or (type(r.headers) == "table" and next(r.headers) ~= nil)
+    end
+    if yielding then
+      yield()
+    end
+  end)
+  local new, err = router.new(routes, {
+    cache_slots = settings.cache_slots,
+    yield_every = yielding and settings.yield_every or nil,
+    yield = yielding and yield or nil,
+  })
+  building = false
+  ngx.update_time()
+  local ms = (ngx.now() - t0) * 1000
+  if not new then
+    stats.build_errors = stats.build_errors + 1
+    ngx.log(ngx.ERR, "router build for version ", target, " failed: ", err)
+    current_version = target -- do not retry the same broken version on every request
+    publish()
+    return false
+  end
+  current = new
+  current_version = target
+  current_has_headers = has_headers
+  stats.builds = stats.builds + 1
+  stats.last_build_ms = ms
+  stats.build_ms_total = stats.build_ms_total + ms
+  if ms > stats.max_build_ms then
+    stats.max_build_ms = ms
+  end
+  publish()
+  return true
+end
+
+local function background_check(premature)
+  if premature or building then
+    return
+  end
+  if store.version() ~= current_version then
+    local ok, err = pcall(rebuild)
+    if not ok then
+      building = false
+      ngx.log(ngx.ERR, "rebuild failed: ", err)
+    end
+  end
+end
+
+function _M.init_worker()
+  collectgarbage("setpause", settings.gc_pause)
+  collectgarbage("setstepmul", settings.gc_stepmul)
+  stats.started_at = ngx.now()
+  mutex = semaphore.new(1)
+  -- The first build runs at once (a respawned worker builds from scratch).
+  ngx.timer.at(0, background_check)
+  if settings.mode == "eventual" then
+    ngx.timer.every(settings.update_frequency_s, background_check)
+  end
+  ngx.timer.every(settings.stats_interval_s, function(premature)
+    if not premature then
+      publish()
+    end
+  end)
+end
+
+-- Strict mode: rebuild before routing when the store has moved on.
+local function ensure_fresh()
+  if store.version() == current_version and current then
+    return
+  end
+  local ok = mutex:wait(settings.lock_timeout_s)
+  if not ok then
+    stats.wait_timeouts = stats.wait_timeouts + 1
+    return
+  end
+  stats.waited = stats.waited + 1
+  local built, err = pcall(rebuild)
+  mutex:post(1)
+  if not built then
+    building = false
+    ngx.log(ngx.ERR, "rebuild failed: ", err)
+  end
+end
+
+-- access_by_lua: route the request or answer 404 (no route) / 503 (no
+-- router yet). The matched route's id goes upstream and back to the client
+-- in X-Gwsim-Route.
+function _M.access()
+  if settings.mode == "strict" then
+    ensure_fresh()
+  end
+  if not current then
+    return ngx.exit(503)
+  end
+  local var = ngx.var
+  -- Kong reads the request headers only when some route has a header rule.
+  local headers = current_has_headers and ngx.req.get_headers() or nil
+  -- Kong matches the raw request URI without its query, not nginx's
+  -- decoded and normalised $uri.
+  local route = current:select(ngx.req.get_method(), var.http_host or "", router.strip_query(var.request_uri),
+                               headers, var.scheme, var.ssl_server_name)
+  if not route then
+    stats.not_found = stats.not_found + 1
+    return ngx.exit(404)
+  end
+  stats.matched = stats.matched + 1
+  ngx.header["X-Gwsim-Route"] = route.id
+  ngx.req.set_header("X-Gwsim-Route", route.id)
+end
+
+return _M

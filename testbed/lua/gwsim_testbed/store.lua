@@ -1,0 +1,204 @@
+-- The configuration store every worker reads when it rebuilds its router:
+-- routes kept in an nginx shared dict as JSON pages of at most PAGE_SIZE
+-- routes, read page by page as Kong 2.x pages through its database (1,000
+-- rows a page), plus a version that every write bumps (Kong's
+-- router:version). Shared by all workers of the gateway; writes come from
+-- the admin API (admin.lua), reads from the workers' rebuilds (gateway.lua).
+--
+-- Keys in the dict:
+--   version          integer, bumped by every write (no-op writes included)
+--   pages            number of pages
+--   page:<k>         JSON array of route tables, k = 1..pages
+--   at:<id>          page holding route <id>
+--   next_id          the next id create() hands out
+--   service:<id>     JSON of a service (only its existence matters here)
+
+local cjson = require "cjson.safe"
+
+local _M = { PAGE_SIZE = 1000 }
+
+local function dict()
+  local d = ngx.shared.gwsim_config
+  if not d then
+    error("lua_shared_dict gwsim_config is not configured")
+  end
+  return d
+end
+
+local function check(ok, err, what)
+  if not ok then
+    error("config store full or failing (" .. what .. "): " .. tostring(err) .. "; raise config_dict_size")
+  end
+end
+
+local function read_page(d, k)
+  local text = d:get("page:" .. k)
+  if not text then
+    return {}
+  end
+  return cjson.decode(text) or {}
+end
+
+local function write_page(d, k, routes)
+  local text = cjson.encode(routes)
+  check(d:set("page:" .. k, text), nil, "page " .. k)
+end
+
+function _M.version()
+  return dict():get("version") or 0
+end
+
+local function bump(d)
+  local v, err = d:incr("version", 1, 0)
+  check(v, err, "version")
+  return v
+end
+
+-- Replaces the whole configuration with `routes` (an array of route tables
+-- with unique integer ids); returns the new version.
+function _M.replace(routes)
+  local d = dict()
+  local old = d:get("pages") or 0
+  for k = 1, old do
+    d:delete("page:" .. k)
+  end
+  d:flush_expired()
+  local max_id = 0
+  local pages = 0
+  for first = 1, #routes, _M.PAGE_SIZE do
+    pages = pages + 1
+    local page = {}
+    for i = first, math.min(first + _M.PAGE_SIZE - 1, #routes) do
+      local r = routes[i]
+      page[#page + 1] = r
+      check(d:set("at:" .. r.id, pages), nil, "index")
+      if r.id > max_id then
+        max_id = r.id
+      end
+    end
+    write_page(d, pages, page)
+  end
+  check(d:set("pages", pages), nil, "pages")
+  check(d:set("next_id", max_id + 1), nil, "next_id")
+  return bump(d)
+end
+
+-- Every route, page by page (what a rebuild reads): calls f(page_routes)
+-- for each page in order.
+function _M.each_page(f)
+  local d = dict()
+  local pages = d:get("pages") or 0
+  for k = 1, pages do
+    f(read_page(d, k))
+  end
+end
+
+function _M.count()
+  local n = 0
+  _M.each_page(function(page) n = n + #page end)
+  return n
+end
+
+-- Creates a route (its id assigned when absent); returns id, version.
+function _M.create(route)
+  local d = dict()
+  if route.id == nil then
+    route.id = d:incr("next_id", 1, 1) - 1
+  elseif d:get("at:" .. route.id) then
+    return nil, "route " .. route.id .. " exists"
+  end
+  local pages = d:get("pages") or 0
+  local page = pages > 0 and read_page(d, pages) or {}
+  if pages == 0 or #page >= _M.PAGE_SIZE then
+    pages = pages + 1
+    page = {}
+    check(d:set("pages", pages), nil, "pages")
+  end
+  page[#page + 1] = route
+  write_page(d, pages, page)
+  check(d:set("at:" .. route.id, pages), nil, "index")
+  local next_id = d:get("next_id") or 1
+  if route.id >= next_id then
+    d:set("next_id", route.id + 1)
+  end
+  return route.id, bump(d)
+end
+
+local function locate(d, id)
+  local k = d:get("at:" .. id)
+  if not k then
+    return nil
+  end
+  local page = read_page(d, k)
+  for i, r in ipairs(page) do
+    if r.id == id then
+      return k, page, i
+    end
+  end
+  return nil
+end
+
+-- Replaces route `id` by `route`; returns version, or nil and a message.
+function _M.update(id, route)
+  local d = dict()
+  local k, page, i = locate(d, id)
+  if not k then
+    return nil, "no route " .. id
+  end
+  route.id = id
+  page[i] = route
+  write_page(d, k, page)
+  return bump(d)
+end
+
+-- Deletes route `id`; returns version, or nil and a message.
+function _M.delete(id)
+  local d = dict()
+  local k, page, i = locate(d, id)
+  if not k then
+    return nil, "no route " .. id
+  end
+  table.remove(page, i)
+  write_page(d, k, page)
+  d:delete("at:" .. id)
+  return bump(d)
+end
+
+-- Creates or updates a service; returns version.
+function _M.put_service(id, service)
+  local d = dict()
+  check(d:set("service:" .. id, cjson.encode(service or {})), nil, "service")
+  return bump(d)
+end
+
+-- Deletes a service and, as Kong's cascade does, every route pointing to
+-- it; returns version and the number of routes deleted.
+function _M.delete_service(id)
+  local d = dict()
+  d:delete("service:" .. id)
+  local deleted = 0
+  local pages = d:get("pages") or 0
+  for k = 1, pages do
+    local page = read_page(d, k)
+    local kept = {}
+    for _, r in ipairs(page) do
+      if r.service == id then
+        d:delete("at:" .. r.id)
+        deleted = deleted + 1
+      else
+        kept[#kept + 1] = r
+      end
+    end
+    if #kept ~= #page then
+      write_page(d, k, kept)
+    end
+  end
+  return bump(d), deleted
+end
+
+-- A write that changes nothing but the version (Kong 2.x still rebuilds).
+function _M.noop()
+  return bump(dict())
+end
+
+return _M

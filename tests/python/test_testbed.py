@@ -1,0 +1,186 @@
+"""The real gateway (nginx + LuaJIT, testbed/) started, written to, OOM-killed and stopped by the harness."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from gwsim.testbed import Gateway, GatewaySettings, GatewayUnavailable, find_nginx, probe
+
+try:
+    find_nginx()
+except GatewayUnavailable as e:  # pragma: no cover - setup installs nginx
+    pytest.skip(str(e), allow_module_level=True)
+
+
+def routes(n: int, services: int = 7) -> list[dict]:
+    return [
+        {"id": i, "paths": [f"/svc{i}/items"], "service": i % services + 1, "created_at": i}
+        for i in range(1, n + 1)
+    ]
+
+
+def gone(pids: list[int]) -> bool:
+    return not any(os.path.exists(f"/proc/{p}") for p in pids)
+
+
+def test_routes_requests_and_every_worker_rebuilds_after_each_write():
+    settings = GatewaySettings(workers=2, update_frequency_s=0.1)
+    with Gateway(settings).start(routes(300)) as gw:
+        pids = gw.worker_pids() + [gw.process.pid]
+        assert len(gw.worker_pids()) == 2
+        assert gw.request("/svc17/items/3") == (200, 17)
+        assert gw.request("/svc170/items") == (200, 170)
+        assert gw.request("/nowhere") == (404, None)
+
+        builds = {w["pid"]: w["builds"] for w in gw.workers()}
+        version = gw.write("create_route", body={"id": 1000, "paths": ["/new"], "service": 1, "created_at": 1000})
+        workers = gw.wait_until_built(version, timeout_s=10)
+        assert all(w["builds"] == builds[w["pid"]] + 1 for w in workers)
+        assert all(w["paths"] == 301 for w in workers)
+        assert gw.request("/new/x") == (200, 1000)
+
+        version = gw.write("update_route", id=1000, body={"paths": ["/renamed"], "service": 1, "created_at": 1000})
+        gw.wait_until_built(version, timeout_s=10)
+        assert gw.request("/new/x") == (404, None)
+        assert gw.request("/renamed") == (200, 1000)
+
+        version = gw.write("delete_route", id=1000)
+        gw.wait_until_built(version, timeout_s=10)
+        assert gw.request("/renamed") == (404, None)
+
+        # A write that changes nothing still makes every worker rebuild (Kong 2.x).
+        builds = {w["pid"]: w["builds"] for w in gw.workers()}
+        version = gw.write("noop")
+        workers = gw.wait_until_built(version, timeout_s=10)
+        assert all(w["builds"] == builds[w["pid"]] + 1 for w in workers)
+
+        # Deleting a service cascades to its routes.
+        version = gw.write("delete_service", id=3)
+        gw.wait_until_built(version, timeout_s=10)
+        assert gw.status()["routes"] == 300 - len([r for r in routes(300) if r["service"] == 3])
+        assert gw.request("/svc2/items")[0] == 404  # route 2 pointed to service 3
+        assert all(w["lua_kb"] > 0 for w in gw.workers())
+        assert all(rss > 1 << 20 for rss in gw.rss_bytes().values())
+    time.sleep(0.1)
+    assert gone(pids), "every nginx process stops with the gateway"
+
+
+def test_strict_mode_rebuilds_on_the_first_request_that_sees_the_change():
+    with Gateway(GatewaySettings(workers=1, mode="strict")).start(routes(50)) as gw:
+        before = gw.workers()[0]
+        version = gw.write("noop")
+        time.sleep(0.3)
+        idle = gw.workers()[0]
+        assert idle["builds"] == before["builds"] and idle["version"] < version
+        assert gw.request("/svc3/items") == (200, 3)
+        after = gw.workers()[0]
+        assert after["builds"] == before["builds"] + 1 and after["version"] == version
+
+
+def test_bad_settings_and_writes_are_refused_with_the_field_named():
+    with pytest.raises(ValueError, match="workers"):
+        GatewaySettings(workers=0).validate()
+    with pytest.raises(ValueError, match="mode"):
+        GatewaySettings(mode="lazy").validate()
+    with pytest.raises(ValueError, match="memory_limit_bytes"):
+        GatewaySettings(memory_limit_bytes=1024).validate()
+    with pytest.raises(ValueError, match=r"routes\[1\]\.id"):
+        Gateway(GatewaySettings(workers=1)).start([{"id": 1, "paths": ["/a"]}, {"paths": ["/b"]}])
+    with Gateway(GatewaySettings(workers=1)).start(routes(5)) as gw:
+        with pytest.raises(ValueError, match="kind"):
+            gw.write("drop_table")
+        with pytest.raises(ValueError, match="id"):
+            gw.write("delete_route", id=0)
+        with pytest.raises(RuntimeError, match="no route 99"):
+            gw.write("delete_route", id=99)
+
+
+@pytest.mark.skipif(not probe()[0], reason=f"no memory cgroup here: {probe()[1]}")
+def test_workers_over_the_pod_limit_are_oom_killed_and_respawned():
+    big = [
+        {"id": i, "paths": [f"/svc{i}/items/with/a/longer/path/{i}"], "hosts": [f"h{i % 50}.example.com"],
+         "service": 1, "created_at": i}
+        for i in range(1, 20_001)
+    ]
+    # The quiet gateway's memory, measured under a generous limit.
+    roomy = GatewaySettings(workers=2, update_frequency_s=0.05, memory_limit_bytes=4 << 30, config_dict_size_mb=64)
+    with Gateway(roomy).start(big, timeout_s=120) as gw:
+        time.sleep(0.3)
+        quiet = gw.cgroup.usage_bytes()
+        assert gw.oom_kills() == 0
+    # A pod limit a quarter above it: enough while quiet, not while continuous
+    # writes keep an old and a new router (and their garbage) alive at once.
+    tight = GatewaySettings(workers=2, update_frequency_s=0.05, memory_limit_bytes=int(quiet * 1.25),
+                            config_dict_size_mb=64)
+    with Gateway(tight).start(big, timeout_s=120) as gw:
+        assert gw.oom_kills() == 0
+        first = set(gw.worker_pids())
+        deadline = time.monotonic() + 30
+        while gw.oom_kills() == 0 and time.monotonic() < deadline:
+            try:
+                gw.write("noop")
+            except OSError:  # the admin request's worker was the one killed
+                pass
+            time.sleep(0.05)
+        assert gw.oom_kills() >= 1, f"no OOM kill within 30 s of continuous writes at {tight.memory_limit_bytes} B"
+        deadline = time.monotonic() + 10
+        while (len(gw.worker_pids()) < 2 or set(gw.worker_pids()) == first) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(gw.worker_pids()) == 2, "the master respawns the killed worker"
+        assert set(gw.worker_pids()) != first
+        cgroup = gw.cgroup
+    assert not cgroup.path.exists(), "the cgroup is removed with the gateway"
+
+
+def test_an_experiment_measures_rebuilds_memory_and_latency(tmp_path):
+    from gwsim.store import open as open_store
+    from gwsim.testbed.experiment import run_experiment
+
+    config = {
+        "gateway": {"workers": 2, "update_frequency_s": 0.2},
+        "routes": {"count": 1000},
+        "load": {"rate_per_s": 100, "duration_s": 3},
+        "writes": {"kind": "update_route", "start_s": 1, "count": 2, "interval_s": 0.5},
+        "sample": {"interval_s": 0.05},
+    }
+    result = run_experiment(config)
+    s = result["summary"]
+    assert s["requests"] == 300
+    assert s["completed"] == 300 and s["errors"] == 0
+    assert 0 < s["not_found"] < 60  # 5% of the synthetic requests aim at no route
+    assert s["admin_writes"] == 2
+    assert s["rebuilds"] >= 2  # every worker rebuilt at least once after the writes
+    assert 0 < s["rebuild_mean_s"] < 5
+    assert 0 < s["latency_p50_s"] <= s["latency_p99_s"] <= s["latency_max_s"] < 10
+    assert s["peak_worker_heap_bytes"] > 1 << 20
+    ts = result["timeseries"]
+    assert len(ts["time_s"]) > 20 and set(ts["worker"]) == {0, 1}
+    assert max(ts["version"]) >= 3  # the initial set and both writes
+    with open_store(tmp_path / "runs.sqlite") as store:
+        first = store.put_measurement(result["config"], result)
+        second = store.put_measurement(result["config"], result)
+        assert first != second, "every measurement is kept"
+        assert len(store.timeseries(first)) == len(ts["time_s"])
+
+
+def test_experiment_config_errors_name_the_key(tmp_path):
+    from gwsim.cli import main
+    from gwsim.testbed.experiment import load_config
+
+    with pytest.raises(ValueError, match=r"load\.rate_per_s"):
+        load_config({"load": {"rate_per_s": -1}})
+    with pytest.raises(ValueError, match=r"unknown key writes\.when"):
+        load_config({"writes": {"when": 3}})
+    with pytest.raises(ValueError, match=r"unknown table \[pods\]"):
+        load_config({"pods": {}})
+    with pytest.raises(ValueError, match=r"gateway\.workers"):
+        load_config({"gateway": {"workers": 0}})
+    with pytest.raises(ValueError, match=r"routes: .*regex_fraction"):
+        from gwsim.testbed.experiment import _routes_and_requests
+        _routes_and_requests(load_config({"routes": {"regex_fraction": 2.0}}))
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[gateway]\nmode = 'lazy'\n")
+    assert main(["testbed", "run", str(bad)]) == 2
