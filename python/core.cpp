@@ -30,6 +30,7 @@ namespace gw = gwsim::gateway;
 
 void bind_routes(py::module_& m);    // core_routes.cpp
 void bind_analysis(py::module_& m);  // core_analysis.cpp
+void bind_fit(py::module_& m);       // core_fit.cpp
 
 namespace {
 
@@ -171,4 +172,5 @@ invalid scenario.)");
   m.def("strategy_names", &gw::strategy_names, "The registered router rebuild strategies, in documented order.");
   bind_routes(m);
   bind_analysis(m);
+  bind_fit(m);
 }

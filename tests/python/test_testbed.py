@@ -184,3 +184,42 @@ def test_experiment_config_errors_name_the_key(tmp_path):
     bad = tmp_path / "bad.toml"
     bad.write_text("[gateway]\nmode = 'lazy'\n")
     assert main(["testbed", "run", str(bad)]) == 2
+
+
+def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_path):
+    import gwsim
+    from gwsim.testbed.calibrate import PARAMETERS, calibrate, read_calibration, scenario_for, write_calibration
+    from gwsim.testbed.experiment import load_config
+
+    cal = calibrate(counts=(500, 2000))
+    p = cal["parameters"]
+    assert set(PARAMETERS) <= set(p)
+    assert 500 < p["memory.router_bytes_per_route"] < 100_000  # a Lua route with its per-path objects
+    assert cal["fits"]["router_bytes"]["r2"] > 0.9
+    assert p["cost.build_ns_per_path"] + p["cost.build_ns_per_path_log"] > 0
+    assert 0 < p["traffic.match_hit_cpu_s"] < 1e-3
+    write_calibration(cal, tmp_path / "cal.json")
+    cal = read_calibration(tmp_path / "cal.json")
+    config = load_config({"routes": {"count": 2000},
+                          "gateway": {"workers": 2, "memory_limit_mb": 256, "update_frequency_s": 0.5},
+                          "load": {"rate_per_s": 50, "duration_s": 5}, "writes": {"count": 2, "start_s": 1}})
+    summary = gwsim.run(scenario_for(config, cal))["summary"]
+    assert summary["rebuilds"] >= 2 * 2
+    assert summary["peak_worker_heap_bytes"] > p["memory.router_bytes_per_route"] * 2000
+    with pytest.raises(ValueError, match="not a testbed calibration"):
+        (tmp_path / "other.json").write_text("{}")
+        read_calibration(tmp_path / "other.json")
+
+
+@pytest.mark.skipif(not probe()[0], reason=f"no memory cgroup here: {probe()[1]}")
+def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_there(tmp_path):
+    """The quick mode of gwsim testbed validate: a quick calibration, then the two held-out
+    experiments (a roomy pod and a tight one under continuous writes) through both."""
+    from gwsim.testbed.calibrate import MATRIX_QUICK, calibrate
+    from gwsim.testbed.validate import HELD_OUT_QUICK, validate, write_report
+
+    rows = validate(calibrate(MATRIX_QUICK), HELD_OUT_QUICK)
+    verdicts = {row["name"]: (row["oom_kills"]["predicted"] > 0, row["oom_kills"]["measured"] > 0) for row in rows}
+    assert verdicts == {"roomy pod, continuous writes": (False, False), "tight pod, continuous writes": (True, True)}
+    report = write_report(rows, tmp_path)
+    assert "same verdict" in report.read_text() and (tmp_path / "memory-1.png").exists()

@@ -4,12 +4,19 @@
 
     gwsim testbed probe                      what this machine can run (nginx, Lua, memory cgroups)
     gwsim testbed run CONFIG [--store PATH] [--out DIR] [--json]
+    gwsim testbed calibrate [--full | --counts N,N,..] [--out FILE]
+    gwsim testbed validate [--calibration FILE] [--full] [--out DIR]
 
 ``run`` starts the real gateway for the experiment in CONFIG (a TOML file,
 see :mod:`gwsim.testbed.experiment`), drives it, samples it and prints the
 summary (``--json``: one JSON object); ``--store`` keeps the measurement in
 a run store next to simulations, ``--out`` writes summary.json,
-timeseries.csv and events.csv. Invalid input exits with status 2 and a
+timeseries.csv and events.csv. ``calibrate`` fits the simulator's
+parameters for this gateway (:mod:`gwsim.testbed.calibrate`) and writes
+them as JSON; ``validate`` runs held-out experiments through the simulator
+(with that calibration, or a quick one made first) and the testbed and
+writes report.md, report.json and one plot per experiment
+(:mod:`gwsim.testbed.validate`). Invalid input exits with status 2 and a
 message naming the table and key.
 """
 
@@ -41,6 +48,21 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     run_p.add_argument("--store", metavar="PATH", help="keep the measurement in this run store (SQLite)")
     run_p.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv and events.csv here")
     run_p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+    cal = actions.add_parser("calibrate", help="fit the simulator's parameters for this gateway",
+                             description="Measure one-worker gateways over a matrix of route counts and fit the "
+                                         "simulator's memory and cost parameters.")
+    size = cal.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="the full matrix (1k-50k routes) instead of the quick one")
+    size.add_argument("--counts", metavar="N,N,..", help="route counts to measure (at least two)")
+    cal.add_argument("--out", metavar="FILE", default="testbed/calibration.json",
+                     help="calibration file to write (default: testbed/calibration.json)")
+    val = actions.add_parser("validate", help="predicted against measured on held-out experiments",
+                             description="Run held-out experiments through the simulator and the testbed and "
+                                         "write a report with the targets.")
+    val.add_argument("--calibration", metavar="FILE", help="calibration file (default: make a quick one first)")
+    val.add_argument("--full", action="store_true", help="every held-out experiment, not the quick two")
+    val.add_argument("--out", metavar="DIR", default="results/testbed-validation",
+                     help="report directory (default: results/testbed-validation)")
     return tb
 
 
@@ -87,6 +109,11 @@ def run(args: argparse.Namespace) -> int:
         print("memory cgroups: " + ("available" if ok else f"not available ({why}); experiments run without a limit"))
         return 0
 
+    if args.testbed_command == "calibrate":
+        return _calibrate(args)
+    if args.testbed_command == "validate":
+        return _validate(args)
+
     from .experiment import load_config, run_experiment
 
     try:
@@ -119,4 +146,51 @@ def run(args: argparse.Namespace) -> int:
                           for k, v in summary.items()}))
     else:
         sys.stdout.write(format_summary(summary))
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(f"[testbed] {message}", file=sys.stderr, flush=True)
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    from .calibrate import MATRIX_FULL, MATRIX_QUICK, calibrate, write_calibration
+
+    counts: Any = MATRIX_FULL if args.full else MATRIX_QUICK
+    if args.counts:
+        try:
+            counts = [int(c) for c in args.counts.split(",")]
+        except ValueError:
+            print(f"gwsim: error: --counts must be integers separated by commas, got {args.counts!r}", file=sys.stderr)
+            return EXIT_USAGE
+    try:
+        cal = calibrate(counts, progress=_progress)
+    except ValueError as e:
+        print(f"gwsim: error: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    write_calibration(cal, args.out)
+    for name, f in cal["fits"].items():
+        print(f"{name:<20} terms {'+'.join(f['terms']):<6} R^2 {f['r2']:.4f}  largest residual "
+              f"{100 * f['max_relative_residual']:.1f}%")
+    print(f"calibration written to {args.out}")
+    return 0
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from .calibrate import MATRIX_QUICK, calibrate, read_calibration
+    from .validate import HELD_OUT, HELD_OUT_QUICK, validate, write_report
+
+    if args.calibration:
+        try:
+            cal = read_calibration(args.calibration)
+        except (OSError, ValueError) as e:
+            print(f"gwsim: error: --calibration: {e}", file=sys.stderr)
+            return EXIT_USAGE
+    else:
+        _progress("no --calibration: making a quick one")
+        cal = calibrate(MATRIX_QUICK, progress=_progress)
+    rows = validate(cal, HELD_OUT if args.full else HELD_OUT_QUICK, progress=_progress)
+    report = write_report(rows, args.out)
+    sys.stdout.write(report.read_text())
+    print(f"report: {report}")
     return 0

@@ -9,6 +9,8 @@
 --   DELETE /services/<id>     deletes it and, by cascade, its routes
 --   POST   /noop              a write that changes nothing but the version
 --   GET    /status            {"version":..,"routes":..,"workers":[..]}
+--   POST   /measure           body: {"requests": [..]}; calibration figures
+--                             of the serving worker (gateway.measure)
 --
 -- Every write bumps the store version and answers {"version": v}; errors
 -- answer 400/404 with {"error": "..."}.
@@ -74,6 +76,17 @@ function _M.handle()
 
   if method == "GET" and uri == "/status" then
     return reply(200, { version = store.version(), routes = store.count(), workers = workers(), now = ngx.now() })
+  end
+  if method == "POST" and uri == "/measure" then
+    local body, err = body_json()
+    if type(body) ~= "table" then
+      return reply(400, { error = err or "body must be {\"requests\": [...]}" })
+    end
+    local figures, merr = require("gwsim_testbed.gateway").measure(body.requests or {})
+    if not figures then
+      return reply(400, { error = merr })
+    end
+    return reply(200, figures)
   end
   if method == "POST" and uri == "/noop" then
     return reply(200, { version = store.noop() })

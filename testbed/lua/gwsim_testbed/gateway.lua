@@ -194,6 +194,88 @@ function _M.init_worker()
   end)
 end
 
+local function full_collect()
+  collectgarbage("collect")
+  collectgarbage("collect")
+  return collectgarbage("count") * 1024
+end
+
+-- Calibration (admin POST /measure; run it on a one-worker gateway so the
+-- worker measured is the worker serving): builds a second router from the
+-- store beside the current one and measures, in this worker,
+--   heap_bytes        Lua heap after full collections, current router alive
+--   router_bytes      what the new router keeps alive (heap with it minus
+--                     heap once it is dropped, full collections each time)
+--   build_alloc_bytes every byte the build allocated (collector stopped), so
+--                     build_alloc_bytes - router_bytes is the build's garbage
+--   read_alloc_bytes  every byte reading and decoding the pages allocated
+--   read_cpu_s, build_cpu_s  CPU of reading the pages and of building
+--   miss_cpu_s, hit_cpu_s    CPU of one select() on `requests` with the new
+--                     router's cache empty, then again with it warm
+--   select_alloc_bytes bytes one miss select() allocates (collector stopped)
+--   paths             entries (route paths) of the new router
+-- `requests`: array of {method, host, path, headers = {[name] = value}}.
+function _M.measure(requests)
+  local heap = full_collect()
+  collectgarbage("stop")
+  local before = collectgarbage("count") * 1024
+  local c0 = os.clock()
+  local routes = {}
+  store.each_page(function(page)
+    for _, r in ipairs(page) do
+      routes[#routes + 1] = r
+    end
+  end)
+  local read_cpu = os.clock() - c0
+  local read_alloc = collectgarbage("count") * 1024 - before
+  before = collectgarbage("count") * 1024
+  c0 = os.clock()
+  local new, err = router.new(routes, { cache_slots = settings.cache_slots })
+  local build_cpu = os.clock() - c0
+  local build_alloc = collectgarbage("count") * 1024 - before
+  collectgarbage("restart")
+  if not new then
+    return nil, err
+  end
+  routes = nil
+  local n = #requests
+  local miss_cpu, hit_cpu, select_alloc = 0, 0, 0
+  if n > 0 then
+    -- CPU seconds of one pass of select() over the requests.
+    local function pass()
+      local start = os.clock()
+      for i = 1, n do
+        local q = requests[i]
+        new:select(q.method, q.host, q.path, q.headers, q.scheme or "http", q.sni)
+      end
+      return os.clock() - start
+    end
+    collectgarbage("stop")
+    before = collectgarbage("count") * 1024
+    miss_cpu = pass() / n
+    select_alloc = (collectgarbage("count") * 1024 - before) / n
+    collectgarbage("restart")
+    hit_cpu = pass() / n
+  end
+  local with_new = full_collect()
+  local paths = new.paths
+  new = nil
+  local without = full_collect()
+  return {
+    heap_bytes = heap,
+    router_bytes = with_new - without,
+    build_alloc_bytes = build_alloc,
+    read_alloc_bytes = read_alloc,
+    read_cpu_s = read_cpu,
+    build_cpu_s = build_cpu,
+    miss_cpu_s = miss_cpu,
+    hit_cpu_s = hit_cpu,
+    select_alloc_bytes = select_alloc,
+    paths = paths,
+    cache_slots = settings.cache_slots,
+  }
+end
+
 -- Strict mode: rebuild before routing when the store has moved on.
 local function ensure_fresh()
   if store.version() == current_version and current then

@@ -1,0 +1,264 @@
+"""``gwsim testbed calibrate``: fit the simulator's parameters for the testbed gateway.
+
+For each route count of a matrix, a one-worker testbed gateway is started
+with the synthetic route set of that size, its worker measures itself
+(admin ``POST /measure``, ``gateway.measure`` in ``testbed/lua``: router
+bytes, bytes a build allocates, build and read CPU, match CPU on cache
+misses and hits, bytes a match allocates, the heap without a router) and the
+harness adds resident memory from /proc and the per-request CPU and latency
+of a short quiet load. Each quantity is then fitted against the route count
+with the calibration's least squares (``gwsim._core.fit_cost``, Eigen; the
+fit quality is kept) and turned into the simulator's scenario fields
+(:data:`PARAMETERS`), which :func:`scenario_for` combines with an
+experiment configuration into a simulator scenario.
+
+What is not measured keeps the simulator's defaults and says so in the
+calibration file: the collector's per-byte mark and sweep CPU.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+from .gateway import Gateway, GatewaySettings
+
+__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "measure", "scenario_for",
+           "write_calibration", "read_calibration"]
+
+#: Route counts of the fitting matrix.
+MATRIX_QUICK = (1000, 4000, 16000)
+MATRIX_FULL = (1000, 5000, 10000, 20000, 50000)
+
+#: The simulator fields a calibration sets (see scenarios/README.md), with what each is fitted from.
+PARAMETERS = {
+    "memory.router_bytes_per_route": "slope of router bytes against routes",
+    "memory.lru_slot_bytes": "router bytes at zero routes (the empty match caches) per cache slot",
+    "memory.lru_value_bytes": "0: a cached match holds references to live routes; its key is in the per-request garbage",
+    "memory.build_garbage_per_route_bytes": "slope of (bytes read and build allocate - router bytes) against routes",
+    "memory.entity_cache_bytes_per_route": "0: the testbed has no entity cache",
+    "memory.baseline_heap_bytes": "median Lua heap without a router",
+    "memory.non_heap_bytes": "median worker resident memory outside the Lua heap",
+    "cluster.master_memory_bytes": "median master resident memory",
+    "cost.build_ns_per_path": "linear term of read + build CPU against paths",
+    "cost.build_ns_per_path_log": "P log2 P term of read + build CPU against paths",
+    "traffic.match_miss_cpu_s": "fit of match CPU on cache misses against routes, at the experiment's routes",
+    "traffic.match_hit_cpu_s": "median match CPU on cache hits",
+    "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
+    "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match",
+    "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
+}
+
+
+def _clean_request(q: Mapping[str, Any]) -> dict[str, Any]:
+    out = {"method": q["method"], "host": q["host"], "path": q["path"], "scheme": q.get("scheme") or "http",
+           "headers": {str(k).lower(): v for k, v in q.get("headers", [])}}
+    if q.get("sni"):
+        out["sni"] = q["sni"]
+    return out
+
+
+def _proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process (from /proc/<pid>/stat)."""
+    import os
+
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _rss(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+def measure(routes: int, seed: int = 1, requests: int = 500, cache_slots: int = 5000,
+            load_rate_per_s: float = 100.0, load_duration_s: float = 2.0) -> dict[str, Any]:
+    """One calibration point: the figures of a one-worker gateway holding `routes` synthetic routes."""
+    from .. import _core
+    from .load import Request, run_open_loop
+
+    route_set = _core.synthetic_routes(routes, seed=seed)
+    raw = _core.synthetic_requests(routes, requests, seed=seed + 1, route_seed=seed)
+    settings = GatewaySettings(workers=1, update_frequency_s=60, cache_slots=cache_slots)
+    with Gateway(settings).start(route_set, timeout_s=600) as gw:
+        figures = gw._admin("POST", "/measure", {"requests": [_clean_request(q) for q in raw]})
+        worker = gw.worker_pids()[0]
+        figures["worker_rss_bytes"] = _rss(worker)
+        figures["master_rss_bytes"] = _rss(gw.process.pid)
+        figures["routes"] = routes
+        figures["services"] = len({r["service"] for r in route_set})
+        figures["store_bytes"] = len(json.dumps(route_set))
+        # A short quiet load: worker CPU and latency per request.
+        stream = [Request(path=q["path"], method=q["method"], host=q["host"],
+                          headers=tuple((k, v) for k, v in q["headers"])) for q in raw]
+        cpu0 = _proc_cpu_s(worker)
+        outcomes = run_open_loop(gw.ports.proxy, stream, load_rate_per_s, load_duration_s)
+        cpu = _proc_cpu_s(worker) - cpu0
+        latencies = [o.latency_s for o in outcomes if o.latency_s is not None]
+        figures["request_cpu_s"] = cpu / max(1, len(outcomes))
+        figures["quiet_latency_p50_s"] = statistics.median(latencies) if latencies else float("nan")
+    return figures
+
+
+def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
+              progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
+    """Measure every route count of `counts` and fit the simulator's parameters.
+
+    Returns ``{"points": [...], "fits": {name: fit}, "parameters": {field: value or {a, b}}}``;
+    ``parameters`` values that depend on the route count are ``{"a": .., "b": ..}`` (value = a + b N).
+    """
+    from .. import _core
+
+    counts = sorted(set(int(c) for c in counts))
+    if len(counts) < 2 or counts[0] < 1:
+        raise ValueError(f"counts must hold at least two distinct route counts >= 1, got {counts!r}")
+    points = []
+    for n in counts:
+        if progress:
+            progress(f"measuring {n:,} routes")
+        points.append(measure(n, seed=seed))
+    N = [float(p["routes"]) for p in points]
+    P = [float(p["paths"]) for p in points]
+
+    def fit(name: str, x: Sequence[float], y: Sequence[float], form: str) -> dict[str, Any]:
+        # The fit needs y > 0 (relative residuals) and as many distinct sizes as terms.
+        y = [max(v, 1e-12) for v in y]
+        if form == "nlogn" and len(set(x)) < 3:
+            form = "linear"
+        result = _core.fit_cost(list(x), list(y), form)
+        result["quantity"] = name
+        return result
+
+    fits = {
+        "router_bytes": fit("router_bytes", N, [p["router_bytes"] for p in points], "linear"),
+        "build_garbage_bytes": fit("build_garbage_bytes", N,
+                                   [p["read_alloc_bytes"] + p["build_alloc_bytes"] - p["router_bytes"] for p in points],
+                                   "linear"),
+        "build_ns": fit("build_ns", P, [(p["read_cpu_s"] + p["build_cpu_s"]) * 1e9 for p in points], "nlogn"),
+        "miss_cpu_s": fit("miss_cpu_s", N, [p["miss_cpu_s"] for p in points], "linear"),
+        "select_alloc_bytes": fit("select_alloc_bytes", N, [p["select_alloc_bytes"] for p in points], "linear"),
+        "store_bytes": fit("store_bytes", N, [p["store_bytes"] for p in points], "linear"),
+    }
+    slots = points[0]["cache_slots"]
+    per_request_cpu = [max(0.0, p["request_cpu_s"] - p["miss_cpu_s"]) for p in points]
+    parameters: dict[str, Any] = {
+        "memory.router_bytes_per_route": fits["router_bytes"]["b"],
+        "memory.lru_slot_bytes": fits["router_bytes"]["a"] / slots,
+        "memory.lru_value_bytes": 0.0,
+        "memory.build_garbage_per_route_bytes": fits["build_garbage_bytes"]["b"],
+        "memory.entity_cache_bytes_per_route": 0.0,
+        "memory.baseline_heap_bytes": statistics.median(p["heap_bytes"] - p["router_bytes"] for p in points),
+        "memory.non_heap_bytes": statistics.median(max(0, p["worker_rss_bytes"] - p["heap_bytes"]) for p in points),
+        "cluster.master_memory_bytes": statistics.median(p["master_rss_bytes"] for p in points),
+        "cost.build_ns_per_path": fits["build_ns"]["b"],
+        "cost.build_ns_per_path_log": fits["build_ns"]["c"],
+        "traffic.match_miss_cpu_s": {"a": fits["miss_cpu_s"]["a"], "b": fits["miss_cpu_s"]["b"]},
+        "traffic.match_hit_cpu_s": statistics.median(p["hit_cpu_s"] for p in points),
+        "traffic.request_garbage_bytes": {"a": fits["select_alloc_bytes"]["a"], "b": fits["select_alloc_bytes"]["b"]},
+        "traffic.plugin_cpu_s": statistics.median(per_request_cpu),
+        "traffic.upstream_latency_s": statistics.median(
+            max(0.0, p["quiet_latency_p50_s"] - p["request_cpu_s"]) for p in points),
+        "store_bytes_per_route": fits["store_bytes"]["b"],
+        "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
+        "build_ns_constant": fits["build_ns"]["a"],
+    }
+    return {"points": points, "fits": fits, "parameters": parameters, "counts": counts, "seed": seed}
+
+
+def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
+    """Write a calibration as JSON (points, fits with R^2 and residuals, parameters)."""
+    out = {
+        "about": "gwsim testbed calibration: the simulator's parameters fitted for the testbed gateway "
+                 "(nginx + LuaJIT, testbed/). Written by gwsim testbed calibrate; read by gwsim testbed validate.",
+        "not_measured": ["memory.gc_mark_ns_per_byte", "memory.gc_sweep_ns_per_byte"],
+        "parameter_sources": PARAMETERS,
+        **cal,
+    }
+    Path(path).write_text(json.dumps(out, indent=2, allow_nan=False))
+
+
+def read_calibration(path: Any) -> dict[str, Any]:
+    """A calibration written by :func:`write_calibration`; ValueError naming what is missing."""
+    data = json.loads(Path(path).read_text())
+    missing = [k for k in PARAMETERS if k not in data.get("parameters", {})]
+    if missing:
+        raise ValueError(f"{path}: not a testbed calibration (missing parameters: {', '.join(missing)})")
+    return data
+
+
+def _at(value: Any, n: float) -> float:
+    if isinstance(value, Mapping):
+        return max(0.0, float(value["a"]) + float(value["b"]) * n)
+    return float(value)
+
+
+_ADMIN_KINDS = {"noop": "noop", "update_route": "update_route", "create_route": "create_route",
+                "delete_route": "delete_route"}
+
+
+def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[str, Any]) -> dict[str, Any]:
+    """The simulator scenario (a dict for gwsim.run) of a testbed experiment configuration under a calibration."""
+    from .experiment import settings as gateway_settings
+
+    p = calibration["parameters"]
+    gw = gateway_settings(config)
+    n = float(config["routes"]["count"])
+    load, writes = config["load"], config["writes"]
+    script = [{"at_s": writes["start_s"] + k * writes["interval_s"], "kind": _ADMIN_KINDS[writes["kind"]]}
+              for k in range(writes["count"]) if writes["start_s"] + k * writes["interval_s"] <= load["duration_s"]]
+    return {
+        "name": "testbed experiment",
+        "strategy": "full_rebuild",
+        "cluster": {
+            "nodes": 1,
+            "workers_per_node": gw.workers,
+            "pod_memory_limit_bytes": gw.memory_limit_bytes or (1 << 40),
+            "master_memory_bytes": p["cluster.master_memory_bytes"],
+            "mem_cache_dicts": 0,
+            "mem_cache_size_bytes": 0,
+            "fixed_zones_bytes": p["store_bytes_per_route"] * n + (4 << 20),
+            "respawn": "serve_errors_until_built",
+        },
+        "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"])},
+        "traffic": {
+            "rate_per_s": load["rate_per_s"],
+            "zipf_s": load["zipf_s"],
+            "client_timeout_s": load["timeout_s"],
+            "match_miss_cpu_s": _at(p["traffic.match_miss_cpu_s"], n),
+            "match_hit_cpu_s": p["traffic.match_hit_cpu_s"],
+            "request_garbage_bytes": _at(p["traffic.request_garbage_bytes"], n),
+            "plugin_cpu_s": p["traffic.plugin_cpu_s"],
+            "upstream_latency_s": p["traffic.upstream_latency_s"],
+        },
+        "kong": {
+            "worker_consistency": gw.mode,
+            "worker_state_update_frequency_s": gw.update_frequency_s,
+            "worker_event_delay_s": 0.0,
+            "build_yield_every": gw.yield_every,
+            "rebuild_timeout_s": gw.lock_timeout_s,
+        },
+        "database": {"page_latency_s": 0.0, "page_cpu_s": 0.0},
+        "memory": {
+            "gc_pause": gw.gc_pause,
+            "gc_stepmul": gw.gc_stepmul,
+            "baseline_heap_bytes": p["memory.baseline_heap_bytes"],
+            "router_bytes_per_route": p["memory.router_bytes_per_route"],
+            "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],
+            "entity_cache_bytes_per_route": 0.0,
+            "lru_slots": gw.cache_slots,
+            "lru_slot_bytes": p["memory.lru_slot_bytes"],
+            "lru_value_bytes": 0.0,
+            "non_heap_bytes": p["memory.non_heap_bytes"],
+        },
+        "cost": {"build_ns_per_path": p["cost.build_ns_per_path"],
+                 "build_ns_per_path_log": p["cost.build_ns_per_path_log"]},
+        "admin": {"script": script},
+        "run": {"duration_s": load["duration_s"], "sample_interval_s": config["sample"]["interval_s"]},
+    }

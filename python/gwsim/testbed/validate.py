@@ -1,0 +1,188 @@
+"""``gwsim testbed validate``: the simulator's predictions against the real gateway on held-out configurations.
+
+Each held-out experiment (configurations the calibration never measured:
+several workers, traffic, admin writes, pod limits) runs twice: through the
+simulator, with the scenario :func:`gwsim.testbed.calibrate.scenario_for`
+derives from it and a calibration, and on the testbed gateway. The report
+puts predicted and measured side by side with the targets:
+
+=====================================  ==========
+quantity                               target
+=====================================  ==========
+peak Lua heap per worker               within 15%
+steady Lua heap per worker (pre-write) within 15%
+rebuild duration (mean)                within 20%
+p99 latency over the run               within 30%
+OOM verdict (any kill)                 the same
+=====================================  ==========
+
+and one plot per experiment with the two mean-worker heap traces overlaid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import statistics
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Sequence
+
+__all__ = ["HELD_OUT", "HELD_OUT_QUICK", "TARGETS", "compare", "validate", "write_report"]
+
+#: Relative tolerances of the targets.
+TARGETS = {"peak_heap": 0.15, "steady_heap": 0.15, "rebuild_mean": 0.20, "latency_p99": 0.30}
+
+
+def _experiment(name: str, routes: int, workers: int, limit_mb: Optional[float], writes: int, interval_s: float,
+                rate: float = 100, duration_s: float = 20, mode: str = "eventual") -> dict[str, Any]:
+    gateway: dict[str, Any] = {"workers": workers, "mode": mode, "update_frequency_s": 0.5}
+    if limit_mb is not None:
+        gateway["memory_limit_mb"] = limit_mb
+    return {"name": name, "config": {
+        "gateway": gateway, "routes": {"count": routes, "seed": 7},
+        "load": {"rate_per_s": rate, "duration_s": duration_s, "seed": 8},
+        "writes": {"kind": "noop", "start_s": 4, "count": writes, "interval_s": interval_s},
+        "sample": {"interval_s": 0.1}}}
+
+
+#: The quick held-out set (part of the test command): a pod that should ride
+#: out continuous writes and one that should not.
+HELD_OUT_QUICK = [
+    _experiment("roomy pod, continuous writes", 8000, 2, 1024, 20, 0.5),
+    _experiment("tight pod, continuous writes", 8000, 2, 300, 20, 0.5),
+]
+#: The full held-out set.
+HELD_OUT = HELD_OUT_QUICK + [
+    _experiment("one write, no limit", 12000, 2, None, 1, 1.0),
+    _experiment("strict, a write a second", 6000, 3, None, 10, 1.0, mode="strict"),
+    _experiment("three workers, tight pod", 10000, 3, 450, 24, 0.5),
+]
+
+
+def _steady_and_peak(time_s: Sequence[float], heap: Sequence[float], before_s: float) -> tuple[float, float]:
+    quiet = [h for t, h in zip(time_s, heap) if 1.0 <= t < before_s]
+    steady = statistics.median(quiet) if quiet else float("nan")
+    return steady, (max(heap) if heap else float("nan"))
+
+
+def _mean_trace(time_s: Sequence[float], heap: Sequence[float], step: float) -> tuple[list[float], list[float]]:
+    buckets: dict[int, list[float]] = {}
+    for t, h in zip(time_s, heap):
+        buckets.setdefault(int(t / step), []).append(h)
+    keys = sorted(buckets)
+    return [k * step for k in keys], [statistics.fmean(buckets[k]) for k in keys]
+
+
+def _rel(predicted: float, measured: float) -> float:
+    if not (math.isfinite(predicted) and math.isfinite(measured)) or measured == 0:
+        return float("nan")
+    return (predicted - measured) / measured
+
+
+def compare(name: str, config: Mapping[str, Any], predicted: Mapping[str, Any],
+            measured: Mapping[str, Any]) -> dict[str, Any]:
+    """One report row from a simulation result and a testbed result of the same configuration."""
+    start = config["writes"]["start_s"]
+    ps, pp = _steady_and_peak(predicted["timeseries"]["time_s"], predicted["timeseries"]["heap_bytes"], start)
+    ms, mp = _steady_and_peak(measured["timeseries"]["time_s"], measured["timeseries"]["heap_bytes"], start)
+    psum, msum = predicted["summary"], measured["summary"]
+    p_rebuild = psum["rebuild_cpu_s"] / psum["rebuilds"] if psum["rebuilds"] else float("nan")
+    row = {
+        "name": name,
+        "routes": config["routes"]["count"],
+        "workers": config["gateway"].get("workers", 2),
+        "memory_limit_mb": config["gateway"].get("memory_limit_mb"),
+        "steady_heap_bytes": {"predicted": ps, "measured": ms},
+        "peak_heap_bytes": {"predicted": pp, "measured": mp},
+        "rebuild_mean_s": {"predicted": p_rebuild, "measured": msum["rebuild_mean_s"]},
+        "latency_p99_s": {"predicted": psum["latency_p99_s"], "measured": msum["latency_p99_s"]},
+        "oom_kills": {"predicted": psum["oom_kills"], "measured": msum["oom_kills"]},
+    }
+    row["errors"] = {
+        "steady_heap": _rel(ps, ms), "peak_heap": _rel(pp, mp),
+        "rebuild_mean": _rel(p_rebuild, msum["rebuild_mean_s"]),
+        "latency_p99": _rel(psum["latency_p99_s"], msum["latency_p99_s"]),
+    }
+    row["met"] = {k: math.isfinite(v) and abs(v) <= TARGETS[k] for k, v in row["errors"].items()}
+    row["met"]["oom_verdict"] = (psum["oom_kills"] > 0) == (msum["oom_kills"] > 0)
+    trace_p = _mean_trace(predicted["timeseries"]["time_s"], predicted["timeseries"]["heap_bytes"], 0.5)
+    trace_m = _mean_trace(measured["timeseries"]["time_s"], measured["timeseries"]["heap_bytes"], 0.5)
+    row["traces"] = {"predicted": trace_p, "measured": trace_m}
+    return row
+
+
+def validate(calibration: Mapping[str, Any], experiments: Sequence[Mapping[str, Any]] = HELD_OUT_QUICK,
+             progress: Optional[Callable[[str], None]] = None) -> list[dict[str, Any]]:
+    """Simulate and measure every experiment; one :func:`compare` row each."""
+    import gwsim
+
+    from .calibrate import scenario_for
+    from .experiment import load_config, run_experiment
+
+    rows = []
+    for e in experiments:
+        config = load_config(e["config"])
+        if progress:
+            progress(f"{e['name']}: simulating")
+        predicted = gwsim.run(scenario_for(config, calibration))
+        predicted = {"summary": dict(predicted["summary"]),
+                     "timeseries": {k: list(map(float, predicted["timeseries"][k])) for k in ("time_s", "heap_bytes")}}
+        if progress:
+            progress(f"{e['name']}: measuring on the testbed")
+        measured = run_experiment(config)
+        rows.append(compare(e["name"], config, predicted, measured))
+    return rows
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "n/a"
+    if kind == "bytes":
+        return f"{value / (1 << 20):,.1f} MiB"
+    if kind == "s":
+        return f"{value * 1e3:,.1f} ms"
+    return f"{value:,}"
+
+
+def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any) -> Path:
+    """report.md (tables), report.json and memory-<k>.png (traces overlaid) in `out_dir`; the report's path."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    lines = ["# Testbed validation: the simulator's predictions against the real gateway", "",
+             "Targets: heap within 15%, rebuild duration within 20%, p99 latency within 30%, "
+             "OOM verdict the same. Each cell: predicted / measured (relative error).", "",
+             "| experiment | steady heap / worker | peak heap / worker | rebuild (mean) | p99 latency | OOM kills |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for k, row in enumerate(rows):
+        def cell(key: str, err: str, kind: str) -> str:
+            p, m = row[key]["predicted"], row[key]["measured"]
+            e = row["errors"][err]
+            mark = "met" if row["met"][err] else "missed"
+            pct = "n/a" if not math.isfinite(e) else f"{100 * e:+.0f}%"
+            return f"{_fmt(p, kind)} / {_fmt(m, kind)} ({pct}, {mark})"
+        ooms = row["oom_kills"]
+        verdict = "same verdict" if row["met"]["oom_verdict"] else "verdict differs"
+        lines.append(f"| {row['name']} | {cell('steady_heap_bytes', 'steady_heap', 'bytes')} | "
+                     f"{cell('peak_heap_bytes', 'peak_heap', 'bytes')} | {cell('rebuild_mean_s', 'rebuild_mean', 's')} | "
+                     f"{cell('latency_p99_s', 'latency_p99', 's')} | {ooms['predicted']} / {ooms['measured']} ({verdict}) |")
+        fig, ax = plt.subplots(figsize=(8, 4))
+        for label, style in (("predicted", "--"), ("measured", "-")):
+            t, h = row["traces"][label]
+            ax.plot(t, [v / (1 << 20) for v in h], style, label=f"{label} (mean worker)")
+        ax.set_xlabel("time (s)")
+        ax.set_ylabel("Lua heap per worker (MiB)")
+        ax.set_title(row["name"])
+        ax.legend()
+        fig.tight_layout()
+        fig.savefig(out / f"memory-{k}.png", dpi=100)
+        plt.close(fig)
+        lines.append("")
+    lines += ["", *[f"![{row['name']}](memory-{k}.png)" for k, row in enumerate(rows)], ""]
+    (out / "report.md").write_text("\n".join(lines))
+    (out / "report.json").write_text(json.dumps(rows, indent=2, default=float))
+    return out / "report.md"
