@@ -52,7 +52,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              description="Measure one-worker gateways over a matrix of route counts and fit the "
                                          "simulator's memory and cost parameters.")
     size = cal.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true", help="the full matrix (1k-50k routes) instead of the quick one")
+    size.add_argument("--full", action="store_true", help="the full matrix (1k-20k routes) instead of the quick one")
     size.add_argument("--counts", metavar="N,N,..", help="route counts to measure (at least two)")
     cal.add_argument("--out", metavar="FILE", default="testbed/calibration.json",
                      help="calibration file to write (default: testbed/calibration.json)")

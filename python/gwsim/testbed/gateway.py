@@ -337,9 +337,9 @@ class Gateway:
         finally:
             conn.close()
 
-    def _admin(self, method: str, path: str, body: Any = None) -> dict[str, Any]:
+    def _admin(self, method: str, path: str, body: Any = None, timeout_s: float = 30.0) -> dict[str, Any]:
         assert self.ports is not None
-        status, _, data = self._http(self.ports.admin, method, path, body)
+        status, _, data = self._http(self.ports.admin, method, path, body, timeout_s=timeout_s)
         reply = json.loads(data) if data else {}
         if status >= 400:
             raise RuntimeError(f"admin {method} {path}: {status} {reply.get('error', '')}")
