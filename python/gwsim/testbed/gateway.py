@@ -210,14 +210,22 @@ class Gateway:
         assert self.ports is not None
         self.prefix.mkdir(parents=True, exist_ok=True)
         # Workers run as nobody when nginx starts as root: they must reach
-        # the prefix (logs stay the master's).
+        # the prefix (logs stay the master's) and the Lua code, which is
+        # copied there (the checkout may sit in a directory only root reads).
         self.prefix.chmod(0o755)
+        lua_dir = self.prefix / "lua"
+        shutil.rmtree(lua_dir, ignore_errors=True)
+        shutil.copytree(_LUA_DIR, lua_dir)
+        for d in [lua_dir, *(p for p in lua_dir.rglob("*") if p.is_dir())]:
+            d.chmod(0o755)
+        for f in (p for p in lua_dir.rglob("*") if p.is_file()):
+            f.chmod(0o644)
         user = "user nobody nogroup;" if os.geteuid() == 0 else ""
         text = string.Template(_TEMPLATE.read_text()).substitute(
             workers=self.settings.workers,
             prefix=str(self.prefix),
             user_directive=user,
-            lua_dir=str(_LUA_DIR),
+            lua_dir=str(lua_dir),
             config_dict_size=f"{self.settings.config_dict_size_mb}m",
             settings_json=json.dumps(self.settings.lua_settings(str(self.prefix / "routes.json"))),
             upstream_port=self.ports.upstream,
