@@ -79,7 +79,9 @@ struct write_phase {
   double rebuild_rate_per_s = 0;  ///< v in this phase
 };
 
-/// The queueing inputs of one worker.
+/// The queueing inputs of one worker. Every worker is taken to have a core
+/// of its own (cluster.cpu_cores = 0 or >= workers_per_node); with fewer
+/// cores the simulation shares them and these forms are optimistic.
 struct worker_workload {
   double request_rate_per_s = 0;  ///< lambda
   double cache_hit_ratio = 0;     ///< h (Che)

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "models/gateway/context.hpp"
+#include "models/gateway/cpu_share.hpp"
 #include "models/gateway/worker.hpp"
 #include "sim/object_pool.hpp"
 #include "sim/time_weighted.hpp"
@@ -57,6 +58,8 @@ class node {
   double peak_worker_heap_bytes() const noexcept { return peak_heap_; }
   double mean_pod_bytes(sim::time_ns now) const { return pod_memory_.mean(now); }
   const std::vector<std::unique_ptr<worker>>& workers() const noexcept { return workers_; }
+  /// The pod's cores, shared by its workers' CPU slices (cluster.cpu_cores).
+  cpu_share& cpu() noexcept { return cpu_; }
 
  private:
   /// A new version is known to this node: release it to the builders now,
@@ -83,6 +86,7 @@ class node {
 
   context& ctx_;
   int index_;
+  cpu_share cpu_;
   std::vector<std::unique_ptr<worker>> workers_;
   std::vector<worker*> accepting_;  ///< scratch for routing
   sim::rng rng_;

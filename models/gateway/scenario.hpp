@@ -47,6 +47,7 @@ struct cluster_config {
   double mem_cache_size_bytes = 128.0 * (1 << 20);  ///< each shared dict, counted once per pod
   double fixed_zones_bytes = 16.0 * (1 << 20);     ///< other lua_shared_dicts
   double respawn_delay_s = 1.0;                    ///< master notices the death and forks
+  double cpu_cores = 0.0;                          ///< cores the pod's workers share; 0 = one per worker
   respawn_policy respawn = respawn_policy::serve_errors_until_built;
 };
 

@@ -299,6 +299,9 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(c, fixed_zones_bytes, K::size, "bytes", at_least(0), "the other lua_shared_dicts, counted once per pod");
   GWSIM_FIELD(c, respawn_delay_s, K::duration, "seconds", at_least(0),
               "from a worker's death until the master has forked its replacement");
+  GWSIM_FIELD(c, cpu_cores, K::real, "cores", at_least(0),
+              "cores the pod's workers share (processor sharing: k busy workers each run at min(1, cores/k)); "
+              "0 = a core for every worker (what gwsim analyze's closed forms assume)");
   GWSIM_FIELD(c, respawn, K::choice, "", any_number(),
               "what a respawned worker does before its router is built (build_before_serving: Kong >= 3.1)");
 

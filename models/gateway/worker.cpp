@@ -211,11 +211,12 @@ void worker::start_next() {
     }
     current_ = j;
     cpu_busy_ = true;
-    cpu_done_.arm_in(std::max<sim::time_ns>(1, sim::from_seconds(cpu, "worker cpu slice")));
+    node_.cpu().start(cpu_done_, cpu);
   }
 }
 
 void worker::on_cpu_done() {
+  node_.cpu().stop(cpu_done_);
   cpu_busy_ = false;
   const job j = current_;
   switch (j.kind) {
@@ -406,7 +407,9 @@ void worker::kill() {
   if (!alive_) return;
   alive_ = false;
   ++incarnation_;
-  cpu_done_.cancel();
+  if (cpu_busy_) {
+    node_.cpu().stop(cpu_done_);
+  }
   tick_.cancel();
   if (cpu_busy_ && current_.kind == job_kind::request) fail(current_.req);
   cpu_busy_ = false;

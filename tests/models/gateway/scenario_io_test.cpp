@@ -186,6 +186,7 @@ distinct distinct_scenario() {
   MEMBER(cluster.mem_cache_size_bytes, 100.5e6);
   MEMBER(cluster.fixed_zones_bytes, 17.0 * (1 << 20));
   MEMBER(cluster.respawn_delay_s, 0.75);
+  MEMBER(cluster.cpu_cores, 1.5);
   ENUM_MEMBER(cluster.respawn, respawn_policy::build_before_serving, "build_before_serving");
   MEMBER(database.connections, 16);
   MEMBER(database.page_size, 500);
