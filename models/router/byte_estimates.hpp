@@ -56,6 +56,17 @@ std::size_t heap_bytes(const std::unordered_map<std::string, V, H, E>& m) {
   return n;
 }
 
+/// The heap blocks of one marshalled entry: rule lists that outgrew their
+/// inline room and the header rules' strings. Host, uri, method and SNI
+/// values are views into the routes (counted with the routes) or into the
+/// process-wide table of upper-cased method names (counted by no router).
+inline std::size_t marshalled_heap_bytes(const marshalled_route& e) {
+  std::size_t n = e.hosts.heap_bytes() + e.uris.heap_bytes() + e.methods.heap_bytes() + e.snis.heap_bytes();
+  n += flat_bytes(e.headers);
+  for (const auto& h : e.headers) n += heap_bytes(h.name) + heap_bytes(h.values);
+  return n;
+}
+
 /// The routes as given and their marshalled entries.
 inline std::size_t routes_and_entries_bytes(const std::vector<route>& routes,
                                             const std::vector<marshalled_route>& entries) {
@@ -66,20 +77,20 @@ inline std::size_t routes_and_entries_bytes(const std::vector<route>& routes,
     for (const auto& [name, values] : r.headers) n += heap_bytes(name) + heap_bytes(values);
   }
   n += flat_bytes(entries);
-  for (const auto& e : entries) {
-    n += flat_bytes(e.hosts) + flat_bytes(e.headers) + flat_bytes(e.uris);
-    for (const auto& h : e.hosts) n += heap_bytes(h.value);
-    for (const auto& h : e.headers) n += heap_bytes(h.name) + heap_bytes(h.values);
-    for (const auto& u : e.uris) n += heap_bytes(u.value);
-    n += heap_bytes(e.methods) + heap_bytes(e.snis);
-  }
+  for (const auto& e : entries) n += marshalled_heap_bytes(e);
   return n;
 }
 
-/// Compiled patterns: the map, the regex objects and their pattern copies.
+/// Compiled patterns: the map, and the regex objects with their pattern
+/// strings (and shared_ptr control blocks). A router counts every pattern
+/// it holds, including those it shares with the process-wide cache of
+/// compiled_regex() (which, like Kong's per-worker regex cache, holds them
+/// for the router: the router's rules are what use them); the process-wide
+/// cache's own table is counted by no router.
 inline std::size_t regex_cache_bytes(const regex_cache& regexes) {
+  constexpr std::size_t control_block = 2 * sizeof(long);
   std::size_t n = hash_overhead(regexes.bucket_count(), regexes.size(), sizeof(regex_cache::value_type));
-  for (const auto& [pattern, re] : regexes) n += heap_bytes(pattern) + sizeof(regex) + heap_bytes(re->pattern());
+  for (const auto& [pattern, re] : regexes) n += control_block + sizeof(regex) + heap_bytes(re->pattern());
   return n;
 }
 

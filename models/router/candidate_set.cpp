@@ -23,7 +23,7 @@ void host_split_set::insert(const indexed_entry* e) {
     return;
   }
   for (const auto& h : e->m.hosts) {
-    by_host[h.value].insert(e);
+    by_host[std::string(h.value)].insert(e);
   }
 }
 
@@ -204,7 +204,7 @@ const std::string* candidate_set::collect(std::string_view path, std::string_vie
   while (true) {
     if (const indexed_entry* any = cur->entries.any()) {
       cur->entries.collect(raw_host, host_no_port, all_hosts, out);
-      longest = &any->m.uris.front().value;
+      longest = &any->r->paths[any->m.path_index];  /// the string uris.front() views
     }
     if (pos >= path.size()) {
       break;

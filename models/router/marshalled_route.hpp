@@ -9,12 +9,15 @@
 /// in how they find candidates (plain scans versus Kong's indexes).
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <functional>
+#include <type_traits>
 #include <unordered_map>
 #include <unordered_set>
 #include <utility>
@@ -22,6 +25,7 @@
 
 #include "models/router/regex.hpp"
 #include "models/router/route.hpp"
+#include "models/router/view_table.hpp"
 
 namespace gwsim::router {
 
@@ -57,22 +61,158 @@ using string_map = std::unordered_map<std::string, V, string_hash, std::equal_to
 /// A std::string hash set searchable with std::string_view.
 using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>;
 
-/// Compiled patterns, one per distinct pattern. The map owns them; rules
-/// point into it, so it must outlive (and move together with) the marshalled
-/// routes. Moving the map keeps every regex at its address.
-using regex_cache = std::unordered_map<std::string, std::unique_ptr<regex>>;
 
+/// Kong matches its router's regexes with `ngx.re.find(..., "ajo")`; the
+/// `o` flag caches each compiled pattern, keyed by its text, in a cache per
+/// worker process that outlives router rebuilds (lua-resty-core's
+/// resty.core.regex), so a rebuild does not compile again the patterns the
+/// cache still holds. This is that cache, shared by every router of the
+/// process (thread-safe): it returns the compiled `pattern`, compiling it on
+/// a miss. Like OpenResty's, it is an LRU cache (resty.lrucache) of at most
+/// compiled_regex_cache_max_entries patterns: `lua_regex_cache_max_entries`,
+/// whose default, 1024, is what Kong 2.8 runs with (Kong only raised it, to
+/// 8192, in 3.1). A route set with more distinct patterns than that cycles
+/// through the cache and recompiles at every rebuild, as Kong's workers
+/// recompile them (at match time there). A regex lives as long as the cache
+/// or a router holds it. Throws std::invalid_argument as regex's constructor
+/// does.
+inline constexpr std::size_t compiled_regex_cache_max_entries = 1024;
+[[nodiscard]] std::shared_ptr<const regex> compiled_regex(std::string_view pattern);
+/// Patterns in the process-wide cache (for tests).
+[[nodiscard]] std::size_t compiled_regex_cache_size();
+/// regex::alternation(patterns) from a process-wide cache keyed by the
+/// member patterns, an LRU cache bounded the same way (at most
+/// compiled_regex_cache_max_entries alternations). The alternations are this model's own way
+/// of running Kong's in-order regex scan in one call (Kong compiles no such
+/// pattern), so caching them across rebuilds keeps their compile cost, which
+/// Kong does not pay, out of rebuilds of an unchanged route set. Null when
+/// the patterns cannot be combined.
+[[nodiscard]] std::shared_ptr<const regex> compiled_alternation(const std::vector<std::string_view>& patterns);
+
+/// A router's hold on a compiled pattern: shared with the process-wide
+/// cache, but move-only, so a router holding entries that point into its
+/// own routes cannot be copied by accident.
+class held_regex {
+ public:
+  explicit held_regex(std::shared_ptr<const regex> re) noexcept : re_(std::move(re)) {}
+  held_regex(held_regex&&) noexcept = default;
+  held_regex& operator=(held_regex&&) noexcept = default;
+  held_regex(const held_regex&) = delete;
+  held_regex& operator=(const held_regex&) = delete;
+  ~held_regex() = default;
+  [[nodiscard]] const regex* get() const noexcept { return re_.get(); }
+  [[nodiscard]] const regex* operator->() const noexcept { return re_.get(); }
+  [[nodiscard]] const regex& operator*() const noexcept { return *re_; }
+
+ private:
+  std::shared_ptr<const regex> re_;
+};
+
+/// Compiled patterns, one per distinct pattern, keyed by a view of the
+/// regex's own pattern(). The map holds them (shared with the process-wide
+/// compiled_regex()), rules point into it, so it must outlive (and move
+/// together with) the marshalled routes. Moving the map keeps every regex at
+/// its address.
+using regex_cache = std::unordered_map<std::string_view, held_regex>;
+
+/// A vector of trivially copyable elements keeping up to N of them inside
+/// the object (most rules lists have one or two elements), so a marshalled
+/// route needs no heap block for them.
+template <class T, std::size_t N>
+class small_vector {
+  static_assert(std::is_trivially_copyable_v<T>);
+
+ public:
+  small_vector() = default;
+  small_vector(const small_vector& o) { append(o.begin(), o.end()); }
+  small_vector(small_vector&& o) noexcept { take(o); }
+  small_vector& operator=(const small_vector& o) {
+    if (this != &o) {
+      size_ = 0;
+      append(o.begin(), o.end());
+    }
+    return *this;
+  }
+  small_vector& operator=(small_vector&& o) noexcept {
+    if (this != &o) {
+      delete[] heap_;
+      take(o);
+    }
+    return *this;
+  }
+  ~small_vector() { delete[] heap_; }
+
+  [[nodiscard]] T* data() noexcept { return heap_ != nullptr ? heap_ : inline_.data(); }
+  [[nodiscard]] const T* data() const noexcept { return heap_ != nullptr ? heap_ : inline_.data(); }
+  [[nodiscard]] T* begin() noexcept { return data(); }
+  [[nodiscard]] T* end() noexcept { return data() + size_; }
+  [[nodiscard]] const T* begin() const noexcept { return data(); }
+  [[nodiscard]] const T* end() const noexcept { return data() + size_; }
+  [[nodiscard]] std::size_t size() const noexcept { return size_; }
+  [[nodiscard]] bool empty() const noexcept { return size_ == 0; }
+  [[nodiscard]] T& operator[](std::size_t i) noexcept { return data()[i]; }
+  [[nodiscard]] const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+  [[nodiscard]] const T& front() const noexcept { return data()[0]; }
+  [[nodiscard]] const T& back() const noexcept { return data()[size_ - 1]; }
+  void reserve(std::size_t n) {
+    if (n > capacity_) {
+      grow(n);
+    }
+  }
+  void push_back(const T& x) {
+    if (size_ == capacity_) {
+      grow(2 * capacity_);
+    }
+    data()[size_++] = x;
+  }
+  /// Bytes of the heap block, when the elements outgrew the object.
+  [[nodiscard]] std::size_t heap_bytes() const noexcept { return heap_ != nullptr ? capacity_ * sizeof(T) : 0; }
+
+ private:
+  void grow(std::size_t n) {
+    T* block = new T[n];
+    std::copy(begin(), end(), block);
+    delete[] heap_;
+    heap_ = block;
+    capacity_ = static_cast<std::uint32_t>(n);
+  }
+  void append(const T* first, const T* last) {
+    reserve(size_ + static_cast<std::size_t>(last - first));
+    std::copy(first, last, end());
+    size_ += static_cast<std::uint32_t>(last - first);
+  }
+  void take(small_vector& o) noexcept {
+    heap_ = std::exchange(o.heap_, nullptr);
+    size_ = std::exchange(o.size_, 0);
+    capacity_ = std::exchange(o.capacity_, static_cast<std::uint32_t>(N));
+    if (heap_ == nullptr) {
+      inline_ = o.inline_;
+    }
+  }
+
+  T* heap_ = nullptr;
+  std::uint32_t size_ = 0;
+  std::uint32_t capacity_ = N;
+  std::array<T, N> inline_{};
+};
+
+/// Host, uri, method and SNI values are views: into the route the entry
+/// was marshalled from (which must outlive the entry and keep its address),
+/// or, for a method that is not upper-case as written, into a table of
+/// upper-cased method names that lives for the process.
 struct host_rule {
-  std::string value;
+  std::string_view value;
   const regex* wildcard = nullptr;  ///< null for a plain host
+  std::uint64_t hash = 0;           ///< view_table::hash(value), computed once while marshalling
 };
 struct header_rule {
   std::string name;                 ///< lower-cased
   std::vector<std::string> values;  ///< lower-cased
 };
 struct uri_rule {
-  std::string value;
+  std::string_view value;
   const regex* re = nullptr;  ///< null for a prefix
+  std::uint64_t hash = 0;     ///< view_table::hash(value), computed once while marshalling
 };
 
 /// One entry per (route, path): Kong splits a route with several paths
@@ -84,20 +224,26 @@ struct marshalled_route {
   int match_weight = 0;
   std::uint32_t submatch_weight = 0;
   std::size_t max_uri_length = 0;
-  std::vector<host_rule> hosts;
+  small_vector<host_rule, 2> hosts;
   std::vector<header_rule> headers;
-  std::vector<uri_rule> uris;
-  std::vector<std::string> methods;  ///< upper-cased, unique
-  std::vector<std::string> snis;     ///< unique
+  small_vector<uri_rule, 1> uris;
+  small_vector<std::string_view, 2> methods;  ///< upper-cased, unique
+  small_vector<std::string_view, 1> snis;     ///< unique
 };
 
 /// Marshals every route of `routes` (split per path) and returns the entries
-/// in Kong's sort_routes order. Regexes (path regexes and wildcard-host
-/// patterns) are compiled into `regexes`, reusing a pattern already there.
+/// in Kong's sort_routes order; the entries view the routes' strings, so
+/// `routes` must outlive them at the same address. Regexes (path regexes
+/// and wildcard-host patterns) are compiled into `regexes`, reusing a
+/// pattern already there (or in the process-wide compiled_regex() cache).
 /// Throws std::invalid_argument for a route with no matching field at all or
 /// with a pattern that does not compile (the message names the route id and
 /// the pattern).
-[[nodiscard]] std::vector<marshalled_route> marshall_routes(const std::vector<route>& routes, regex_cache& regexes);
+[[nodiscard]] std::vector<marshalled_route> marshall_routes(std::span<const route> routes, regex_cache& regexes);
+[[nodiscard]] inline std::vector<marshalled_route> marshall_routes(const std::vector<route>& routes,
+                                                                   regex_cache& regexes) {
+  return marshall_routes(std::span<const route>(routes), regexes);
+}
 
 /// sort_routes' order, a strict weak order: submatch_weight desc, then
 /// header count desc, then (only for regex-path routes) regex_priority desc,
@@ -139,8 +285,32 @@ struct marshalled_route {
   return bits_a > bits_b;
 }
 
+/// A string a request hit while it was classified, or none: a view that can
+/// be empty yet present, assignable from a view or from a pointer to a
+/// std::string (null meaning none).
+class hit_string {
+ public:
+  hit_string() = default;
+  hit_string(std::nullptr_t) noexcept {}  // NOLINT(google-explicit-constructor)
+  hit_string(const std::string* s) noexcept  // NOLINT(google-explicit-constructor)
+      : value_(s != nullptr ? std::string_view(*s) : std::string_view()), present_(s != nullptr) {}
+  hit_string(std::string_view v) noexcept : value_(v), present_(true) {}  // NOLINT(google-explicit-constructor)
+  [[nodiscard]] std::string_view operator*() const noexcept { return value_; }
+  [[nodiscard]] const std::string_view* operator->() const noexcept { return &value_; }
+  explicit operator bool() const noexcept { return present_; }
+  friend bool operator==(const hit_string& h, std::nullptr_t) noexcept { return !h.present_; }
+  /// Both absent, or both present with equal text.
+  friend bool operator==(const hit_string& a, const hit_string& b) noexcept {
+    return a.present_ == b.present_ && a.value_ == b.value_;
+  }
+
+ private:
+  std::string_view value_{};
+  bool present_ = false;
+};
+
 /// A request as the router compares it, plus the hits found while
-/// classifying it (find_route). The hits point into the marshalled routes.
+/// classifying it (find_route). The hits view the routers' strings.
 struct match_context {
   std::string method;                                                     ///< upper-cased
   std::string_view path;                                                  ///< as given
@@ -148,9 +318,9 @@ struct match_context {
   split_host host;                                                        ///< with the scheme's default port
   std::vector<std::pair<std::string, std::vector<std::string>>> headers;  ///< lower-cased names
   std::string_view sni;
-  const std::string* hit_host = nullptr;    ///< wildcard host value that matched
-  const std::string* hit_header = nullptr;  ///< first indexed header name present
-  const std::string* hit_uri = nullptr;     ///< regex/plain/prefix value that matched
+  hit_string hit_host;    ///< wildcard host value that matched
+  hit_string hit_header;  ///< first indexed header name present
+  hit_string hit_uri;     ///< regex/plain/prefix value that matched
 
   [[nodiscard]] const std::vector<std::string>* header(const std::string& name) const {
     for (const auto& [n, values] : headers) {

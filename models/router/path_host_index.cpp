@@ -34,10 +34,10 @@ void group(const std::vector<std::pair<std::uint32_t, std::uint32_t>>& pairs, st
 }  // namespace
 
 path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
-  /// Keyed by views of the entries' strings, which outlive the index.
-  std::unordered_map<std::string_view, std::uint32_t, string_hash, std::equal_to<>> key_ids;
-  std::unordered_map<std::string_view, std::uint32_t, string_hash, std::equal_to<>> regex_ids;
-  key_ids.reserve(entries.size());
+  /// Keyed by the entries' views (of the routes' strings, which outlive the
+  /// index), with the hashes computed while marshalling.
+  view_table key_ids;
+  view_table regex_ids;
   /// Keys: prefix paths take ids from 0, regexes from the end of the id
   /// space down (renumbered after the prefixes once both counts are known).
   std::vector<std::pair<std::uint32_t, std::uint32_t>> general_pairs;
@@ -56,25 +56,25 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
     for (const auto& u : e.uris) {
       std::uint32_t key = 0;
       if (u.re != nullptr) {
-        const auto [it, fresh] = regex_ids.try_emplace(u.value, static_cast<std::uint32_t>(regexes_.size()));
+        const auto [id, fresh] = regex_ids.try_emplace(u.value, u.hash, static_cast<std::uint32_t>(regexes_.size()));
         if (fresh) {
           regexes_.push_back(&u);
         }
-        key = UINT32_MAX - it->second;
+        key = UINT32_MAX - id;
       } else {
-        const auto [it, fresh] = key_ids.try_emplace(u.value, static_cast<std::uint32_t>(key_uri_.size()));
+        const auto [id, fresh] = key_ids.try_emplace(u.value, u.hash, static_cast<std::uint32_t>(key_uri_.size()));
         if (fresh) {
-          key_uri_.push_back(&u.value);
+          key_uri_.push_back(u.value);
         }
-        key = it->second;
+        key = id;
       }
       if (!plain_hosts_only) {
         general_pairs.emplace_back(key, idx);
         continue;
       }
       for (const auto& h : e.hosts) {
-        const auto hid = host_ids_.try_emplace(h.value, static_cast<std::uint32_t>(host_ids_.size())).first;
-        host_pairs.emplace_back(key, hid->second);
+        const std::uint32_t hid = host_ids_.try_emplace(h.value, h.hash, static_cast<std::uint32_t>(host_ids_.size())).first;
+        host_pairs.emplace_back(key, hid);
         host_pair_entries.push_back(idx);
       }
     }
@@ -109,7 +109,7 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
   std::vector<std::pair<std::string_view, std::uint32_t>> keys;
   keys.reserve(key_uri_.size());
   for (std::size_t k = 0; k < key_uri_.size(); ++k) {
-    keys.emplace_back(*key_uri_[k], static_cast<std::uint32_t>(k));
+    keys.emplace_back(key_uri_[k], static_cast<std::uint32_t>(k));
   }
   /// Groups: the regexes sharing one literal prefix, in sorted order, tried
   /// as one alternation.
@@ -130,13 +130,13 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
     keys.emplace_back(literal, group_flag | static_cast<std::uint32_t>(literal_code_.size()));
     literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
     literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
-    std::unique_ptr<regex> combined;
+    std::shared_ptr<const regex> combined;
     if (members.size() > 1) {
       patterns.clear();
       for (std::uint32_t r : members) {
         patterns.emplace_back(regexes_[r]->value);
       }
-      combined = regex::alternation(patterns);
+      combined = compiled_alternation(patterns);
     }
     literal_code_.push_back(std::move(combined));
   }
@@ -145,8 +145,8 @@ path_host_index::path_host_index(const std::vector<marshalled_route>& entries) {
 }
 
 std::uint32_t path_host_index::host_id(std::string_view host) const {
-  const auto it = host_ids_.find(host);
-  return it == host_ids_.end() ? UINT32_MAX : it->second;
+  const std::uint32_t* id = host_ids_.find(host);
+  return id == nullptr ? UINT32_MAX : *id;
 }
 
 path_host_index::result path_host_index::candidates(std::string_view path, std::string_view raw_host,
@@ -233,7 +233,7 @@ path_host_index::result path_host_index::candidates(std::string_view path, std::
   std::sort(matched.begin(), matched.end());
   matched.erase(std::unique(matched.begin(), matched.end()), matched.end());
   if (!matched.empty()) {
-    res.regex_hit = &regexes_[matched.front()]->value;
+    res.regex_hit = regexes_[matched.front()]->value;
   }
   for (std::uint32_t r : matched) {
     add_key(regex_base_ + r);
@@ -268,7 +268,9 @@ std::size_t path_host_index::literal_bytes() const {
   std::size_t n = flat_bytes(literal_off_) + flat_bytes(literal_regexes_) + flat_bytes(literal_code_);
   for (const auto& re : literal_code_) {
     if (re) {
-      n += sizeof(regex) + heap_bytes(re->pattern());
+      /// Counted as held by this index even when the process-wide cache
+      /// shares it (as regex_cache_bytes() counts patterns).
+      n += 2 * sizeof(long) + sizeof(regex) + heap_bytes(re->pattern());
     }
   }
   return n;
@@ -277,7 +279,7 @@ std::size_t path_host_index::literal_bytes() const {
 std::size_t path_host_index::bytes() const {
   using namespace estimate;
   return prefixes_.bytes() + flat_bytes(key_uri_) + flat_bytes(general_offsets_) + flat_bytes(general_) +
-         flat_bytes(by_host_) + flat_bytes(by_host_offsets_) + heap_bytes(host_ids_) + flat_bytes(regexes_) +
+         flat_bytes(by_host_) + flat_bytes(by_host_offsets_) + host_ids_.bytes() + flat_bytes(regexes_) +
          flat_bytes(no_uri_) + literal_bytes();
 }
 

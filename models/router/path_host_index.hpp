@@ -30,6 +30,7 @@
 
 #include "models/router/marshalled_route.hpp"
 #include "models/router/prefix_index.hpp"
+#include "models/router/view_table.hpp"
 
 namespace gwsim::router {
 
@@ -43,8 +44,8 @@ class path_host_index {
 
   /// What a request's path and host select.
   struct result {
-    const std::string* regex_hit = nullptr;       ///< first matching regex, sorted order
-    const std::string* longest_prefix = nullptr;  ///< longest prefix path of the path
+    hit_string regex_hit;       ///< first matching regex, sorted order
+    hit_string longest_prefix;  ///< longest prefix path of the path
   };
 
   /// Appends to `out` (cleared first) the indexes of the entries that can
@@ -74,7 +75,7 @@ class path_host_index {
   /// id | group_flag) in one trie, so one walk of the path finds both.
   prefix_index prefixes_;
   static constexpr std::uint32_t group_flag = 0x80000000U;
-  std::vector<const std::string*> key_uri_;  ///< per key id: the prefix string
+  std::vector<std::string_view> key_uri_;  ///< per key id: the prefix string
   /// Key ids: prefix paths first, then regexes (regex id + regex_base_).
   std::uint32_t regex_base_ = 0;
   std::vector<std::uint32_t> general_offsets_;  ///< per key id: start in general_ (+1 sentinel)
@@ -83,7 +84,7 @@ class path_host_index {
   /// plain, once per host.
   std::vector<std::pair<std::uint64_t, std::uint32_t>> by_host_;
   std::vector<std::uint32_t> by_host_offsets_;  ///< per key id: start of its rows in by_host_ (+1 sentinel)
-  string_map<std::uint32_t> host_ids_;          ///< plain host -> id
+  view_table host_ids_;  ///< plain host (a view of the routes' string) -> id
 
   std::vector<const uri_rule*> regexes_;  ///< per regex id, first occurrence in sorted order
   /// Per group id: its regex ids (ascending) from literal_off_[g] to
@@ -91,7 +92,7 @@ class path_host_index {
   /// for a single regex or when they cannot be combined).
   std::vector<std::uint32_t> literal_off_;
   std::vector<std::uint32_t> literal_regexes_;
-  std::vector<std::unique_ptr<regex>> literal_code_;
+  std::vector<std::shared_ptr<const regex>> literal_code_;  ///< from compiled_alternation()
   std::vector<std::uint32_t> no_uri_;  ///< entries without a path
 };
 

@@ -63,9 +63,19 @@ prefix_index::prefix_index(const std::vector<std::pair<std::string_view, std::ui
     return;
   }
   builder b{items, std::vector<std::uint32_t>(items.size()), *this};
-  std::iota(b.order.begin(), b.order.end(), 0U);
-  std::stable_sort(b.order.begin(), b.order.end(),
-                   [&items](std::uint32_t x, std::uint32_t y) { return items[x].first < items[y].first; });
+  {
+    /// Sorted as (key, position) pairs, side by side (one indirection less
+    /// per comparison than sorting positions); the position breaks ties, so
+    /// a key's values keep their order.
+    std::vector<std::pair<std::string_view, std::uint32_t>> sorted(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+      sorted[i] = {items[i].first, static_cast<std::uint32_t>(i)};
+    }
+    std::sort(sorted.begin(), sorted.end());
+    for (std::size_t i = 0; i < sorted.size(); ++i) {
+      b.order[i] = sorted[i].second;
+    }
+  }
   nodes_.resize(1);
   lead_.resize(1);
   b.build(0, items.size(), 0, 0);

@@ -243,8 +243,8 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
   /// are numbered once both counts are known).
   constexpr std::uint32_t regex_flag = 0x80000000U;
   std::vector<std::uint32_t> key_of(sorted.size(), none);
-  string_map<std::uint32_t> regex_index;
-  string_map<std::uint32_t> prefix_index_of;
+  std::unordered_map<std::string_view, std::uint32_t> regex_index;      ///< views of the routes' paths
+  std::unordered_map<std::string_view, std::uint32_t> prefix_index_of;
   std::vector<std::string_view> prefix_values;
   for (std::size_t i = 0; i < sorted.size(); ++i) {
     const marshalled_route& e = sorted[i];
@@ -280,7 +280,7 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     }
     for (const auto& m : e.methods) {
       if (std::find(method_names_.begin(), method_names_.end(), m) == method_names_.end()) {
-        method_names_.push_back(m);
+        method_names_.emplace_back(m);
       }
     }
     for (const auto& s : e.snis) {
@@ -444,14 +444,14 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
       keys.emplace_back(literal, static_cast<std::uint32_t>(literal_code_.size()));
       literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
       literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
-      std::unique_ptr<regex> combined;
+      std::shared_ptr<const regex> combined;
       if (members.size() > 1) {
         std::vector<std::string_view> patterns;
         patterns.reserve(members.size());
         for (std::uint32_t x : members) {
           patterns.emplace_back(regex_code_[x]->pattern());
         }
-        combined = regex::alternation(patterns);
+        combined = compiled_alternation(patterns);
       }
       literal_code_.push_back(std::move(combined));
     }

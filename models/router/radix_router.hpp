@@ -162,7 +162,7 @@ class radix_router {
   /// one alternation of them (null when they cannot be combined).
   std::vector<std::uint32_t> literal_off_;
   std::vector<std::uint32_t> literal_regexes_;
-  std::vector<std::unique_ptr<regex>> literal_code_;
+  std::vector<std::shared_ptr<const regex>> literal_code_;  ///< from compiled_alternation()
   std::uint32_t regex_base_ = 0;
   std::uint32_t no_path_key_ = 0;
   std::vector<std::uint32_t> general_off_;  ///< per key (+1): start in general_

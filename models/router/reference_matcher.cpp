@@ -10,8 +10,8 @@ namespace gwsim::router {
 
 namespace {
 
-template <class T>
-bool contains(const std::vector<T>& v, const T& x) {
+template <class R, class T>
+bool contains(const R& v, const T& x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
@@ -122,7 +122,7 @@ const route* reference_matcher::match(const request& req) const {
     for (const auto& e : entries_) {
       for (const auto& h : e.hosts) {
         if (!ctx.hit_host && h.wildcard && h.wildcard->matches_prefix(ctx.host.host_with_port)) {
-          ctx.hit_host = &h.value;
+          ctx.hit_host = h.value;
         }
       }
     }
@@ -135,7 +135,7 @@ const route* reference_matcher::match(const request& req) const {
   for (const auto& e : entries_) {
     for (const auto& u : e.uris) {
       if (!ctx.hit_uri && u.re && u.re->matches_prefix(ctx.path)) {
-        ctx.hit_uri = &u.value;
+        ctx.hit_uri = u.value;
       }
     }
   }
@@ -150,7 +150,7 @@ const route* reference_matcher::match(const request& req) const {
       }
     }
     if (best != nullptr) {
-      ctx.hit_uri = &best->value;
+      ctx.hit_uri = best->value;
     }
   }
   if (ctx.hit_uri) {

@@ -10,9 +10,13 @@ namespace gwsim::router {
 
 namespace {
 
-void bump(string_map<std::size_t>& table, const std::string& key, bool add) {
+void bump(string_map<std::size_t>& table, std::string_view key, bool add) {
   if (add) {
-    ++table.try_emplace(key).first->second;
+    auto it = table.find(key);
+    if (it == table.end()) {
+      it = table.emplace(std::string(key), 0).first;
+    }
+    ++it->second;
     return;
   }
   const auto it = table.find(key);
@@ -62,8 +66,11 @@ bool host_may_match(const marshalled_route& m, const match_context& ctx) {
 
 // ---- first-occurrence indexes ----------------------------------------------
 
-void route_index::first_index::add(const std::string& value, occurrence o) {
-  const auto it = by_value.try_emplace(value).first;
+void route_index::first_index::add(std::string_view value, occurrence o) {
+  auto it = by_value.find(value);
+  if (it == by_value.end()) {
+    it = by_value.try_emplace(std::string(value)).first;
+  }
   auto& occ = it->second;
   if (!occ.empty()) {
     if (!occurrence_less{}(o, *occ.begin())) {
@@ -76,7 +83,7 @@ void route_index::first_index::add(const std::string& value, occurrence o) {
   firsts.insert(first{o, &it->first});
 }
 
-void route_index::first_index::remove(const std::string& value, occurrence o) {
+void route_index::first_index::remove(std::string_view value, occurrence o) {
   const auto it = by_value.find(value);
   if (it == by_value.end()) {
     return;
@@ -110,7 +117,8 @@ std::unique_ptr<route_index::record> route_index::prepare(const route& r) {
   rec->r = r;
   std::vector<marshalled_route> marshalled;
   try {
-    marshalled = marshall_routes(std::vector<route>{r}, regexes_);
+    /// The entries view the record's own copy of the route.
+    marshalled = marshall_routes(std::span<const route>(&rec->r, 1), regexes_);
   } catch (...) {
     /// Patterns compiled by the failed call are referenced by nothing.
     auto drop = [this](const std::string& pattern) {
@@ -455,18 +463,7 @@ std::size_t route_index::bytes() const {
     }
     n += flat_bytes(rec->entries);
     for (const auto& ie : rec->entries) {
-      const marshalled_route& e = ie.m;
-      n += flat_bytes(e.hosts) + flat_bytes(e.headers) + flat_bytes(e.uris);
-      for (const auto& h : e.hosts) {
-        n += heap_bytes(h.value);
-      }
-      for (const auto& h : e.headers) {
-        n += heap_bytes(h.name) + heap_bytes(h.values);
-      }
-      for (const auto& u : e.uris) {
-        n += heap_bytes(u.value);
-      }
-      n += heap_bytes(e.methods) + heap_bytes(e.snis);
+      n += marshalled_heap_bytes(ie.m);
     }
   }
   n += regex_cache_bytes(regexes_);

@@ -136,13 +136,13 @@ class route_index {
         return occurrence_less{}(a.at, b.at);
       }
     };
-    std::unordered_map<std::string, std::set<occurrence, occurrence_less>> by_value;
+    std::unordered_map<std::string, std::set<occurrence, occurrence_less>, string_hash, std::equal_to<>> by_value;
     /// A value with its occurrences (stable while the value is held).
     using value_entry = std::pair<const std::string, std::set<occurrence, occurrence_less>>;
     std::set<first, first_less> firsts;
 
-    void add(const std::string& value, occurrence o);
-    void remove(const std::string& value, occurrence o);
+    void add(std::string_view value, occurrence o);
+    void remove(std::string_view value, occurrence o);
     [[nodiscard]] std::size_t bytes() const;
   };
   /// Kong's routes_by_* list sizes for one category.

@@ -14,6 +14,7 @@
 #include "models/router/match_cache.hpp"
 #include "models/router/path_host_index.hpp"
 #include "models/router/regex.hpp"
+#include "models/router/view_table.hpp"
 
 namespace gwsim::router {
 
@@ -35,8 +36,9 @@ std::uint64_t tagged_hash(std::uint64_t key_hash, std::uint32_t tag) noexcept {
   return h;
 }
 
+/// The hash of view_table (so one hash serves both tables).
 std::uint64_t hash_of(std::string_view s) noexcept {
-  return std::hash<std::string_view>{}(s);
+  return view_table::hash(s);
 }
 
 /// Kong's routes_by_* tables only matter to the reduce step through the
@@ -49,21 +51,23 @@ std::uint64_t hash_of(std::string_view s) noexcept {
 /// the marshalled routes' strings.
 class rule_counts {
  public:
-  void add(std::uint32_t tag, std::string_view key) {
+  void add(std::uint32_t tag, std::string_view key) { add(tag, key, hash_of(key)); }
+  /// The same, with `key_hash` = hash_of(key).
+  void add(std::uint32_t tag, std::string_view key, std::uint64_t key_hash) {
     if (4 * (size_ + 1) > 3 * slots_.size()) {
       grow();
     }
-    const std::uint64_t h = tagged_hash(hash_of(key), tag);
+    const std::uint64_t h = tagged_hash(key_hash, tag);
     std::size_t pos = h & mask_;
     while (slots_[pos].count != 0) {
       slot& sl = slots_[pos];
-      if (sl.tag == tag && sl.key == key) {
+      if (sl.hash == h && sl.tag == tag && sl.key == key) {
         ++sl.count;
         return;
       }
       pos = (pos + 1) & mask_;
     }
-    slots_[pos] = {key, tag, 1};
+    slots_[pos] = {key, h, tag, 1};
     ++size_;
   }
 
@@ -73,10 +77,11 @@ class rule_counts {
     if (slots_.empty()) {
       return 0;
     }
-    std::size_t pos = tagged_hash(key_hash, tag) & mask_;
+    const std::uint64_t h = tagged_hash(key_hash, tag);
+    std::size_t pos = h & mask_;
     while (slots_[pos].count != 0) {
       const slot& sl = slots_[pos];
-      if (sl.tag == tag && sl.key == key) {
+      if (sl.hash == h && sl.tag == tag && sl.key == key) {
         return sl.count;
       }
       pos = (pos + 1) & mask_;
@@ -89,6 +94,7 @@ class rule_counts {
  private:
   struct slot {
     std::string_view key{};
+    std::uint64_t hash = 0;  ///< tagged_hash of the key: probes and growth read no string
     std::uint32_t tag = 0;
     std::uint32_t count = 0;  ///< 0 marks an empty slot
   };
@@ -97,9 +103,13 @@ class rule_counts {
     std::vector<slot> old = std::move(slots_);
     slots_.assign(old.empty() ? 64 : 2 * old.size(), slot{});
     mask_ = slots_.size() - 1;
+    rehash(old);
+  }
+
+  void rehash(const std::vector<slot>& old) {
     for (const slot& sl : old) {
       if (sl.count != 0) {
-        std::size_t pos = tagged_hash(hash_of(sl.key), sl.tag) & mask_;
+        std::size_t pos = sl.hash & mask_;
         while (slots_[pos].count != 0) {
           pos = (pos + 1) & mask_;
         }
@@ -127,7 +137,7 @@ struct traditional_router::impl {
     int match_weight = 0;
   };
   struct named_regex {
-    std::string value;
+    std::string_view value;  ///< a view of the routes
     const regex* re = nullptr;
     std::string_view pooled;  ///< the value's copy in wildcard_pool
     bool literal = false;     ///< wildcard_host_is_literal(value): prefiltered
@@ -140,13 +150,15 @@ struct traditional_router::impl {
   std::vector<category> categories;
   rule_counts counts;  ///< (category, field, key) -> length of Kong's routes_by_* list
 
-  string_set plain_hosts;
+  /// Views of the routes' (or the entries') strings.
+  using view_set = view_table;  ///< values unused
+  view_set plain_hosts;
   std::vector<named_regex> wildcard_hosts;  ///< sorted route order, first of each value
   /// The wildcard values side by side, so the prefilter scan that classifies
   /// every request reads one block rather than a heap string per wildcard.
   std::string wildcard_pool;
-  string_map<std::uint32_t> header_rank;  ///< first appearance
-  std::vector<std::string> header_names;  ///< by rank
+  view_table header_rank;  ///< first appearance
+  std::vector<std::string_view> header_names;                       ///< by rank
   /// Kong scans its regex paths in order, then looks the path up among
   /// plain paths and prefixes (longest first), then scans candidate lists.
   /// The same answers come from path_host_index: the first matching regex,
@@ -157,8 +169,8 @@ struct traditional_router::impl {
   /// it has no method rule), so candidates with another method are dropped
   /// without touching the entry.
   std::vector<std::uint16_t> entry_info;
-  string_set methods;
-  string_set snis;
+  view_set methods;
+  view_set snis;
 
   match_cache cache;
   /// Reused by match(), so a cache hit allocates nothing.
@@ -205,7 +217,7 @@ struct traditional_router::impl {
     }
 
     entry_info.resize(entries.size());
-    string_set seen_wildcards;
+    view_set seen_wildcards;
     for (std::size_t i = 0; i < entries.size(); ++i) {
       const entry& e = entries[i];
       const std::uint32_t c = position[e.match_rules];
@@ -219,10 +231,10 @@ struct traditional_router::impl {
       entry_info[i] = static_cast<std::uint16_t>((mask << 8U) | c);
 
       for (const auto& h : e.hosts) {
-        counts.add(tag(c, field_host), h.value);
+        counts.add(tag(c, field_host), h.value, h.hash);
         if (h.wildcard == nullptr) {
-          plain_hosts.insert(h.value);
-        } else if (seen_wildcards.insert(h.value).second) {
+          plain_hosts.try_emplace(h.value, h.hash, 0);
+        } else if (seen_wildcards.try_emplace(h.value, 0).second) {
           wildcard_hosts.push_back({h.value, h.wildcard, {}, wildcard_host_is_literal(h.value)});
         }
       }
@@ -233,15 +245,16 @@ struct traditional_router::impl {
         }
       }
       for (const auto& u : e.uris) {
-        counts.add(tag(c, field_uri), u.value);
+        counts.add(tag(c, field_uri), u.value, u.hash);
       }
       for (const auto& m : e.methods) {
-        counts.add(tag(c, field_method), m);
-        methods.insert(m);
+        const std::uint64_t hv = hash_of(m);
+        counts.add(tag(c, field_method), m, hv);
+        methods.try_emplace(m, hv, 0);
       }
       for (const auto& sni : e.snis) {
         counts.add(tag(c, field_sni), sni);
-        snis.insert(sni);
+        snis.try_emplace(sni, 0);
       }
     }
     std::size_t pool_size = 0;
@@ -385,12 +398,12 @@ struct traditional_router::impl {
     /// order) that the request carries.
     std::uint32_t best_rank = UINT32_MAX;
     for (const auto& h : ctx.headers) {
-      if (const auto it = header_rank.find(h.first); it != header_rank.end()) {
-        best_rank = std::min(best_rank, it->second);
+      if (const std::uint32_t* rank = header_rank.find(h.first); rank != nullptr) {
+        best_rank = std::min(best_rank, *rank);
       }
     }
     if (best_rank != UINT32_MAX) {
-      ctx.hit_header = &header_names[best_rank];
+      ctx.hit_header = header_names[best_rank];
       req_category |= rule_header;
     }
 
@@ -406,7 +419,7 @@ struct traditional_router::impl {
         const bool ok = w.re->matches_prefix(ctx.host.host_with_port);
         wildcard_memo().emplace_back(w.re, ok);
         if (ok) {
-          ctx.hit_host = &w.value;
+          ctx.hit_host = w.value;
           req_category |= rule_host;
           break;
         }
@@ -540,24 +553,20 @@ struct traditional_router::impl {
 
   [[nodiscard]] const route* to_route(std::uint64_t v) const { return v == 0 ? nullptr : &routes[v - 1]; }
 
+  static std::size_t view_set_bytes(const view_set& s) { return s.bytes(); }
+
   [[nodiscard]] std::size_t bytes() const {
     using namespace estimate;
     std::size_t n = sizeof(impl);
     n += routes_and_entries_bytes(routes, entries);
     n += flat_bytes(categories) + counts.bytes();
     n += regex_cache_bytes(regexes);
-    n += heap_bytes(plain_hosts) + heap_bytes(methods) + heap_bytes(snis);
+    n += view_set_bytes(plain_hosts) + view_set_bytes(methods) + view_set_bytes(snis);
     n += candidates_index.bytes() + flat_bytes(entry_info);
     n += flat_bytes(wildcard_hosts);
-    for (const auto& w : wildcard_hosts) {
-      n += heap_bytes(w.value);
-    }
     n += heap_bytes(wildcard_pool);
-    n += hash_overhead(header_rank.bucket_count(), header_rank.size(), sizeof(decltype(header_rank)::value_type));
-    for (const auto& [name, rank] : header_rank) {
-      n += heap_bytes(name);
-    }
-    n += heap_bytes(header_names);
+    n += header_rank.bytes();
+    n += flat_bytes(header_names);
     n += heap_bytes(key_buffer) + heap_bytes(name_buffer);
     return n + cache.bytes();
   }

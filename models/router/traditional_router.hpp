@@ -78,9 +78,13 @@ class traditional_router {
   /// size, for every hash container its bucket array plus one node (value,
   /// next pointer, cached hash) per element, for every string its heap
   /// buffer when it is longer than the small-string buffer, plus the routes
-  /// themselves and the cache slots with their keys. PCRE2's compiled code
-  /// and JIT memory are not visible here and are not counted (each compiled
-  /// pattern is counted as its object and pattern string only).
+  /// themselves and the cache slots with their keys. The marshalled rules
+  /// and indexes view the routes' strings, which are counted once, with the
+  /// routes. PCRE2's compiled code and JIT memory are not visible here and
+  /// are not counted (each compiled pattern is counted as its object and
+  /// pattern string only); a pattern is counted by every router holding it,
+  /// even while the process-wide cache of compiled patterns (Kong's per-worker
+  /// `ngx.re` cache, see compiled_regex()) shares it with other routers.
   [[nodiscard]] std::size_t bytes() const;
 
  private:

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <iterator>
 #include <list>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -47,6 +48,41 @@ std::vector<route> many_routes(std::uint32_t n) {
                        .paths = {"/api/v1/service-" + std::to_string(i), "/s" + std::to_string(i) + "/\\d+"}});
   }
   return rs;
+}
+
+/// Rebuilds take compiled patterns from the process-wide cache (Kong's
+/// per-worker `ngx.re` cache with the `o` flag), an LRU cache of at most
+/// compiled_regex_cache_max_entries patterns.
+TEST(CompiledRegexCache, RebuildsShareCompiledPatterns) {
+  using gwsim::router::compiled_regex;
+  using gwsim::router::compiled_regex_cache_max_entries;
+  using gwsim::router::compiled_regex_cache_size;
+  const std::string pattern = "/compiled-cache-test/\\d+/(a|b)";
+  const auto first = compiled_regex(pattern);
+  const auto again = compiled_regex(pattern);
+  EXPECT_EQ(first->pattern(), pattern);
+  EXPECT_TRUE(again->matches_prefix("/compiled-cache-test/12/b"));
+  EXPECT_EQ(first.get(), again.get());  /// the most recent entry is a hit
+  /// Filling the cache evicts the least recent pattern; whoever holds it
+  /// keeps it usable.
+  for (std::size_t i = 0; i <= compiled_regex_cache_max_entries; ++i) {
+    (void)compiled_regex("/compiled-cache-fill/" + std::to_string(i) + "/\\d+");
+  }
+  EXPECT_EQ(compiled_regex_cache_size(), compiled_regex_cache_max_entries);
+  EXPECT_NE(compiled_regex(pattern).get(), first.get());
+  EXPECT_TRUE(first->matches_prefix("/compiled-cache-test/12/a"));
+  EXPECT_THROW((void)compiled_regex("/broken/(\\d+"), std::invalid_argument);
+
+  /// Two routers built from one route set agree, whether or not they share
+  /// their patterns; a router outlives the patterns' other holders.
+  const std::vector<route> routes{route{.id = 1, .paths = {pattern}}, route{.id = 2, .hosts = {"*.cache.test"}}};
+  auto older = std::make_unique<traditional_router>(routes);
+  const traditional_router newer(routes);
+  older.reset();
+  EXPECT_EQ(id_of(newer.match_uncached(get("other.test", "/compiled-cache-test/7/a"))), 1U);
+  EXPECT_EQ(id_of(newer.match_uncached(get("x.cache.test", "/compiled-cache-test/7/a"))), 2U);  /// host first
+  EXPECT_EQ(id_of(newer.match_uncached(get("x.cache.test", "/other"))), 2U);
+  EXPECT_EQ(id_of(newer.match_uncached(get("other.test", "/other"))), 0U);
 }
 
 }  // namespace
