@@ -57,6 +57,8 @@ PARAMETERS = {
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
     "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
+    "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
+                         "workers share them, with the harness's load generator and sampler",
 }
 
 
@@ -66,6 +68,16 @@ def _clean_request(q: Mapping[str, Any]) -> dict[str, Any]:
     if q.get("sni"):
         out["sni"] = q["sni"]
     return out
+
+
+def _cores() -> int:
+    """Cores this process (and the gateway it starts) may run on."""
+    import os
+
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _proc_cpu_s(pid: int) -> float:
@@ -172,6 +184,7 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "traffic.plugin_cpu_s": statistics.median(per_request_cpu),
         "traffic.upstream_latency_s": statistics.median(
             max(0.0, p["quiet_latency_p50_s"] - p["request_cpu_s"]) for p in points),
+        "cluster.cpu_cores": float(_cores()),
         "store_bytes_per_route": fits["store_bytes"]["b"],
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
         "build_ns_constant": fits["build_ns"]["a"],
@@ -232,6 +245,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "mem_cache_size_bytes": 0,
             "fixed_zones_bytes": p["store_bytes_per_route"] * n + (4 << 20),
             "respawn": "serve_errors_until_built",
+            "cpu_cores": float(p.get("cluster.cpu_cores", 0.0)),
         },
         "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"])},
         "traffic": {
