@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -124,6 +125,171 @@ http {{
         }}))
       }}
     }}
+    # The incremental router, kept between requests under `session`: POST
+    # {{session, routes?, cache_slots?, ops?, requests, fresh_routes?}}. With
+    # `routes` a new router is built (status 400 {{error}} when rejected);
+    # then `ops` ({{op = "add"|"update", route}} / {{op = "remove", id}}) are
+    # applied in order; then the requests are asked twice. Answers {{paths,
+    # ids, ids_again, op_errors (one per op, "" when it succeeded),
+    # cache_count_after_ops, cache_count, neg_count, cache_id (the match
+    # cache's identity), fresh_ids / fresh_paths / structure_diff (router.lua
+    # built from `fresh_routes`, when given, and the first difference between
+    # the structures select() reads in the two, "" when none)}}.
+    location = /incremental {{
+      content_by_lua_block {{
+        local cjson = require "cjson.safe"
+        local router = require "gwsim_testbed.router"
+        local irouter = require "gwsim_testbed.incremental_router"
+        local sessions = package.loaded["gwsim_test_sessions"] or {{}}
+        package.loaded["gwsim_test_sessions"] = sessions
+        ngx.req.read_body()
+        local body = ngx.req.get_body_data()
+        if not body then
+          local f = io.open(ngx.req.get_body_file(), "rb")
+          body = f:read("*a")
+          f:close()
+        end
+        local data = cjson.decode(body)
+        local function fail(err)
+          ngx.status = 400
+          ngx.say(cjson.encode({{ error = err }}))
+        end
+        if data.routes then
+          local r, err = irouter.new(data.routes, {{
+            cache_slots = data.cache_slots,
+            negative_cache = data.negative_cache,
+          }})
+          if not r then
+            return fail(err)
+          end
+          sessions[data.session] = r
+        end
+        local r = sessions[data.session]
+        if not r then
+          return fail("no session " .. tostring(data.session))
+        end
+        -- The structures select() reads, as lines of text: equal for the
+        -- incremental router and router.lua built from the same set (prefix
+        -- paths as a set: router.lua keeps duplicates, in no fixed order
+        -- within one length).
+        local structure_diff
+        local function sig(rt)
+          local lines = {{}}
+          local function add(s) lines[#lines + 1] = s end
+          local function ids(l)
+            local t = {{}}
+            for i = 1, #l do t[i] = tostring(l[i].id) .. ":" .. l[i].path_index end
+            return table.concat(t, " ")
+          end
+          local function keys(t)
+            local k = {{}}
+            for key in pairs(t) do k[#k + 1] = tostring(key) end
+            table.sort(k)
+            return k
+          end
+          for _, c in ipairs(rt.categories_sorted) do
+            add("category " .. c.bits .. ": " .. ids(c.all))
+            for _, f in ipairs({{ "routes_by_hosts", "routes_by_headers", "routes_by_uris",
+                                 "routes_by_methods", "routes_by_sni" }}) do
+              for _, key in ipairs(keys(c[f])) do
+                add("  " .. f .. "[" .. key .. "]: " .. ids(c[f][key]))
+              end
+            end
+          end
+          for bits, i in pairs(rt.categories_lookup) do
+            if rt.categories_sorted[i].bits ~= bits then add("bad lookup " .. bits) end
+          end
+          add("header_names: " .. table.concat(rt.header_names, " "))
+          local function values(l)
+            local t = {{}}
+            for i = 1, #l do t[i] = l[i].value end
+            return t
+          end
+          add("wildcard_hosts: " .. table.concat(values(rt.wildcard_hosts), " "))
+          add("regex_uris: " .. table.concat(values(rt.regex_uris), " "))
+          local set, lens = {{}}, {{}}
+          for i, v in ipairs(values(rt.prefix_uris)) do
+            set[v] = true
+            lens[i] = #v
+            if i > 1 and lens[i] > lens[i - 1] then add("prefix_uris not longest first") end
+          end
+          add("prefix_uris: " .. table.concat(keys(set), " "))
+          for _, f in ipairs(keys(rt.plain_indexes)) do
+            add("plain_indexes." .. f .. ": " .. table.concat(keys(rt.plain_indexes[f]), " "))
+          end
+          add("paths: " .. rt.paths)
+          return lines
+        end
+        structure_diff = function(a, b)
+          local la, lb = sig(a), sig(b)
+          for i = 1, math.max(#la, #lb) do
+            if la[i] ~= lb[i] then
+              return "incremental: " .. tostring(la[i]) .. " <> router.lua: " .. tostring(lb[i])
+            end
+          end
+          return ""
+        end
+        local op_errors = {{}}
+        for i, op in ipairs(data.ops or {{}}) do
+          local ok, err
+          if op.op == "add" then
+            ok, err = r:add(op.route)
+          elseif op.op == "update" then
+            ok, err = r:update(op.route)
+          elseif op.op == "remove" then
+            ok, err = r:remove(op.id)
+          else
+            err = "unknown op " .. tostring(op.op)
+          end
+          op_errors[i] = ok and "" or tostring(err)
+        end
+        local cache_count_after_ops = r.cache:count()
+        local reqs = {{}}
+        for i, q in ipairs(data.requests or {{}}) do
+          local headers = {{}}
+          for _, h in ipairs(q.headers or {{}}) do
+            local name = string.lower(h[1])
+            local prev = headers[name]
+            if prev == nil then
+              headers[name] = h[2]
+            elseif type(prev) == "table" then
+              prev[#prev + 1] = h[2]
+            else
+              headers[name] = {{ prev, h[2] }}
+            end
+          end
+          reqs[i] = {{ q.method, q.host, q.path, headers, q.scheme, q.sni }}
+        end
+        local function run(rt)
+          local ids = {{}}
+          for i, q in ipairs(reqs) do
+            local route = rt:select(q[1], q[2], q[3], q[4], q[5], q[6])
+            ids[i] = route and route.id or 0
+          end
+          return ids
+        end
+        local out = {{
+          op_errors = op_errors,
+          cache_count_after_ops = cache_count_after_ops,
+          cache_id = tostring(r.cache),
+        }}
+        if data.fresh_routes then
+          local fresh, err = router.new(data.fresh_routes)
+          if not fresh then
+            return fail("router.lua: " .. err)
+          end
+          out.fresh_ids = run(fresh)
+          out.fresh_paths = fresh.paths
+          out.structure_diff = structure_diff(r, fresh)
+        end
+        out.ids = run(r)
+        out.ids_again = run(r)
+        out.paths = r.paths
+        out.cache_count = r.cache:count()
+        out.neg_count = r.cache_neg and r.cache_neg:count() or 0
+        ngx.say(cjson.encode(out))
+      }}
+    }}
   }}
 }}
 """
@@ -140,10 +306,10 @@ class Nginx:
         self.port = port
         self.tmp = tmp
 
-    def post(self, payload: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+    def post(self, payload: dict[str, Any], endpoint: str = "select") -> tuple[int, dict[str, Any]]:
         data = json.dumps(payload).encode()
         req = urllib.request.Request(
-            f"http://127.0.0.1:{self.port}/select", data=data, headers={"Content-Type": "application/json"}
+            f"http://127.0.0.1:{self.port}/{endpoint}", data=data, headers={"Content-Type": "application/json"}
         )
         try:
             with urllib.request.urlopen(req, timeout=30) as resp:
@@ -247,6 +413,34 @@ def _compare(testbed: Nginx, routes: list[dict[str, Any]], requests: list[dict[s
     # The second pass is answered from the match cache.
     assert out["ids_again"] == out["ids"]
     assert out["paths"] == sum(max(1, len(r["paths"])) for r in routes)
+    # The incremental router built from the same set selects the same.
+    inc = _incremental(testbed, routes=routes, requests=requests)
+    problems = [
+        f"request {k} {q}: incremental={a or None} reference={b}"
+        for k, (q, a, b) in enumerate(zip(requests, inc["ids"], out["ids"]))
+        if a != b
+    ]
+    assert not problems, f"{len(problems)} of {len(requests)} disagree:\n" + "\n".join(problems)
+    assert inc["ids_again"] == inc["ids"]
+    assert inc["paths"] == out["paths"]
+    return out
+
+
+_SESSIONS = iter(range(1, 1 << 30))
+
+
+def _incremental(testbed: Nginx, session: int | None = None, **payload: Any) -> dict[str, Any]:
+    """POST to /incremental (a new session unless `session` is given); the
+    session is returned as out["session"]. Fails on status != 200."""
+    if session is None:
+        session = next(_SESSIONS)
+    status, out = testbed.post({"session": session, **payload}, endpoint="incremental")
+    assert status == 200, out
+    # cjson encodes an empty array as {}.
+    for k in ("ids", "ids_again", "op_errors", "fresh_ids"):
+        if out.get(k) == {}:
+            out[k] = []
+    out["session"] = session
     return out
 
 
@@ -365,6 +559,8 @@ def test_invalid_routes_are_rejected(testbed: Nginx) -> None:
     ]:
         status, out = testbed.post({"routes": routes, "requests": []})
         assert status == 400 and needle in out["error"], out
+        status, out = testbed.post({"session": -1, "routes": routes, "requests": []}, endpoint="incremental")
+        assert status == 400 and needle in out["error"], out
         with pytest.raises(ValueError, match=needle):
             _core.RouteSet.from_routes(routes).match_ids("reference", [])
 
@@ -408,3 +604,250 @@ def test_yielding_build_gives_the_same_router(testbed: Nginx) -> None:
     # One call per 100 routes (marshalling) plus one per 100 entries (indexing).
     assert yielding["yields"] == (len(routes) + plain["paths"]) // 100
     assert yielding["ids"] == plain["ids"]
+
+
+# ---------------------------------------------------------------------------
+# incremental router (testbed/lua/gwsim_testbed/incremental_router.lua)
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_synthetic_sets_agree(testbed: Nginx, seed: int) -> None:
+    """Built from the set (as new() does) and built by adding the routes one
+    by one in random order (every insertion shifts): both select what the
+    reference selects."""
+    routes = _core.synthetic_routes(1000, seed=seed)
+    requests = _core.synthetic_requests(1000, 2000, seed=200 + seed, route_seed=seed)
+    ref = [i or 0 for i in _core.RouteSet.from_routes(routes).match_ids("reference", requests)]
+    built = _incremental(testbed, routes=routes, requests=requests)
+    assert built["ids"] == ref
+    shuffled = list(routes)
+    random.Random(seed).shuffle(shuffled)
+    added = _incremental(testbed, routes=[], ops=[{"op": "add", "route": r} for r in shuffled], requests=requests)
+    assert added["op_errors"] == [""] * len(routes)
+    assert added["paths"] == built["paths"] == sum(max(1, len(r["paths"])) for r in routes)
+    bad = [(k, q, a, b) for k, (q, a, b) in enumerate(zip(requests, added["ids"], ref)) if a != b]
+    assert not bad, f"seed {seed}: {len(bad)} disagree, first: {bad[0]}"
+    assert added["ids_again"] == ref
+
+
+_EXTRA_PATHS = ["/new", "/new/a", "/new/a/b", r"/new/\d+", r"/new/(a|b)/.*", "/v1", "/v2/orders", "/", r"/v1/[a-z]+$"]
+_EXTRA_HOSTS = ["new.example.com", "*.example.com", "api.*", "*.example.net:8443", "new.example.com:8080"]
+_METHODS = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+
+def _mutate(rng: random.Random, route: dict[str, Any], pools: dict[str, list[str]]) -> dict[str, Any]:
+    """A copy of `route` with one to three of paths, hosts, methods,
+    regex_priority, headers changed."""
+    r = json.loads(json.dumps(route))
+    fields = rng.sample(["paths", "paths", "hosts", "methods", "regex_priority", "headers"], rng.randint(1, 3))
+    for f in fields:
+        if f == "paths":
+            r["paths"] = rng.sample(pools["paths"], rng.choice([0, 1, 1, 1, 2, 3]))
+        elif f == "hosts":
+            r["hosts"] = rng.sample(pools["hosts"], rng.choice([0, 0, 1, 1, 2]))
+        elif f == "methods":
+            r["methods"] = rng.sample(_METHODS, rng.choice([0, 0, 1, 2]))
+        elif f == "regex_priority":
+            r["regex_priority"] = rng.choice([-2, 0, 1, 3, 10])
+        else:
+            r["headers"] = rng.choice([[], [], [["x-canary", ["true"]]], [["x-api-version", ["1", "2"]]]])
+    if not (r["paths"] or r["hosts"] or r["methods"] or r["headers"] or r["snis"]):
+        r["paths"] = [rng.choice(pools["paths"])]
+    return r
+
+
+def _aimed_request(rng: random.Random, route: dict[str, Any]) -> dict[str, Any]:
+    """A request more or less aimed at `route` (regex paths are filled in
+    roughly; it need not match)."""
+    path = rng.choice(route["paths"]) if route["paths"] else "/"
+    for pat, sub in [(r"\d+", "42"), ("[^/]+", "abc"), ("[a-z]+", "abc"), ("(a|b)", "a"), (".*", "x"), ("$", "")]:
+        path = path.replace(pat, sub)
+    path += rng.choice(["", "", "/", "/x", "/123"])
+    host = rng.choice(route["hosts"]) if route["hosts"] else rng.choice(["", "other.example.org"])
+    host = host.replace("*", rng.choice(["w1", "a.b"]))
+    method = rng.choice(route["methods"]) if route["methods"] else rng.choice(_METHODS)
+    headers = [(route["headers"][0][0], route["headers"][0][1][0])] if route["headers"] and rng.random() < 0.8 else []
+    sni = rng.choice(route["snis"]) if route["snis"] else ""
+    return _req(path, host=host, method=method, headers=headers, scheme=rng.choice(["http", "https"]), sni=sni)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_incremental_random_changes_agree(testbed: Nginx, seed: int) -> None:
+    """~200 random adds / removes / updates (paths, hosts, methods,
+    regex_priority, headers) on a 500-route set, a few invalid; every 20
+    operations the incremental router's answers on 300 requests equal
+    router.lua built fresh from the current set and the C++ reference."""
+    print(f"seed {seed}")
+    rng = random.Random(seed)
+    routes = _core.synthetic_routes(500, seed=seed)
+    pool = _core.synthetic_requests(500, 2000, seed=300 + seed, route_seed=seed)
+    pools = {
+        "paths": sorted({p for r in routes for p in r["paths"]}) + _EXTRA_PATHS,
+        "hosts": sorted({h for r in routes for h in r["hosts"]}) + _EXTRA_HOSTS,
+    }
+    current = {r["id"]: json.loads(json.dumps(r)) for r in routes}
+    next_id = max(current) + 1
+    out = _incremental(testbed, routes=routes, requests=[])
+    session = out["session"]
+    kinds = {"add": 0, "remove": 0, "update": 0, "invalid": 0}
+    for checkpoint in range(11):
+        ops: list[dict[str, Any]] = []
+        expect_error: list[bool] = []
+        for _ in range(20 if checkpoint else 0):
+            roll = rng.random()
+            if roll < 0.04:
+                kind = rng.choice(["dup", "missing", "badregex"])
+                some = rng.choice(list(current.values()))
+                if kind == "dup":
+                    ops.append({"op": "add", "route": some})
+                elif kind == "missing":
+                    ops.append({"op": "remove", "id": 10**6})
+                else:
+                    ops.append({"op": "update", "route": {**some, "paths": ["/ok", "/a/("]}})
+                expect_error.append(True)
+                kinds["invalid"] += 1
+            elif roll < 0.34:
+                r = _mutate(rng, rng.choice(list(current.values())), pools)
+                r["id"] = r["service"] = next_id
+                r["created_at"] = rng.choice([r["created_at"], 1600000000 + rng.randrange(10**6)])
+                next_id += 1
+                current[r["id"]] = r
+                ops.append({"op": "add", "route": r})
+                expect_error.append(False)
+                kinds["add"] += 1
+            elif roll < 0.64:
+                rid = rng.choice(sorted(current))
+                del current[rid]
+                ops.append({"op": "remove", "id": rid})
+                expect_error.append(False)
+                kinds["remove"] += 1
+            else:
+                r = _mutate(rng, current[rng.choice(sorted(current))], pools)
+                current[r["id"]] = r
+                ops.append({"op": "update", "route": r})
+                expect_error.append(False)
+                kinds["update"] += 1
+        now = list(current.values())
+        requests = rng.sample(pool, 200) + [_aimed_request(rng, rng.choice(now)) for _ in range(100)]
+        out = _incremental(testbed, session=session, ops=ops, requests=requests, fresh_routes=now)
+        where = f"seed {seed}, checkpoint {checkpoint} (after {20 * checkpoint} operations)"
+        errors = out["op_errors"]
+        assert [e != "" for e in errors] == expect_error, f"{where}: op errors {errors}"
+        ref = [i or 0 for i in _core.RouteSet.from_routes(now).match_ids("reference", requests)]
+        for k, q in enumerate(requests):
+            inc, fresh, r = out["ids"][k], out["fresh_ids"][k], ref[k]
+            assert inc == fresh == r, (
+                f"{where}: first disagreement at request {k} {q}: "
+                f"incremental={inc} router.lua={fresh} reference={r}"
+            )
+        assert out["ids_again"] == out["ids"], where
+        # The structures select() reads equal router.lua's for the set.
+        assert out["structure_diff"] == "", f"{where}: structures differ:\n{out['structure_diff']}"
+        assert out["paths"] == out["fresh_paths"] == sum(max(1, len(r["paths"])) for r in now), where
+    assert kinds["add"] > 30 and kinds["remove"] > 30 and kinds["update"] > 50, kinds
+
+
+def test_incremental_change_flushes_cache(testbed: Nginx) -> None:
+    """A request answered (and cached) before a change gets the new answer
+    after it; the router keeps its one cache, flushed in place."""
+    routes = [
+        _route(1, paths=["/a"]),
+        _route(2, paths=["/a/b"]),
+        _route(3, hosts=["h.example.com"]),
+    ]
+    requests = [_req("/a/b/c"), _req("/a/x"), _req("/z", host="h.example.com"), _req("/nothing")]
+    before = _incremental(testbed, routes=routes, requests=requests)
+    session = before["session"]
+    assert before["ids"] == before["ids_again"] == [2, 1, 3, 0]
+    assert before["cache_count"] == 3 and before["neg_count"] == 1
+    steps: list[tuple[dict[str, Any], list[int]]] = [
+        # a longer prefix takes /a/b/c
+        ({"op": "add", "route": _route(4, paths=["/a/b/c"])}, [4, 1, 3, 0]),
+        # the cached miss /nothing now matches
+        ({"op": "add", "route": _route(5, paths=["/no"])}, [4, 1, 3, 5]),
+        # a regex path outranks every prefix (HAS_REGEX_URI)
+        ({"op": "update", "route": _route(1, paths=[r"/a/.*"], regex_priority=3)}, [1, 1, 3, 5]),
+        ({"op": "update", "route": _route(1, paths=["/a"], hosts=["h.example.com"])}, [4, 0, 3, 5]),
+        ({"op": "remove", "id": 4}, [2, 0, 3, 5]),
+        ({"op": "remove", "id": 3}, [2, 0, 0, 5]),
+    ]
+    for op, expected in steps:
+        out = _incremental(testbed, session=session, ops=[op], requests=requests)
+        assert out["op_errors"] == [""], out
+        assert out["cache_count_after_ops"] == 0  # flushed
+        assert out["cache_id"] == before["cache_id"]  # not reallocated
+        assert out["ids"] == out["ids_again"] == expected, op
+        # router.lua built fresh and the C++ reference agree on the current set
+        now = _current(routes, steps, op)
+        status, plain = testbed.post({"routes": now, "requests": requests})
+        assert status == 200 and plain["ids"] == expected, (op, plain)
+        ref = _core.RouteSet.from_routes(now).match_ids("reference", requests)
+        assert [i or 0 for i in ref] == expected, (op, ref)
+    # A rejected change leaves the router (and its cache) as it was.
+    out = _incremental(testbed, session=session, ops=[{"op": "update", "route": _route(2, paths=["/a/("])}],
+                       requests=requests)
+    assert "route 2" in out["op_errors"][0]
+    assert out["cache_count_after_ops"] > 0
+    assert out["ids"] == steps[-1][1]
+
+
+def _current(routes: list[dict[str, Any]], steps: list[tuple[dict[str, Any], list[int]]],
+             upto: dict[str, Any]) -> list[dict[str, Any]]:
+    """The route set after applying `steps` up to and including `upto`."""
+    cur = {r["id"]: r for r in routes}
+    for op, _ in steps:
+        if op["op"] == "remove":
+            del cur[op["id"]]
+        else:
+            cur[op["route"]["id"]] = op["route"]
+        if op is upto:
+            break
+    return list(cur.values())
+
+
+def test_incremental_edge_cases_keep_structures(testbed: Nginx) -> None:
+    """Repeated hosts / wildcards / paths in one route, header names that
+    differ in case only, a `host`-header-only route (category 0), header
+    names whose first route changes: after every change the structures equal
+    router.lua's for the set, and answers equal router.lua's and the
+    reference's. Also: a repeated id is rejected by new() and add()."""
+    steps = [
+        {"op": "add", "route": _route(1, hosts=["a.test", "a.test", "*.w.test", "*.w.test"], paths=["/p", "/p"])},
+        {"op": "add", "route": _route(2, paths=["/h"], headers=[("X-B", ["1"]), ("x-a", ["1"]), ("X-A", ["2"])])},
+        {"op": "add", "route": _route(3, paths=["/h"], headers=[("x-a", ["1"]), ("x-b", ["2"])], created_at=5)},
+        {"op": "add", "route": _route(4, headers={"host": ["x"]})},
+        {"op": "update", "route": _route(2, paths=["/h"], headers=[("x-c", ["1"])], created_at=1)},
+        {"op": "remove", "id": 3},
+        {"op": "update", "route": _route(1, hosts=["*.w.test:8080", "a.test"], paths=[r"/p/\d+", "/p"], regex_priority=2)},
+        {"op": "add", "route": _route(5, hosts=["b.*"], snis=["s.test"], methods=["get", "GET"])},
+        {"op": "remove", "id": 1},
+        {"op": "remove", "id": 4},
+        {"op": "update", "route": _route(5, methods=["POST"])},
+    ]
+    requests = [
+        _req("/p/1", host="a.test"), _req("/p", host="x.w.test"), _req("/p", host="x.w.test:8080"),
+        _req("/h", headers=[("x-a", "1")]), _req("/h", headers=[("x-a", "2"), ("x-b", "2")]),
+        _req("/h", headers=[("x-c", "1")]), _req("/h", headers=[("x-b", "1")]), _req("/x", host="b.c"),
+        _req("/x", host="b.c", method="POST"), _req("/x", host="b.c", sni="s.test"), _req("/"),
+    ]
+    session = _incremental(testbed, routes=[], requests=[])["session"]
+    current: dict[int, dict[str, Any]] = {}
+    for op in steps:
+        if op["op"] == "remove":
+            del current[op["id"]]
+        else:
+            current[op["route"]["id"]] = op["route"]
+        now = list(current.values())
+        out = _incremental(testbed, session=session, ops=[op], requests=requests, fresh_routes=now)
+        assert out["op_errors"] == [""], (op, out["op_errors"])
+        assert out["structure_diff"] == "", (op, out["structure_diff"])
+        ref = [i or 0 for i in _core.RouteSet.from_routes(now).match_ids("reference", requests)]
+        assert out["ids"] == out["fresh_ids"] == ref, op
+        assert out["paths"] == out["fresh_paths"], op
+    out = _incremental(testbed, session=session, ops=[{"op": "add", "route": _route(2, paths=["/again"])}],
+                       requests=[])
+    assert "repeated route id" in out["op_errors"][0]
+    status, out = testbed.post({"session": -2, "routes": [_route(7, paths=["/a"]), _route(7, paths=["/b"])],
+                                "requests": []}, endpoint="incremental")
+    assert status == 400 and "repeated route id" in out["error"], out

@@ -12,8 +12,8 @@ fit quality is kept) and turned into the simulator's scenario fields
 (:data:`PARAMETERS`), which :func:`scenario_for` combines with an
 experiment configuration into a simulator scenario.
 
-What is not measured keeps the simulator's defaults and says so in the
-calibration file: the collector's per-byte mark and sweep CPU.
+The collector's per-byte costs come from two full collections the worker
+times (:func:`gc_costs`).
 """
 
 from __future__ import annotations
@@ -57,6 +57,9 @@ PARAMETERS = {
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
     "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
+    "memory.gc_mark_ns_per_byte": "from two full collections timed by the worker: live heap only, then live "
+                                  "heap plus a dropped router (see gc_costs)",
+    "memory.gc_sweep_ns_per_byte": "idem",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
                          "workers share them, with the harness's load generator and sampler",
 }
@@ -126,6 +129,27 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     return figures
 
 
+def gc_costs(point: Mapping[str, Any]) -> tuple[float, float]:
+    """(mark, sweep) CPU in ns per byte from one point's two timed full collections.
+
+    A full cycle marks the live bytes and sweeps every byte, live or dead:
+    with W bytes live and none dead it costs T1 = (m + s) W; once the new
+    router (R = W - A bytes) is garbage and A bytes stay live it costs
+    T2 = m A + s W. Hence s = (T2 - T1 A / W) / R and m = T1 / W - s, each
+    clamped at 0 (timer noise).
+    """
+    w = float(point["heap_bytes"] + point["router_bytes"])
+    r = float(point["router_bytes"])
+    a = w - r
+    t1 = float(point["collect_live_cpu_s"]) * 1e9
+    t2 = float(point["collect_garbage_cpu_s"]) * 1e9
+    if w <= 0 or r <= 0:
+        return 0.0, 0.0
+    sweep = max(0.0, (t2 - t1 * a / w) / r)
+    mark = max(0.0, t1 / w - sweep)
+    return mark, sweep
+
+
 def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
               progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """Measure every route count of `counts` and fit the simulator's parameters.
@@ -184,6 +208,8 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "traffic.plugin_cpu_s": statistics.median(per_request_cpu),
         "traffic.upstream_latency_s": statistics.median(
             max(0.0, p["quiet_latency_p50_s"] - p["request_cpu_s"]) for p in points),
+        "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
+        "memory.gc_sweep_ns_per_byte": statistics.median(gc_costs(p)[1] for p in points),
         "cluster.cpu_cores": float(_cores()),
         "store_bytes_per_route": fits["store_bytes"]["b"],
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
@@ -197,7 +223,7 @@ def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
     out = {
         "about": "gwsim testbed calibration: the simulator's parameters fitted for the testbed gateway "
                  "(nginx + LuaJIT, testbed/). Written by gwsim testbed calibrate; read by gwsim testbed validate.",
-        "not_measured": ["memory.gc_mark_ns_per_byte", "memory.gc_sweep_ns_per_byte"],
+        "not_measured": [],
         "parameter_sources": PARAMETERS,
         **cal,
     }
@@ -269,6 +295,8 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
         "memory": {
             "gc_pause": gw.gc_pause,
             "gc_stepmul": gw.gc_stepmul,
+            "gc_mark_ns_per_byte": p["memory.gc_mark_ns_per_byte"],
+            "gc_sweep_ns_per_byte": p["memory.gc_sweep_ns_per_byte"],
             "baseline_heap_bytes": p["memory.baseline_heap_bytes"],
             "router_bytes_per_route": p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],

@@ -214,6 +214,9 @@ end
 --                     router's cache empty, then again with it warm
 --   select_alloc_bytes bytes one miss select() allocates (collector stopped)
 --   paths             entries (route paths) of the new router
+--   collect_live_cpu_s  CPU of a full collection of the heap with both routers
+--                     alive and no garbage
+--   collect_garbage_cpu_s  the same once the new router is garbage
 -- `requests`: array of {method, host, path, headers = {[name] = value}}.
 function _M.measure(requests)
   local heap = full_collect()
@@ -258,10 +261,21 @@ function _M.measure(requests)
     hit_cpu = pass() / n
   end
   local with_new = full_collect()
+  -- The collector's cost: one full cycle over the live heap with no
+  -- garbage, then one over what stays live once the new router is dropped
+  -- plus that router as garbage.
+  local c1 = os.clock()
+  collectgarbage("collect")
+  local live_collect = os.clock() - c1
   local paths = new.paths
   new = nil
+  c1 = os.clock()
+  collectgarbage("collect")
+  local garbage_collect = os.clock() - c1
   local without = full_collect()
   return {
+    collect_live_cpu_s = live_collect,
+    collect_garbage_cpu_s = garbage_collect,
     heap_bytes = heap,
     router_bytes = with_new - without,
     build_alloc_bytes = build_alloc,

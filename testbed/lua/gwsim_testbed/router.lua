@@ -373,6 +373,67 @@ local function sorts_before(a, b)
   return a.path_index < b.path_index
 end
 
+-- Appends to `out` the entries of `route` (already deep-copied): one per
+-- path, or one path-less entry. Returns true, or nil and a message naming
+-- the route (nothing is appended then).
+local function marshall_route(route, out)
+  local paths = list(route.paths)
+  if #list(route.hosts) == 0 and #paths == 0 and #list(route.methods) == 0
+     and #route_headers(route.headers) == 0 and #list(route.snis) == 0 then
+    -- A route must set at least one field ("could not categorize route");
+    -- one whose only header is `host` is accepted and lands in category 0.
+    return nil, "route " .. tostring(route.id) .. ": could not categorize route"
+  end
+  if #paths == 0 then
+    local e, err = marshall(route, nil, 0)
+    if not e then
+      return nil, err
+    end
+    out[#out + 1] = e
+  else
+    local n = #out
+    for j = 1, #paths do
+      local e, err = marshall(route, paths[j], j - 1)
+      if not e then
+        for k = #out, n + 1, -1 do
+          out[k] = nil
+        end
+        return nil, err
+      end
+      out[n + j] = e
+    end
+  end
+  return true
+end
+
+-- Kong's sort_categories: more rules first, then higher bit pattern.
+local function category_before(a, b)
+  if a.match_weight ~= b.match_weight then
+    return a.match_weight > b.match_weight
+  end
+  return a.bits > b.bits
+end
+
+-- Calls f(list, key, e) for every routes_by_* list of category c that entry
+-- e is filed under (one call per value of each of its rules).
+local function each_rule_list(c, e, f)
+  for i = 1, #e.hosts do
+    f(c.routes_by_hosts, e.hosts[i].value, e)
+  end
+  for i = 1, #e.headers do
+    f(c.routes_by_headers, e.headers[i].name, e)
+  end
+  for i = 1, #e.uris do
+    f(c.routes_by_uris, e.uris[i].value, e)
+  end
+  for i = 1, #e.methods_list do
+    f(c.routes_by_methods, e.methods_list[i], e)
+  end
+  for i = 1, #e.snis_list do
+    f(c.routes_by_sni, e.snis_list[i], e)
+  end
+end
+
 local function append(t, key, e)
   local l = t[key]
   if l == nil then
@@ -403,21 +464,7 @@ local function categorize(categories, e)
     categories[bits] = c
   end
   c.all[#c.all + 1] = e
-  for i = 1, #e.hosts do
-    append(c.routes_by_hosts, e.hosts[i].value, e)
-  end
-  for i = 1, #e.headers do
-    append(c.routes_by_headers, e.headers[i].name, e)
-  end
-  for i = 1, #e.uris do
-    append(c.routes_by_uris, e.uris[i].value, e)
-  end
-  for i = 1, #e.methods_list do
-    append(c.routes_by_methods, e.methods_list[i], e)
-  end
-  for i = 1, #e.snis_list do
-    append(c.routes_by_sni, e.snis_list[i], e)
-  end
+  each_rule_list(c, e, append)
 end
 
 -- Kong's index_route_t: the request-classification indexes, all in sorted
@@ -459,6 +506,17 @@ local function index_entry(self, e)
   end
 end
 
+-- Internals shared with the incremental router (incremental_router.lua),
+-- which keeps the same structures up to date route by route and reuses
+-- select() as is.
+_M.internal = {
+  each_rule_list = each_rule_list,
+  deep_copy = deep_copy,
+  marshall_route = marshall_route,
+  sorts_before = sorts_before,
+  category_before = category_before,
+}
+
 local mt = { __index = _M }
 
 --- Builds a router. `routes` is an array of route tables (see the module
@@ -490,28 +548,9 @@ function _M.new(routes, opts)
   -- route with several paths before sorting so each path sorts on its own).
   local entries = {}
   for i = 1, #routes do
-    local route = deep_copy(routes[i])
-    local paths = list(route.paths)
-    if #list(route.hosts) == 0 and #paths == 0 and #list(route.methods) == 0
-       and #route_headers(route.headers) == 0 and #list(route.snis) == 0 then
-      -- A route must set at least one field ("could not categorize route");
-      -- one whose only header is `host` is accepted and lands in category 0.
-      return nil, "route " .. tostring(route.id) .. ": could not categorize route"
-    end
-    if #paths == 0 then
-      local e, err = marshall(route, nil, 0)
-      if not e then
-        return nil, err
-      end
-      entries[#entries + 1] = e
-    else
-      for j = 1, #paths do
-        local e, err = marshall(route, paths[j], j - 1)
-        if not e then
-          return nil, err
-        end
-        entries[#entries + 1] = e
-      end
+    local ok, err = marshall_route(deep_copy(routes[i]), entries)
+    if not ok then
+      return nil, err
     end
     step()
   end
@@ -538,16 +577,11 @@ function _M.new(routes, opts)
     step()
   end
 
-  -- Kong's sort_categories: more rules first, then higher bit pattern.
+  -- Kong's sort_categories (category_before).
   for _, c in pairs(self.categories) do
     self.categories_sorted[#self.categories_sorted + 1] = c
   end
-  sort(self.categories_sorted, function(a, b)
-    if a.match_weight ~= b.match_weight then
-      return a.match_weight > b.match_weight
-    end
-    return a.bits > b.bits
-  end)
+  sort(self.categories_sorted, category_before)
   for i = 1, #self.categories_sorted do
     self.categories_lookup[self.categories_sorted[i].bits] = i
   end
