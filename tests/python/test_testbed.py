@@ -223,3 +223,30 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     assert verdicts == {"roomy pod, continuous writes": (False, False), "tight pod, continuous writes": (True, True)}
     report = write_report(rows, tmp_path)
     assert "same verdict" in report.read_text() and (tmp_path / "memory-1.png").exists()
+
+
+def test_the_incremental_router_changes_routes_in_place():
+    settings = GatewaySettings(workers=2, update_frequency_s=0.1, router="incremental")
+    with Gateway(settings).start(routes(300)) as gw:
+        assert all(w["full_builds"] == 1 for w in gw.workers())
+        version = gw.write("create_route", body={"id": 1000, "paths": ["/new"], "service": 1, "created_at": 1000})
+        gw.wait_until_built(version, timeout_s=10)
+        assert gw.request("/new/x") == (200, 1000)
+        version = gw.write("update_route", id=1000, body={"paths": ["/renamed"], "service": 1, "created_at": 1000})
+        gw.wait_until_built(version, timeout_s=10)
+        assert gw.request("/new/x") == (404, None) and gw.request("/renamed") == (200, 1000)
+        gw.write("delete_route", id=1000)
+        version = gw.write("delete_service", id=3)  # two versions behind: both applied at once
+        workers = gw.wait_until_built(version, timeout_s=10)
+        assert gw.request("/renamed") == (404, None)
+        assert gw.request("/svc2/items")[0] == 404  # route 2 pointed to service 3
+        assert gw.request("/svc17/items/3") == (200, 17)
+        # Every version adopted in place: no full build since the first.
+        assert all(w["full_builds"] == 1 and w["paths"] == 300 - 43 for w in workers)
+        # A service update changes all its routes: a full build.
+        version = gw.write("put_service", id=1, body={"name": "one"})
+        workers = gw.wait_until_built(version, timeout_s=10)
+        assert all(w["full_builds"] == 2 for w in workers)
+        assert gw.request("/svc17/items/3") == (200, 17)
+    with pytest.raises(ValueError, match="router"):
+        GatewaySettings(router="radix").validate()

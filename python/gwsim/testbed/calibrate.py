@@ -261,7 +261,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
               for k in range(writes["count"]) if writes["start_s"] + k * writes["interval_s"] <= load["duration_s"]]
     return {
         "name": "testbed experiment",
-        "strategy": "full_rebuild",
+        "strategy": "incremental" if gw.router == "incremental" else "full_rebuild",
         "cluster": {
             "nodes": 1,
             "workers_per_node": gw.workers,

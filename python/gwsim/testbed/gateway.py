@@ -86,6 +86,11 @@ class GatewaySettings:
         The pod memory limit (a memory cgroup), None for none.
     config_dict_size_mb : int
         Size of the shared dict holding the routes, MiB (1-4096).
+    router : str
+        ``"traditional"`` (every version a full build, Kong 2.x) or
+        ``"incremental"`` (the changed routes updated in place, the match
+        cache flushed, Kong 3.x's design; full builds only at start, for a
+        replaced configuration or a service update).
     """
 
     workers: int = 2
@@ -98,6 +103,7 @@ class GatewaySettings:
     lock_timeout_s: float = 5.0
     memory_limit_bytes: Optional[int] = None
     config_dict_size_mb: int = 128
+    router: str = "traditional"
 
     def validate(self) -> "GatewaySettings":
         """Return self; ValueError naming the field and its allowed range when one is out of range."""
@@ -124,6 +130,8 @@ class GatewaySettings:
         if self.memory_limit_bytes is not None:
             integer("memory_limit_bytes", 4 << 20, 1 << 40)
         integer("config_dict_size_mb", 1, 4096)
+        if self.router not in ("traditional", "incremental"):
+            raise ValueError(f"router must be 'traditional' or 'incremental', got {self.router!r}")
         return self
 
     def lua_settings(self, routes_file: str = "") -> dict[str, Any]:
@@ -137,6 +145,7 @@ class GatewaySettings:
             "gc_pause": self.gc_pause,
             "gc_stepmul": self.gc_stepmul,
             "lock_timeout_s": self.lock_timeout_s,
+            "router": self.router,
         }
 
 

@@ -16,6 +16,13 @@
 --                     Kong 2.7+ does every 1,000
 --   cache_slots       slots of the new match cache each build allocates
 --   gc_pause, gc_stepmul  LuaJIT collector settings (collectgarbage)
+--   router            "traditional": every version is a full build of
+--                     router.lua (Kong 2.x); "incremental": the routes the
+--                     store's change log names are added, updated or removed
+--                     in place (incremental_router.lua, Kong 3.x's design),
+--                     a full build only at start, when the log says "all"
+--                     (a replaced configuration, a service update) or when
+--                     it no longer reaches back to the worker's version
 --   lock_timeout_s    strict mode's wait for the rebuild (Kong: pg_timeout)
 --   stats_interval_s  how often the worker publishes its figures
 --   routes_file       JSON array of the routes the store starts with, loaded
@@ -29,6 +36,7 @@
 -- match counters; admin.lua's GET /status returns them all.
 
 local cjson = require "cjson.safe"
+local irouter = require "gwsim_testbed.incremental_router"
 local router = require "gwsim_testbed.router"
 local semaphore = require "ngx.semaphore"
 local store = require "gwsim_testbed.store"
@@ -45,6 +53,7 @@ local settings = {
   lock_timeout_s = 5,
   stats_interval_s = 0.1,
   routes_file = "",
+  router = "traditional",
 }
 
 -- Per-worker state.
@@ -54,7 +63,8 @@ local current_has_headers = false -- whether some route has a header rule
 local building = false
 local mutex = nil          -- strict mode: one rebuild at a time
 local stats = {
-  builds = 0,
+  builds = 0,        -- router versions adopted (full builds and in-place updates)
+  full_builds = 0,
   build_errors = 0,
   last_build_ms = 0,
   build_ms_total = 0,
@@ -75,6 +85,9 @@ function _M.init(opts)
   end
   if settings.mode ~= "strict" and settings.mode ~= "eventual" then
     error("mode must be strict or eventual, got " .. tostring(settings.mode))
+  end
+  if settings.router ~= "traditional" and settings.router ~= "incremental" then
+    error("router must be traditional or incremental, got " .. tostring(settings.router))
   end
   if settings.routes_file ~= "" then
     local f, err = io.open(settings.routes_file, "rb")
@@ -112,8 +125,68 @@ local function yield()
   ngx.sleep(0.001)
 end
 
+local function has_header_rule(r)
+  return type(r.headers) == "table" and next(r.headers) ~= nil
+end
+
+-- The incremental router: applies the changes the store logged since
+-- current_version in place. False when a full build is needed (no router
+-- yet, a write changed "all", the log no longer reaches back, a change
+-- failed).
+local function apply_changes(target)
+  if not current or current_version < 0 then
+    return false
+  end
+  local touched, seen = {}, {}
+  for v = current_version + 1, target do
+    local changed = store.changes(v)
+    if changed == nil or changed == "all" then
+      return false
+    end
+    for _, id in ipairs(changed) do
+      if not seen[id] then
+        seen[id] = true
+        touched[#touched + 1] = id
+      end
+    end
+  end
+  for _, id in ipairs(touched) do
+    local route = store.get(id)
+    local ok, err = true, nil
+    if route then
+      current_has_headers = current_has_headers or has_header_rule(route)
+      if current.routes[id] then
+        ok, err = current:update(route)
+      else
+        ok, err = current:add(route)
+      end
+    elseif current.routes[id] then
+      ok, err = current:remove(id)
+    end
+    if not ok then
+      ngx.log(ngx.WARN, "in-place change of route ", id, " failed (", err, "): full build")
+      return false
+    end
+  end
+  return true
+end
+
+local function adopted(target, t0)
+  ngx.update_time()
+  local ms = (ngx.now() - t0) * 1000
+  current_version = target
+  stats.builds = stats.builds + 1
+  stats.last_build_ms = ms
+  stats.build_ms_total = stats.build_ms_total + ms
+  if ms > stats.max_build_ms then
+    stats.max_build_ms = ms
+  end
+  publish()
+end
+
 -- Reads every page of the store and builds a new router; the old one
--- becomes garbage once `current` points to the new one.
+-- becomes garbage once `current` points to the new one. The incremental
+-- router first tries the logged changes in place.
 local function rebuild()
   local target = store.version()
   if target == current_version then
@@ -122,6 +195,14 @@ local function rebuild()
   building = true
   ngx.update_time()
   local t0 = ngx.now()
+  if settings.router == "incremental" then
+    local ok, applied = pcall(apply_changes, target)
+    if ok and applied then
+      building = false
+      adopted(target, t0)
+      return true
+    end
+  end
   local routes = {}
   local n = 0
   local has_headers = false
@@ -130,20 +211,19 @@ local function rebuild()
     for _, r in ipairs(page) do
       n = n + 1
       routes[n] = r
-      has_headers = has_headers or (type(r.headers) == "table" and next(r.headers) ~= nil)
+      has_headers = has_headers or has_header_rule(r)
     end
     if yielding then
       yield()
     end
   end)
-  local new, err = router.new(routes, {
+  local design = settings.router == "incremental" and irouter or router
+  local new, err = design.new(routes, {
     cache_slots = settings.cache_slots,
     yield_every = yielding and settings.yield_every or nil,
     yield = yielding and yield or nil,
   })
   building = false
-  ngx.update_time()
-  local ms = (ngx.now() - t0) * 1000
   if not new then
     stats.build_errors = stats.build_errors + 1
     ngx.log(ngx.ERR, "router build for version ", target, " failed: ", err)
@@ -152,15 +232,9 @@ local function rebuild()
     return false
   end
   current = new
-  current_version = target
   current_has_headers = has_headers
-  stats.builds = stats.builds + 1
-  stats.last_build_ms = ms
-  stats.build_ms_total = stats.build_ms_total + ms
-  if ms > stats.max_build_ms then
-    stats.max_build_ms = ms
-  end
-  publish()
+  stats.full_builds = stats.full_builds + 1
+  adopted(target, t0)
   return true
 end
 
@@ -233,7 +307,8 @@ function _M.measure(requests)
   local read_alloc = collectgarbage("count") * 1024 - before
   before = collectgarbage("count") * 1024
   c0 = os.clock()
-  local new, err = router.new(routes, { cache_slots = settings.cache_slots })
+  local design = settings.router == "incremental" and irouter or router
+  local new, err = design.new(routes, { cache_slots = settings.cache_slots })
   local build_cpu = os.clock() - c0
   local build_alloc = collectgarbage("count") * 1024 - before
   collectgarbage("restart")

@@ -12,10 +12,14 @@
 --   at:<id>          page holding route <id>
 --   next_id          the next id create() hands out
 --   service:<id>     JSON of a service (only its existence matters here)
+--   change:<v>       JSON array of the route ids write v changed, or the
+--                    string "all" (a replaced configuration, a service
+--                    update); kept for the last CHANGE_LOG versions, so an
+--                    incremental router can apply only what changed
 
 local cjson = require "cjson.safe"
 
-local _M = { PAGE_SIZE = 1000 }
+local _M = { PAGE_SIZE = 1000, CHANGE_LOG = 10000 }
 
 local function dict()
   local d = ngx.shared.gwsim_config
@@ -48,10 +52,42 @@ function _M.version()
   return dict():get("version") or 0
 end
 
-local function bump(d)
+-- Bumps the version and logs what the write changed: `changed` is an
+-- array of route ids, or "all".
+local function bump(d, changed)
   local v, err = d:incr("version", 1, 0)
   check(v, err, "version")
+  local text = changed == "all" and "all" or cjson.encode(changed)
+  if text == "{}" then
+    text = "[]"
+  end
+  check(d:set("change:" .. v, text), nil, "change log")
+  d:delete("change:" .. (v - _M.CHANGE_LOG))
   return v
+end
+
+-- The route ids write `v` changed, "all", or nil when it is no longer logged.
+function _M.changes(v)
+  local text = dict():get("change:" .. v)
+  if text == nil or text == "all" then
+    return text
+  end
+  return cjson.decode(text)
+end
+
+-- The route with id `id`, or nil.
+function _M.get(id)
+  local d = dict()
+  local k = d:get("at:" .. id)
+  if not k then
+    return nil
+  end
+  for _, r in ipairs(read_page(d, k)) do
+    if r.id == id then
+      return r
+    end
+  end
+  return nil
 end
 
 -- Replaces the whole configuration with `routes` (an array of route tables
@@ -80,7 +116,7 @@ function _M.replace(routes)
   end
   check(d:set("pages", pages), nil, "pages")
   check(d:set("next_id", max_id + 1), nil, "next_id")
-  return bump(d)
+  return bump(d, "all")
 end
 
 -- Every route, page by page (what a rebuild reads): calls f(page_routes)
@@ -121,7 +157,7 @@ function _M.create(route)
   if route.id >= next_id then
     d:set("next_id", route.id + 1)
   end
-  return route.id, bump(d)
+  return route.id, bump(d, { route.id })
 end
 
 local function locate(d, id)
@@ -148,7 +184,7 @@ function _M.update(id, route)
   route.id = id
   page[i] = route
   write_page(d, k, page)
-  return bump(d)
+  return bump(d, { id })
 end
 
 -- Deletes route `id`; returns version, or nil and a message.
@@ -161,14 +197,16 @@ function _M.delete(id)
   table.remove(page, i)
   write_page(d, k, page)
   d:delete("at:" .. id)
-  return bump(d)
+  return bump(d, { id })
 end
 
 -- Creates or updates a service; returns version.
 function _M.put_service(id, service)
   local d = dict()
   check(d:set("service:" .. id, cjson.encode(service or {})), nil, "service")
-  return bump(d)
+  -- Every route of the service changes (Kong's entity graph); finding them
+  -- takes a scan, so the log says "all".
+  return bump(d, "all")
 end
 
 -- Deletes a service and, as Kong's cascade does, every route pointing to
@@ -177,6 +215,7 @@ function _M.delete_service(id)
   local d = dict()
   d:delete("service:" .. id)
   local deleted = 0
+  local ids = {}
   local pages = d:get("pages") or 0
   for k = 1, pages do
     local page = read_page(d, k)
@@ -185,6 +224,7 @@ function _M.delete_service(id)
       if r.service == id then
         d:delete("at:" .. r.id)
         deleted = deleted + 1
+        ids[deleted] = r.id
       else
         kept[#kept + 1] = r
       end
@@ -193,12 +233,12 @@ function _M.delete_service(id)
       write_page(d, k, kept)
     end
   end
-  return bump(d), deleted
+  return bump(d, ids), deleted
 end
 
 -- A write that changes nothing but the version (Kong 2.x still rebuilds).
 function _M.noop()
-  return bump(dict())
+  return bump(dict(), {})
 end
 
 return _M
