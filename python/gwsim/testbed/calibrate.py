@@ -60,6 +60,8 @@ PARAMETERS = {
     "memory.gc_mark_ns_per_byte": "from two full collections timed by the worker: live heap only, then live "
                                   "heap plus a dropped router (see gc_costs)",
     "memory.gc_sweep_ns_per_byte": "idem",
+    "cost.incremental_ns_per_change": "fit of the incremental router's CPU per in-place change against routes, "
+                                      "at the experiment's routes",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
                          "workers share them, with the harness's load generator and sampler",
 }
@@ -188,6 +190,8 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "miss_cpu_s": fit("miss_cpu_s", N, [p["miss_cpu_s"] for p in points], "linear"),
         "select_alloc_bytes": fit("select_alloc_bytes", N, [p["select_alloc_bytes"] for p in points], "linear"),
         "store_bytes": fit("store_bytes", N, [p["store_bytes"] for p in points], "linear"),
+        "incremental_change_ns": fit("incremental_change_ns", N,
+                                     [p["incremental_change_cpu_s"] * 1e9 for p in points], "linear"),
     }
     slots = points[0]["cache_slots"]
     per_request_cpu = [max(0.0, p["request_cpu_s"] - p["miss_cpu_s"]) for p in points]
@@ -208,6 +212,8 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "traffic.plugin_cpu_s": statistics.median(per_request_cpu),
         "traffic.upstream_latency_s": statistics.median(
             max(0.0, p["quiet_latency_p50_s"] - p["request_cpu_s"]) for p in points),
+        "cost.incremental_ns_per_change": {"a": fits["incremental_change_ns"]["a"],
+                                           "b": fits["incremental_change_ns"]["b"]},
         "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
         "memory.gc_sweep_ns_per_byte": statistics.median(gc_costs(p)[1] for p in points),
         "cluster.cpu_cores": float(_cores()),
@@ -307,7 +313,8 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "non_heap_bytes": p["memory.non_heap_bytes"],
         },
         "cost": {"build_ns_per_path": p["cost.build_ns_per_path"],
-                 "build_ns_per_path_log": p["cost.build_ns_per_path_log"]},
+                 "build_ns_per_path_log": p["cost.build_ns_per_path_log"],
+                 "incremental_ns_per_change": _at(p["cost.incremental_ns_per_change"], n)},
         "admin": {"script": script},
         "run": {"duration_s": load["duration_s"], "sample_interval_s": config["sample"]["interval_s"]},
     }

@@ -34,14 +34,15 @@ TARGETS = {"peak_heap": 0.15, "steady_heap": 0.15, "rebuild_mean": 0.20, "latenc
 
 
 def _experiment(name: str, routes: int, workers: int, limit_mb: Optional[float], writes: int, interval_s: float,
-                rate: float = 100, duration_s: float = 20, mode: str = "eventual") -> dict[str, Any]:
-    gateway: dict[str, Any] = {"workers": workers, "mode": mode, "update_frequency_s": 0.5}
+                rate: float = 100, duration_s: float = 20, mode: str = "eventual", router: str = "traditional",
+                kind: str = "noop") -> dict[str, Any]:
+    gateway: dict[str, Any] = {"workers": workers, "mode": mode, "update_frequency_s": 0.5, "router": router}
     if limit_mb is not None:
         gateway["memory_limit_mb"] = limit_mb
     return {"name": name, "config": {
         "gateway": gateway, "routes": {"count": routes, "seed": 7},
         "load": {"rate_per_s": rate, "duration_s": duration_s, "seed": 8},
-        "writes": {"kind": "noop", "start_s": 4, "count": writes, "interval_s": interval_s},
+        "writes": {"kind": kind, "start_s": 4, "count": writes, "interval_s": interval_s},
         "sample": {"interval_s": 0.1}}}
 
 
@@ -56,6 +57,7 @@ HELD_OUT = HELD_OUT_QUICK + [
     _experiment("one write, no limit", 12000, 2, None, 1, 1.0),
     _experiment("strict, a write a second", 6000, 3, None, 10, 1.0, mode="strict"),
     _experiment("three workers, tight pod", 10000, 3, 450, 24, 0.5),
+    _experiment("incremental router, tight pod", 8000, 2, 300, 20, 0.5, router="incremental", kind="update_route"),
 ]
 
 
