@@ -56,6 +56,41 @@ http {{
   client_max_body_size 64m;
   client_body_buffer_size 64m;
   lua_package_path "{lua_dir}/?.lua;;";
+  init_by_lua_block {{
+    local cjson = require "cjson.safe"
+    -- The request body as JSON (nginx keeps a large one in a file).
+    function test_body()
+      ngx.req.read_body()
+      local body = ngx.req.get_body_data()
+      if not body then
+        local f = io.open(ngx.req.get_body_file(), "rb")
+        body = f:read("*a")
+        f:close()
+      end
+      return cjson.decode(body)
+    end
+    -- Requests as select() arguments, headers as nginx hands them over:
+    -- lower-cased names, a repeated header an array of values.
+    function test_requests(list)
+      local reqs = {{}}
+      for i, q in ipairs(list or {{}}) do
+        local headers = {{}}
+        for _, h in ipairs(q.headers or {{}}) do
+          local name = string.lower(h[1])
+          local prev = headers[name]
+          if prev == nil then
+            headers[name] = h[2]
+          elseif type(prev) == "table" then
+            prev[#prev + 1] = h[2]
+          else
+            headers[name] = {{ prev, h[2] }}
+          end
+        end
+        reqs[i] = {{ q.method, q.host, q.path, headers, q.scheme, q.sni }}
+      end
+      return reqs
+    end
+  }}
   server {{
     listen 127.0.0.1:{port};
     location = /ping {{ return 200 "ok"; }}
@@ -63,14 +98,7 @@ http {{
       content_by_lua_block {{
         local cjson = require "cjson.safe"
         local router = require "gwsim_testbed.router"
-        ngx.req.read_body()
-        local body = ngx.req.get_body_data()
-        if not body then
-          local f = io.open(ngx.req.get_body_file(), "rb")
-          body = f:read("*a")
-          f:close()
-        end
-        local data = cjson.decode(body)
+        local data = test_body()
         -- A yielding build when asked: ngx.sleep(0) yields to the event loop.
         local yields = 0
         local r, err = router.new(data.routes, {{
@@ -87,24 +115,7 @@ http {{
           ngx.say(cjson.encode({{ error = err }}))
           return
         end
-        -- Request headers as nginx hands them over: lower-cased names, a
-        -- repeated header becomes an array of values.
-        local reqs = {{}}
-        for i, q in ipairs(data.requests) do
-          local headers = {{}}
-          for _, h in ipairs(q.headers or {{}}) do
-            local name = string.lower(h[1])
-            local prev = headers[name]
-            if prev == nil then
-              headers[name] = h[2]
-            elseif type(prev) == "table" then
-              prev[#prev + 1] = h[2]
-            else
-              headers[name] = {{ prev, h[2] }}
-            end
-          end
-          reqs[i] = {{ q.method, q.host, q.path, headers, q.scheme, q.sni }}
-        end
+        local reqs = test_requests(data.requests)
         local function run()
           local ids = {{}}
           for i, q in ipairs(reqs) do
@@ -142,14 +153,7 @@ http {{
         local irouter = require "gwsim_testbed.incremental_router"
         local sessions = package.loaded["gwsim_test_sessions"] or {{}}
         package.loaded["gwsim_test_sessions"] = sessions
-        ngx.req.read_body()
-        local body = ngx.req.get_body_data()
-        if not body then
-          local f = io.open(ngx.req.get_body_file(), "rb")
-          body = f:read("*a")
-          f:close()
-        end
-        local data = cjson.decode(body)
+        local data = test_body()
         local function fail(err)
           ngx.status = 400
           ngx.say(cjson.encode({{ error = err }}))
@@ -244,22 +248,7 @@ http {{
           op_errors[i] = ok and "" or tostring(err)
         end
         local cache_count_after_ops = r.cache:count()
-        local reqs = {{}}
-        for i, q in ipairs(data.requests or {{}}) do
-          local headers = {{}}
-          for _, h in ipairs(q.headers or {{}}) do
-            local name = string.lower(h[1])
-            local prev = headers[name]
-            if prev == nil then
-              headers[name] = h[2]
-            elseif type(prev) == "table" then
-              prev[#prev + 1] = h[2]
-            else
-              headers[name] = {{ prev, h[2] }}
-            end
-          end
-          reqs[i] = {{ q.method, q.host, q.path, headers, q.scheme, q.sni }}
-        end
+        local reqs = test_requests(data.requests)
         local function run(rt)
           local ids = {{}}
           for i, q in ipairs(reqs) do
