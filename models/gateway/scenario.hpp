@@ -27,6 +27,18 @@ enum class respawn_policy {
   serve_errors_until_built,  ///< Kong < 3.1: answer 404 until the first rebuild timer
 };
 
+/// What a worker's Lua heap holds when the run starts.
+enum class initial_heap {
+  /// Long-running workers: the collector has long since freed the garbage of
+  /// the build that made their router; the heap is live data only.
+  collected,
+  /// A pod that has just started (a rollout, a test gateway): every worker
+  /// has just built its router from every route, and what that build
+  /// allocated and the collector had not yet freed while it ran is still in
+  /// the heap, with the collector's pacing where the build left it.
+  just_built,
+};
+
 enum class arrival_mode {
   poisson,  ///< constant rate
   on_off,   ///< alternating on/off periods (bursts), exponential durations
@@ -49,6 +61,7 @@ struct cluster_config {
   double respawn_delay_s = 1.0;                    ///< master notices the death and forks
   double cpu_cores = 0.0;                          ///< cores the pod's workers share; 0 = one per worker
   respawn_policy respawn = respawn_policy::serve_errors_until_built;
+  initial_heap start_heap = initial_heap::collected;  ///< the workers' heaps at time 0
 };
 
 struct database_config {

@@ -304,6 +304,11 @@ std::vector<field<scenario>> build_scenario_fields() {
               "0 = a core for every worker (what gwsim analyze's closed forms assume)");
   GWSIM_FIELD(c, respawn, K::choice, "", any_number(),
               "what a respawned worker does before its router is built (build_before_serving: Kong >= 3.1)");
+  GWSIM_FIELD(c, start_heap, K::choice, "", any_number(),
+              "the workers' Lua heaps at time 0: collected (long-running workers, live data only) or just_built "
+              "(a pod that has just started: in designs whose workers build their own routers, the first build's garbage "
+              "that the collector has not freed yet is still there, and the collector is paced from where that build "
+              "left it)");
 
   table_builder<scenario, database_config> d(t, "database", &scenario::database);
   GWSIM_FIELD(d, connections, K::integer, "connections", between(1, 10'000),

@@ -65,6 +65,10 @@ struct enum_traits<respawn_policy> {
   static constexpr std::array<std::string_view, 2> names{"build_before_serving", "serve_errors_until_built"};
 };
 template <>
+struct enum_traits<initial_heap> {
+  static constexpr std::array<std::string_view, 2> names{"collected", "just_built"};
+};
+template <>
 struct enum_traits<arrival_mode> {
   static constexpr std::array<std::string_view, 2> names{"poisson", "on_off"};
 };

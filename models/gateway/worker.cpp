@@ -34,19 +34,37 @@ worker::worker(context& ctx, node& owner, int index)
       heap_(gc_params_of(ctx.s.memory), ctx.s.memory.baseline_heap_bytes),
       lru_(static_cast<std::size_t>(ctx.s.memory.lru_slots)),
       rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")) {
-  // Warm start: the worker has built its router from the initial
-  // configuration, filled its entity cache, and has an empty match cache.
-  // A pod-wide table (build_site::node) lives outside the workers' heaps.
+  // The worker has built its router from the initial configuration, filled
+  // its entity cache, and has an empty match cache. A pod-wide table
+  // (build_site::node) lives outside the workers' heaps.
   const memory_config& m = ctx_.s.memory;
   const double routes = ctx_.store.routes();
-  if (traits_.site != build_site::node) {
-    router_bytes_ = routes * m.router_bytes_per_route;
-    router_chunks_.push_back(heap_.allocate(router_bytes_));
+  if (ctx_.s.cluster.start_heap == initial_heap::just_built && traits_.site == build_site::worker) {
+    // A pod that has just started: the first build is replayed through the
+    // heap in the order a build allocates (run_build_page, then the finish),
+    // so its garbage, and the collector's phase and threshold, are where
+    // that build left them. Its CPU was spent before time 0.
+    const build_plan first = ctx_.strategy.plan(worker_router_state{}, ctx_.store, ctx_.s, ctx_.cost);
+    const int pages = std::max(1, first.db_pages);
     entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
     entity_cache_ = true;
+    for (int k = 0; k < pages; ++k) {
+      router_chunks_.push_back(heap_.allocate(first.router_bytes / pages));
+      if (first.garbage_bytes > 0) heap_.allocate_garbage(first.garbage_bytes / pages);
+    }
+    router_bytes_ = first.router_bytes;
+    slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
+  } else {
+    // Long-running workers: the collector has freed that build's garbage.
+    if (traits_.site != build_site::node) {
+      router_bytes_ = routes * m.router_bytes_per_route;
+      router_chunks_.push_back(heap_.allocate(router_bytes_));
+      entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
+      entity_cache_ = true;
+    }
+    slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
+    heap_.full_collect();
   }
-  slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
-  heap_.full_collect();
   (void)heap_.take_gc_cpu_s();
   (void)heap_.take_freed_bytes();
   gc_cycles_seen_ = heap_.cycles_completed();

@@ -101,8 +101,13 @@ def _rss(pid: int) -> int:
 
 
 def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 5000,
-            load_rate_per_s: float = 100.0, load_duration_s: float = 2.0) -> dict[str, Any]:
-    """One calibration point: the figures of a one-worker gateway holding `routes` synthetic routes."""
+            load_rate_per_s: float = 100.0, load_duration_s: float = 2.0, repeats: int = 3) -> dict[str, Any]:
+    """One calibration point: the figures of a one-worker gateway holding `routes` synthetic routes.
+
+    The gateway measures itself `repeats` times (1-20); each figure is the median.
+    """
+    if not 1 <= repeats <= 20:
+        raise ValueError(f"repeats must be in [1, 20], got {repeats!r}")
     from .. import _core
     from .load import Request, run_open_loop
 
@@ -112,7 +117,12 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     with Gateway(settings).start(route_set, timeout_s=600) as gw:
         # Matching on misses grows with the regex count (and recompiles every
         # pattern once they outnumber lua_regex_cache_max_entries): allow time.
-        figures = gw._admin("POST", "/measure", {"requests": [_clean_request(q) for q in raw]}, timeout_s=1800)
+        # CPU times on a shared machine vary by tens of percent from one
+        # build to the next: each figure is the median of `repeats` runs.
+        body = {"requests": [_clean_request(q) for q in raw]}
+        runs = [gw._admin("POST", "/measure", body, timeout_s=1800) for _ in range(repeats)]
+        figures = {k: (statistics.median(float(r[k]) for r in runs) if isinstance(v, (int, float)) else v)
+                   for k, v in runs[0].items()}
         worker = gw.worker_pids()[0]
         figures["worker_rss_bytes"] = _rss(worker)
         figures["master_rss_bytes"] = _rss(gw.process.pid)
@@ -255,8 +265,22 @@ _ADMIN_KINDS = {"noop": "noop", "update_route": "update_route", "create_route": 
                 "delete_route": "delete_route"}
 
 
-def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[str, Any]) -> dict[str, Any]:
-    """The simulator scenario (a dict for gwsim.run) of a testbed experiment configuration under a calibration."""
+def _cores_left(cores: float, harness_cores: float) -> float:
+    """The gateway's share of `cores` once the harness has taken its own (0 = a core per worker, unchanged)."""
+    if cores <= 0:
+        return 0.0
+    return max(0.1 * cores, cores - harness_cores)
+
+
+def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[str, Any],
+                 harness_cores: float = 0.0) -> dict[str, Any]:
+    """The simulator scenario (a dict for gwsim.run) of a testbed experiment configuration under a calibration.
+
+    `harness_cores`: the CPU the harness itself (load generator, sampler) takes from the gateway's cores, in
+    cores (an experiment's ``summary["harness_cores"]``); 0 when unknown.
+    """
+    if not (math.isfinite(harness_cores) and harness_cores >= 0):
+        raise ValueError(f"harness_cores must be a finite number >= 0, got {harness_cores!r}")
     from .experiment import settings as gateway_settings
 
     p = calibration["parameters"]
@@ -277,7 +301,9 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "mem_cache_size_bytes": 0,
             "fixed_zones_bytes": p["store_bytes_per_route"] * n + (4 << 20),
             "respawn": "serve_errors_until_built",
-            "cpu_cores": float(p.get("cluster.cpu_cores", 0.0)),
+            # The harness starts a fresh gateway for every experiment.
+            "start_heap": "just_built",
+            "cpu_cores": _cores_left(float(p.get("cluster.cpu_cores", 0.0)), harness_cores),
         },
         "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"])},
         "traffic": {

@@ -198,6 +198,7 @@ def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
                     builds = w["builds"]
                     if builds > seen_builds.get(w["pid"], builds):
                         event(now, "rebuild", slot, w["last_build_ms"] / 1000)
+                        event(now, "rebuild_cpu", slot, w.get("last_build_cpu_ms", 0.0) / 1000)
                     seen_builds[w["pid"]] = builds
                 stop.wait(sample["interval_s"])
 
@@ -225,8 +226,12 @@ def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
         threads = [threading.Thread(target=sampler, daemon=True), threading.Thread(target=writer, daemon=True)]
         for t in threads:
             t.start()
+        # The harness (this process: load generator, sampler, writer) runs on
+        # the gateway's cores; its CPU time is the share it takes from them.
+        harness_cpu0, wall0 = time.process_time(), time.monotonic()
         outcomes = run_open_loop(gw.ports.proxy, requests, load["rate_per_s"], load["duration_s"],
                                  connections=load["connections"], timeout_s=load["timeout_s"])
+        harness_cpu_s, load_wall_s = time.process_time() - harness_cpu0, time.monotonic() - wall0
         stop.set()
         for t in threads:
             t.join(10)
@@ -235,6 +240,8 @@ def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
     for k in range(kills):
         event(time.monotonic() - t0, "oom_kill", -1, 1)
     summary = summarize(outcomes, series, events, kills, restarts, gw_settings)
+    summary["harness_cpu_s"] = harness_cpu_s
+    summary["harness_cores"] = harness_cpu_s / load_wall_s if load_wall_s > 0 else 0.0
     return {"summary": summary, "timeseries": series, "events": events, "config": config}
 
 
@@ -253,6 +260,7 @@ def summarize(outcomes: list[Outcome], series: Mapping[str, list[Any]], events: 
     # 5xx; a 404 is the right answer to a request aimed at no route.
     failed = sum(1 for o in outcomes if o.status <= 0 or o.status >= 500)
     rebuild_s = [v for k, v in zip(events["kind"], events["value"]) if k == "rebuild"]
+    rebuild_cpu_s = [v for k, v in zip(events["kind"], events["value"]) if k == "rebuild_cpu"]
     heap = series["heap_bytes"]
     pod = series["pod_memory_bytes"]
     summary: dict[str, Any] = {
@@ -272,6 +280,7 @@ def summarize(outcomes: list[Outcome], series: Mapping[str, list[Any]], events: 
         "rebuilds": len(rebuild_s),
         "rebuild_mean_s": sum(rebuild_s) / len(rebuild_s) if rebuild_s else float("nan"),
         "rebuild_max_s": max(rebuild_s) if rebuild_s else float("nan"),
+        "rebuild_cpu_mean_s": (sum(rebuild_cpu_s) / len(rebuild_cpu_s)) if rebuild_cpu_s else float("nan"),
         "peak_worker_heap_bytes": max(heap) if heap else 0,
         "peak_pod_memory_bytes": max(pod) if pod else 0,
         "mean_pod_memory_bytes": sum(pod) / len(pod) if pod else 0.0,

@@ -67,6 +67,9 @@ local stats = {
   full_builds = 0,
   build_errors = 0,
   last_build_ms = 0,
+  last_build_cpu_ms = 0, -- the worker's CPU over the last build's wall time
+                         -- (the build, the collector, requests served
+                         -- between its slices)
   build_ms_total = 0,
   max_build_ms = 0,
   matched = 0,
@@ -171,12 +174,13 @@ local function apply_changes(target)
   return true
 end
 
-local function adopted(target, t0)
+local function adopted(target, t0, c0)
   ngx.update_time()
   local ms = (ngx.now() - t0) * 1000
   current_version = target
   stats.builds = stats.builds + 1
   stats.last_build_ms = ms
+  stats.last_build_cpu_ms = (os.clock() - c0) * 1000
   stats.build_ms_total = stats.build_ms_total + ms
   if ms > stats.max_build_ms then
     stats.max_build_ms = ms
@@ -195,11 +199,12 @@ local function rebuild()
   building = true
   ngx.update_time()
   local t0 = ngx.now()
+  local c0 = os.clock()
   if settings.router == "incremental" then
     local ok, applied = pcall(apply_changes, target)
     if ok and applied then
       building = false
-      adopted(target, t0)
+      adopted(target, t0, c0)
       return true
     end
   end
@@ -234,7 +239,7 @@ local function rebuild()
   current = new
   current_has_headers = has_headers
   stats.full_builds = stats.full_builds + 1
-  adopted(target, t0)
+  adopted(target, t0, c0)
   return true
 end
 

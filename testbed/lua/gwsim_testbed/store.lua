@@ -1,14 +1,23 @@
 -- The configuration store every worker reads when it rebuilds its router:
--- routes kept in an nginx shared dict as JSON pages of at most PAGE_SIZE
--- routes, read page by page as Kong 2.x pages through its database (1,000
--- rows a page), plus a version that every write bumps (Kong's
+-- routes kept in an nginx shared dict, one JSON entry per route, and read
+-- page by page as Kong 2.x pages through its database (1,000 rows a page,
+-- every row decoded), plus a version that every write bumps (Kong's
 -- router:version). Shared by all workers of the gateway; writes come from
 -- the admin API (admin.lua), reads from the workers' rebuilds (gateway.lua).
 --
+-- A write touches only its own rows, as a database write does: updating a
+-- route re-encodes that route alone, and reading one route (an incremental
+-- router's in-place change) decodes that route alone. The admin worker
+-- therefore allocates about what Kong's would for a write, not a whole
+-- page, and the status endpoint counts routes without reading them.
+--
 -- Keys in the dict:
 --   version          integer, bumped by every write (no-op writes included)
+--   count            number of routes
 --   pages            number of pages
---   page:<k>         JSON array of route tables, k = 1..pages
+--   page:<k>         JSON array of the ids of page k's routes, in order,
+--                    k = 1..pages (at most PAGE_SIZE ids)
+--   route:<id>       JSON of route <id>
 --   at:<id>          page holding route <id>
 --   next_id          the next id create() hands out
 --   service:<id>     JSON of a service (only its existence matters here)
@@ -35,7 +44,8 @@ local function check(ok, err, what)
   end
 end
 
-local function read_page(d, k)
+-- The ids of page k, in order.
+local function page_ids(d, k)
   local text = d:get("page:" .. k)
   if not text then
     return {}
@@ -43,9 +53,18 @@ local function read_page(d, k)
   return cjson.decode(text) or {}
 end
 
-local function write_page(d, k, routes)
-  local text = cjson.encode(routes)
+local function write_page_ids(d, k, ids)
+  local text = #ids == 0 and "[]" or cjson.encode(ids)
   check(d:set("page:" .. k, text), nil, "page " .. k)
+end
+
+local function read_route(d, id)
+  local text = d:get("route:" .. id)
+  return text and cjson.decode(text) or nil
+end
+
+local function write_route(d, route)
+  check(d:set("route:" .. route.id, cjson.encode(route)), nil, "route " .. route.id)
 end
 
 function _M.version()
@@ -77,17 +96,7 @@ end
 
 -- The route with id `id`, or nil.
 function _M.get(id)
-  local d = dict()
-  local k = d:get("at:" .. id)
-  if not k then
-    return nil
-  end
-  for _, r in ipairs(read_page(d, k)) do
-    if r.id == id then
-      return r
-    end
-  end
-  return nil
+  return read_route(dict(), id)
 end
 
 -- Replaces the whole configuration with `routes` (an array of route tables
@@ -96,6 +105,10 @@ function _M.replace(routes)
   local d = dict()
   local old = d:get("pages") or 0
   for k = 1, old do
+    for _, id in ipairs(page_ids(d, k)) do
+      d:delete("route:" .. id)
+      d:delete("at:" .. id)
+    end
     d:delete("page:" .. k)
   end
   d:flush_expired()
@@ -103,36 +116,44 @@ function _M.replace(routes)
   local pages = 0
   for first = 1, #routes, _M.PAGE_SIZE do
     pages = pages + 1
-    local page = {}
+    local ids = {}
     for i = first, math.min(first + _M.PAGE_SIZE - 1, #routes) do
       local r = routes[i]
-      page[#page + 1] = r
+      ids[#ids + 1] = r.id
+      write_route(d, r)
       check(d:set("at:" .. r.id, pages), nil, "index")
       if r.id > max_id then
         max_id = r.id
       end
     end
-    write_page(d, pages, page)
+    write_page_ids(d, pages, ids)
   end
   check(d:set("pages", pages), nil, "pages")
+  check(d:set("count", #routes), nil, "count")
   check(d:set("next_id", max_id + 1), nil, "next_id")
   return bump(d, "all")
 end
 
 -- Every route, page by page (what a rebuild reads): calls f(page_routes)
--- for each page in order.
+-- for each page in order, every route of the page decoded.
 function _M.each_page(f)
   local d = dict()
   local pages = d:get("pages") or 0
   for k = 1, pages do
-    f(read_page(d, k))
+    local page = {}
+    for _, id in ipairs(page_ids(d, k)) do
+      local r = read_route(d, id)
+      if r then
+        page[#page + 1] = r
+      end
+    end
+    f(page)
   end
 end
 
+-- The number of routes (kept by every write: no route is read).
 function _M.count()
-  local n = 0
-  _M.each_page(function(page) n = n + #page end)
-  return n
+  return dict():get("count") or 0
 end
 
 -- Creates a route (its id assigned when absent); returns id, version.
@@ -144,15 +165,17 @@ function _M.create(route)
     return nil, "route " .. route.id .. " exists"
   end
   local pages = d:get("pages") or 0
-  local page = pages > 0 and read_page(d, pages) or {}
-  if pages == 0 or #page >= _M.PAGE_SIZE then
+  local ids = pages > 0 and page_ids(d, pages) or {}
+  if pages == 0 or #ids >= _M.PAGE_SIZE then
     pages = pages + 1
-    page = {}
+    ids = {}
     check(d:set("pages", pages), nil, "pages")
   end
-  page[#page + 1] = route
-  write_page(d, pages, page)
+  ids[#ids + 1] = route.id
+  write_route(d, route)
+  write_page_ids(d, pages, ids)
   check(d:set("at:" .. route.id, pages), nil, "index")
+  check(d:incr("count", 1, 0), nil, "count")
   local next_id = d:get("next_id") or 1
   if route.id >= next_id then
     d:set("next_id", route.id + 1)
@@ -160,43 +183,40 @@ function _M.create(route)
   return route.id, bump(d, { route.id })
 end
 
-local function locate(d, id)
-  local k = d:get("at:" .. id)
-  if not k then
-    return nil
-  end
-  local page = read_page(d, k)
-  for i, r in ipairs(page) do
-    if r.id == id then
-      return k, page, i
-    end
-  end
-  return nil
-end
-
 -- Replaces route `id` by `route`; returns version, or nil and a message.
 function _M.update(id, route)
   local d = dict()
-  local k, page, i = locate(d, id)
-  if not k then
+  if not d:get("at:" .. id) then
     return nil, "no route " .. id
   end
   route.id = id
-  page[i] = route
-  write_page(d, k, page)
+  write_route(d, route)
   return bump(d, { id })
+end
+
+-- Removes route `id` from its page and the dict (no version bump).
+local function remove(d, id, k)
+  local ids = page_ids(d, k)
+  for i, x in ipairs(ids) do
+    if x == id then
+      table.remove(ids, i)
+      break
+    end
+  end
+  write_page_ids(d, k, ids)
+  d:delete("route:" .. id)
+  d:delete("at:" .. id)
+  check(d:incr("count", -1, 0), nil, "count")
 end
 
 -- Deletes route `id`; returns version, or nil and a message.
 function _M.delete(id)
   local d = dict()
-  local k, page, i = locate(d, id)
+  local k = d:get("at:" .. id)
   if not k then
     return nil, "no route " .. id
   end
-  table.remove(page, i)
-  write_page(d, k, page)
-  d:delete("at:" .. id)
+  remove(d, id, k)
   return bump(d, { id })
 end
 
@@ -214,26 +234,18 @@ end
 function _M.delete_service(id)
   local d = dict()
   d:delete("service:" .. id)
-  local deleted = 0
   local ids = {}
   local pages = d:get("pages") or 0
   for k = 1, pages do
-    local page = read_page(d, k)
-    local kept = {}
-    for _, r in ipairs(page) do
-      if r.service == id then
-        d:delete("at:" .. r.id)
-        deleted = deleted + 1
-        ids[deleted] = r.id
-      else
-        kept[#kept + 1] = r
+    for _, rid in ipairs(page_ids(d, k)) do
+      local r = read_route(d, rid)
+      if r and r.service == id then
+        ids[#ids + 1] = rid
+        remove(d, rid, k)
       end
     end
-    if #kept ~= #page then
-      write_page(d, k, kept)
-    end
   end
-  return bump(d, ids), deleted
+  return bump(d, ids), #ids
 end
 
 -- A write that changes nothing but the version (Kong 2.x still rebuilds).

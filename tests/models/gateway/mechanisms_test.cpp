@@ -1,6 +1,6 @@
 // Smaller mechanisms of the gateway model, each shown to act: bursts,
 // client timeouts, no-op writes, database contention, shared zones, load
-// balancing and delayed release of freed memory.
+// balancing, delayed release of freed memory and a just-started pod's heap.
 
 #include <gtest/gtest.h>
 
@@ -113,6 +113,59 @@ TEST(GatewayMemory, DelayedReleaseKeepsFreedPagesResident) {
   const result delayed = run(s);
   EXPECT_EQ(at_once.totals.peak_worker_heap_bytes, delayed.totals.peak_worker_heap_bytes);
   EXPECT_GT(delayed.totals.mean_pod_memory_bytes, at_once.totals.mean_pod_memory_bytes);
+}
+
+/// Heap of worker 0 of node 0 at the first sample.
+double first_heap(const result& r) {
+  for (std::size_t i = 0; i < r.series.rows(); ++i) {
+    if (r.series.node[i] == 0 && r.series.worker[i] == 0) return r.series.heap_bytes[i];
+  }
+  ADD_FAILURE() << "no sample of worker 0";
+  return 0;
+}
+
+TEST(GatewayMemory, AJustStartedPodStillHoldsItsFirstBuildsGarbage) {
+  scenario s = base();
+  s.run.duration_s = 5;
+  s.traffic.request_garbage_bytes = 0;
+  // No cycle starts while the first build runs (the heap stays below ten
+  // times the baseline): all of its garbage is still there.
+  s.memory.gc_pause = 1000;
+  const result collected = run(s);
+  s.cluster.start_heap = initial_heap::just_built;
+  const result just_built = run(s);
+  const double garbage = s.routes.routes * s.memory.build_garbage_per_route_bytes;
+  EXPECT_NEAR(first_heap(just_built) - first_heap(collected), garbage, 1.0);
+
+  // With the default pause the collector runs during a build of 20 pages
+  // and frees part of its garbage, not all of it.
+  s.routes.routes = s.routes.services = 20'000;
+  s.memory.gc_pause = 200;
+  s.memory.baseline_heap_bytes = 1 << 20;
+  const double all_garbage = s.routes.routes * s.memory.build_garbage_per_route_bytes;
+  const double left = first_heap(run(s));
+  s.cluster.start_heap = initial_heap::collected;
+  const double live = first_heap(run(s));
+  EXPECT_GT(left, live);
+  EXPECT_LT(left, live + all_garbage);
+}
+
+TEST(GatewayMemory, AJustStartedPodsNextRebuildMeetsTheCollectorMidCycle) {
+  // Long-running workers start a rebuild with their collector paused at
+  // twice a clean heap, so a build's allocation barely starts a cycle; a
+  // pod that has just started is paced from its first build and collects
+  // during the next one.
+  scenario s = base();
+  s.routes.routes = s.routes.services = 20'000;
+  s.run.duration_s = 30;
+  s.memory.baseline_heap_bytes = 1 << 20;
+  s.admin.script = {admin_op{5.0, admin_kind::noop, 1}};
+  const result collected = run(s);
+  s.cluster.start_heap = initial_heap::just_built;
+  const result just_built = run(s);
+  EXPECT_EQ(collected.totals.rebuilds, just_built.totals.rebuilds);
+  EXPECT_GT(just_built.totals.gc_cpu_s, 2 * collected.totals.gc_cpu_s);
+  EXPECT_GT(just_built.totals.rebuild_cpu_s, collected.totals.rebuild_cpu_s);
 }
 
 }  // namespace

@@ -188,6 +188,7 @@ distinct distinct_scenario() {
   MEMBER(cluster.respawn_delay_s, 0.75);
   MEMBER(cluster.cpu_cores, 1.5);
   ENUM_MEMBER(cluster.respawn, respawn_policy::build_before_serving, "build_before_serving");
+  ENUM_MEMBER(cluster.start_heap, initial_heap::just_built, "just_built");
   MEMBER(database.connections, 16);
   MEMBER(database.page_size, 500);
   MEMBER(database.page_latency_s, 0.0031);
