@@ -122,9 +122,14 @@ worker_workload workload_of(const scenario& s) {
   double allocated = plan.garbage_bytes;
   if (plan.replace_router) allocated += plan.router_bytes;
   if (plan.cache == cache_policy::new_per_build) allocated += m.lru_slots * m.lru_slot_bytes;
-  w.rebuild_cpu_s =
-      pages * cost->page_cpu_s(plan.page_routes, s.routes.paths_per_route) + plan.finish_cpu_s + c * allocated;
-  w.rebuild_finish_share = w.rebuild_cpu_s > 0 ? plan.finish_cpu_s / w.rebuild_cpu_s : 1.0;
+  const double read = strategy->traits().reads_database ? s.cost.read_ns_per_route * plan.page_routes * 1e-9 : 0.0;
+  const double per_route = pages * cost->page_cpu_s(plan.page_routes, s.routes.paths_per_route);
+  w.rebuild_cpu_s = pages * read + per_route + plan.finish_cpu_s + c * allocated;
+  // The one piece that does not yield: Router.new whole (Kong < 2.7), or
+  // the sort alone (its loops yield).
+  const bool loops_yield = s.kong.build_yield_every > 0 && plan.replace_router;
+  const double piece = plan.finish_cpu_s + (loops_yield ? 0.0 : per_route);
+  w.rebuild_finish_share = w.rebuild_cpu_s > 0 ? piece / w.rebuild_cpu_s : 1.0;
 
   // Writes and the rebuilds they cause at each worker. A build targets the
   // version current when it starts; writes during it leave the worker stale
@@ -319,7 +324,8 @@ availability_prediction predict_availability(const scenario& s) {
   const std::unique_ptr<cost_model> cost = make_cost_model(s, *strategy);
   const double paths = s.routes.routes * s.routes.paths_per_route;
   const double pages = std::ceil(std::max(1, s.routes.routes) / static_cast<double>(s.database.page_size));
-  a.restart_build = std::max(1e-6, pages * s.database.page_latency_s +
+  const double read = strategy->traits().reads_database ? s.cost.read_ns_per_route * s.routes.routes * 1e-9 : 0.0;
+  a.restart_build = std::max(1e-6, pages * s.database.page_latency_s + read +
                                        pages * cost->page_cpu_s(s.routes.routes / pages, s.routes.paths_per_route) +
                                        cost->finish_cpu_s(paths));
   a.p_oom.assign(workers, 0.0);

@@ -270,7 +270,9 @@ void node::next_table_page() {
   // The builder (a thread of the pod, or the master) processes each page on
   // its own CPU: the workers' event loops are not involved.
   const auto process = [this] {
-    const double cpu = ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
+    const double read = ctx_.strategy.traits().reads_database ? ctx_.s.cost.read_ns_per_route * plan_.page_routes * 1e-9
+                                                              : 0.0;
+    const double cpu = read + ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
     build_cpu_s_ += cpu;
     const double grow = plan_.router_bytes / std::max(1, plan_.db_pages);
     building_bytes_ += grow;

@@ -119,9 +119,13 @@ struct memory_config {
   double release_delay_s = 0.0;       ///< freed heap pages stay resident this long
 };
 
-/// Rebuild cost model: a full build of P paths costs
-/// cpu = build_ns_per_path * P + build_ns_per_path_log * P * log2(P).
+/// Rebuild cost model: a full build of R routes and P paths costs
+/// cpu = read_ns_per_route * R (decoding the pages, between page queries)
+///     + build_ns_per_path * P (Router.new's per-route loops, which yield
+///       from Kong 2.7 on) + build_ns_per_path_log * P * log2(P) (the sort of
+///       every path: one call that never yields).
 struct cost_config {
+  double read_ns_per_route = 0.0;  ///< worker CPU to decode one route's row while paging (never blocks requests)
   double build_ns_per_path = 20'000.0;
   double build_ns_per_path_log = 500.0;
   double incremental_ns_per_change = 50'000.0;  ///< incremental strategy, per changed route

@@ -389,9 +389,14 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(m, release_delay_s, K::duration, "seconds", at_least(0), "freed heap pages stay resident this long");
 
   table_builder<scenario, cost_config> co(t, "cost", &scenario::cost);
-  GWSIM_FIELD(co, build_ns_per_path, K::real, "ns per path", at_least(0), "linear CPU term of a full build");
+  GWSIM_FIELD(co, read_ns_per_route, K::real, "ns per route", at_least(0),
+              "worker CPU to decode one route's row while a build pages through the routes; runs between page "
+              "queries, so requests are served in between in every Kong version");
+  GWSIM_FIELD(co, build_ns_per_path, K::real, "ns per path", at_least(0),
+              "linear CPU term of a full build: Router.new's per-route loops (marshall, categorise, index), which "
+              "yield every kong.build_yield_every routes (Kong >= 2.7)");
   GWSIM_FIELD(co, build_ns_per_path_log, K::real, "ns per path per log2(paths)", at_least(0),
-              "P log2 P CPU term of a full build (sorting)");
+              "P log2 P CPU term of a full build: the sort of every path, one table.sort call that never yields");
   GWSIM_FIELD(co, incremental_ns_per_change, K::real, "ns per changed route", at_least(0),
               "CPU of the incremental strategy per changed route");
   GWSIM_FIELD(co, calibration, K::text, "", any_number(),
@@ -471,8 +476,8 @@ constexpr std::array<section_info, 11> sections{{
     {"kong", "Kong settings that decide when and how routers are rebuilt."},
     {"memory", "Each worker's LuaJIT heap and collector, and what a router costs in it."},
     {"cost",
-     "CPU of router builds: a full build of P paths costs build_ns_per_path * P + "
-     "build_ns_per_path_log * P * log2(P)."},
+     "CPU of router builds: a full build of R routes and P paths costs read_ns_per_route * R + "
+     "build_ns_per_path * P + build_ns_per_path_log * P * log2(P)."},
     {"design",
      "Parameters of router designs beyond Kong 2.x's: shards, coalescing of changes (a modifier on any "
      "strategy) and the draining of old workers after a reload."},

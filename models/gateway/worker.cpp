@@ -317,10 +317,17 @@ void worker::start_build() {
   plan_ = ctx_.strategy.plan(worker_router_state{router_built_, router_version_}, ctx_.store, ctx_.s, ctx_.cost);
   build_target_ = ctx_.store.version();
   pages_left_ = std::max(1, plan_.db_pages);
+  // After the pages: Router.new's per-route loops (marshall, categorise,
+  // index) and the sort of every path between them. Kong >= 2.7 yields in
+  // the loops every build_yield_every routes; table.sort is one call that
+  // cannot yield, so the sort is always one slice. Before 2.7 the whole of
+  // Router.new is one slice.
   const int yield_every = ctx_.s.kong.build_yield_every;
   const int routes = ctx_.store.routes();
-  finish_slices_left_ =
-      yield_every > 0 && plan_.replace_router ? std::max(1, (routes + yield_every - 1) / yield_every) : 1;
+  per_route_cpu_s_ = std::max(1, plan_.db_pages) * ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
+  per_route_slices_ =
+      yield_every > 0 && plan_.replace_router ? std::max(1, (routes + yield_every - 1) / yield_every) : 0;
+  finish_slices_left_ = per_route_slices_ + 1;
   finish_slices_total_ = finish_slices_left_;
   ctx_.stats.log(build_started_, "rebuild_start", node_.index(), index_, static_cast<double>(build_target_));
   request_page();
@@ -342,7 +349,8 @@ void worker::request_page() {
 double worker::run_build_page() {
   const memory_config& m = ctx_.s.memory;
   const double pages = std::max(1, plan_.db_pages);
-  double cpu = ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
+  // Reading and decoding the page's rows (Kong's DAO page loop).
+  double cpu = traits_.reads_database ? ctx_.s.cost.read_ns_per_route * plan_.page_routes * 1e-9 : 0.0;
   if (plan_.replace_router) {
     // The new router grows page by page while the old one still serves:
     // both are live until the build ends.
@@ -360,7 +368,15 @@ double worker::run_build_page() {
 }
 
 double worker::run_build_finish() {
-  double cpu = plan_.finish_cpu_s / finish_slices_total_;
+  const int slice = finish_slices_total_ - finish_slices_left_;
+  double cpu = 0;
+  if (per_route_slices_ == 0) {
+    cpu = per_route_cpu_s_ + plan_.finish_cpu_s;  // Router.new in one piece
+  } else if (slice == per_route_slices_ / 2) {
+    cpu = plan_.finish_cpu_s;  // the sort, between the marshalling and the categorising loops
+  } else {
+    cpu = per_route_cpu_s_ / per_route_slices_;
+  }
   if (finish_slices_left_ == 1) {
     // The last slice swaps routers and caches.
     const memory_config& m = ctx_.s.memory;

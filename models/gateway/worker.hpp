@@ -6,9 +6,13 @@
 /// CPU is a FIFO: a request's slice (match: cache hit or miss; plugins; the
 /// collector work its garbage triggers) runs to completion, then the request
 /// waits off-CPU for its upstream. A build reads pages from the database
-/// (off-CPU, the worker keeps serving), processes each page on the CPU, then
-/// finishes (sort, categorise, index) in one slice (Kong < 2.7) or in slices
-/// of build_yield_every routes queued behind the requests waiting for CPU.
+/// (off-CPU, the worker keeps serving) and decodes each page's rows on the
+/// CPU (cost.read_ns_per_route), then runs Router.new: its per-route loops
+/// (marshall, categorise, index; cost.build_ns_per_path) and between them
+/// the sort of every path (cost.build_ns_per_path_log). Before Kong 2.7
+/// Router.new is one slice; from 2.7 the loops yield every
+/// build_yield_every routes (slices queued behind the requests waiting for
+/// CPU), but the sort is one table.sort call and never yields.
 
 #include <cstdint>
 #include <vector>
@@ -151,6 +155,8 @@ class worker {
   int pages_left_ = 0;
   int finish_slices_left_ = 0;
   int finish_slices_total_ = 1;
+  int per_route_slices_ = 0;     ///< slices of the per-route loops (0: Router.new does not yield)
+  double per_route_cpu_s_ = 0;  ///< CPU of Router.new's per-route loops
   double build_cpu_s_ = 0;
   sim::time_ns build_started_ = 0;
   sim::ring_buffer<request*> mutex_waiters_;

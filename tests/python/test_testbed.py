@@ -222,7 +222,41 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     verdicts = {row["name"]: (row["oom_kills"]["predicted"] > 0, row["oom_kills"]["measured"] > 0) for row in rows}
     assert verdicts == {"roomy pod, continuous writes": (False, False), "tight pod, continuous writes": (True, True)}
     report = write_report(rows, tmp_path)
-    assert "same verdict" in report.read_text() and (tmp_path / "memory-1.png").exists()
+    text = report.read_text()
+    assert "same verdict" in text and (tmp_path / "memory-1.png").exists()
+    # One table: its rows follow each other without blank lines.
+    table = text.split("| --- |", 1)[1].split("\n\n", 1)[0]
+    assert table.count("continuous writes") == 2
+    assert "## Where the model misses, and why" in text
+    for row in rows:
+        # A worker's heap, not the pod's: the steady heap of a worker of
+        # 8,000 routes is tens of MiB on both sides.
+        assert row["peak_heap_bytes"]["predicted"] < 2 * row["peak_heap_bytes"]["measured"]
+
+
+def test_the_validation_compares_worker_rows_and_leaves_the_harness_share_to_the_pod():
+    from gwsim.testbed.calibrate import scenario_for
+    from gwsim.testbed.experiment import load_config
+    from gwsim.testbed.validate import worker_series
+
+    series = worker_series({"time_s": [0.0, 0.0, 0.0], "worker": [0, 1, -1], "heap_bytes": [1.0, 2.0, 3.0]})
+    assert series == {"time_s": [0.0, 0.0], "heap_bytes": [1.0, 2.0]}
+    cal = {"parameters": {k: 1.0 for k in ("cluster.master_memory_bytes", "store_bytes_per_route",
+                                            "paths_per_route", "traffic.match_miss_cpu_s",
+                                            "traffic.match_hit_cpu_s", "traffic.request_garbage_bytes",
+                                            "traffic.plugin_cpu_s", "traffic.upstream_latency_s",
+                                            "memory.gc_mark_ns_per_byte", "memory.gc_sweep_ns_per_byte",
+                                            "memory.baseline_heap_bytes", "memory.router_bytes_per_route",
+                                            "memory.build_garbage_per_route_bytes", "memory.lru_slot_bytes",
+                                            "memory.non_heap_bytes", "cost.build_ns_per_path",
+                                            "cost.build_ns_per_path_log", "cost.incremental_ns_per_change")}}
+    cal["parameters"]["cluster.cpu_cores"] = 2.0
+    config = load_config({"routes": {"count": 100}})
+    assert scenario_for(config, cal)["cluster"]["cpu_cores"] == 2.0
+    assert scenario_for(config, cal, harness_cores=0.25)["cluster"]["cpu_cores"] == 1.75
+    assert scenario_for(config, cal)["cluster"]["start_heap"] == "just_built"
+    with pytest.raises(ValueError, match="harness_cores"):
+        scenario_for(config, cal, harness_cores=-1)
 
 
 def test_the_incremental_router_changes_routes_in_place():

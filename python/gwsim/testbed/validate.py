@@ -27,19 +27,27 @@ import statistics
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-__all__ = ["HELD_OUT", "HELD_OUT_QUICK", "KNOWN_GAPS", "TARGETS", "compare", "rebuild_wall_mean_s", "validate", "write_report"]
+__all__ = ["HELD_OUT", "HELD_OUT_QUICK", "KNOWN_GAPS", "TARGETS", "compare", "rebuild_wall_mean_s", "validate", "worker_series",
+           "write_report"]
 
 #: What the simulator leaves out of this testbed, as far as the validation
 #: has found; the report lists it under its tables.
 KNOWN_GAPS = [
+    "p99 latency during yielding rebuilds is under-predicted. The real gateway's slowest requests wait 60-150 ms "
+    "while a worker rebuilds. With the collector held off (gc_pause 1000) the worst wait drops to about 60 ms and "
+    "p99 from 35 to 23 ms (one write, 12,000 routes): LuaJIT's collector does some of its work in pieces far "
+    "longer than the model's. The likeliest one is the atomic step, which re-traverses at once every table "
+    "written while marking ran, and a build writes the new router's tables throughout. The model charges marking "
+    "per byte at a cost that two timed full collections cannot separate well from sweeping.",
+    "The testbed's router sorts twice without yielding (all paths, then the prefix paths, as Kong 2.x does); the "
+    "model has one sort slice, calibrated from the first sort.",
+    "An incremental router's in-place change also reads its route and the change log from the store; the model "
+    "charges the calibrated change alone (about 0.1-0.2 ms against 0.3-0.4 ms measured).",
     "Build CPU is measured on a shared virtual machine: the same build's CPU time varies by tens of percent from "
     "one run to the next, so the calibration takes the median of three measurements per route count, and single "
     "rebuilds in an experiment still scatter around it.",
-    "Requests served between a yielding build's slices are part of the measured rebuild but not of the "
-    "predicted rebuild CPU (the simulator charges them to the requests).",
-    "The simulator's heap is made of aggregate objects allocated page by page: the collector's phase at a given "
-    "moment follows LuaJIT's pacing per aggregate, not per Lua object, so single peaks can land a cycle early or "
-    "late.",
+    "Requests served between a yielding build's slices are part of the measured rebuild CPU but not of the "
+    "predicted one (the simulator charges them to the requests).",
 ]
 
 #: Relative tolerances of the targets.
@@ -48,8 +56,9 @@ TARGETS = {"peak_heap": 0.15, "steady_heap": 0.15, "rebuild_mean": 0.20, "latenc
 
 def _experiment(name: str, routes: int, workers: int, limit_mb: Optional[float], writes: int, interval_s: float,
                 rate: float = 100, duration_s: float = 20, mode: str = "eventual", router: str = "traditional",
-                kind: str = "noop") -> dict[str, Any]:
-    gateway: dict[str, Any] = {"workers": workers, "mode": mode, "update_frequency_s": 0.5, "router": router}
+                kind: str = "noop", gc_pause: int = 200) -> dict[str, Any]:
+    gateway: dict[str, Any] = {"workers": workers, "mode": mode, "update_frequency_s": 0.5, "router": router,
+                               "gc_pause": gc_pause}
     if limit_mb is not None:
         gateway["memory_limit_mb"] = limit_mb
     return {"name": name, "config": {
@@ -71,6 +80,7 @@ HELD_OUT = HELD_OUT_QUICK + [
     _experiment("strict, a write a second", 6000, 3, None, 10, 1.0, mode="strict"),
     _experiment("three workers, tight pod", 10000, 3, 450, 24, 0.5),
     _experiment("incremental router, tight pod", 8000, 2, 300, 20, 0.5, router="incremental", kind="update_route"),
+    _experiment("collector pause 300, roomy pod", 8000, 2, 1024, 20, 0.5, gc_pause=300),
 ]
 
 
@@ -86,6 +96,12 @@ def _mean_trace(time_s: Sequence[float], heap: Sequence[float], step: float) -> 
         buckets.setdefault(int(t / step), []).append(h)
     keys = sorted(buckets)
     return [k * step for k in keys], [statistics.fmean(buckets[k]) for k in keys]
+
+
+def worker_series(timeseries: Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
+    """time_s and heap_bytes of a simulation's worker rows (it also samples each pod, as worker -1)."""
+    rows = [i for i, w in enumerate(timeseries["worker"]) if int(w) >= 0]
+    return {k: [float(timeseries[k][i]) for i in rows] for k in ("time_s", "heap_bytes")}
 
 
 def rebuild_wall_mean_s(events: Mapping[str, Sequence[Any]]) -> float:
@@ -172,7 +188,7 @@ def validate(calibration: Mapping[str, Any], experiments: Sequence[Mapping[str, 
         # the harness left it during the measured run.
         run = gwsim.run(scenario_for(config, calibration, measured["summary"].get("harness_cores", 0.0)))
         predicted = {"summary": dict(run["summary"]),
-                     "timeseries": {k: list(map(float, run["timeseries"][k])) for k in ("time_s", "heap_bytes")},
+                     "timeseries": worker_series(run["timeseries"]),
                      "rebuild_wall_mean_s": rebuild_wall_mean_s(run["events"])}
         rows.append(compare(e["name"], config, predicted, measured))
     return rows

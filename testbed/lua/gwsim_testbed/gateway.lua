@@ -289,6 +289,8 @@ end
 --                     build_alloc_bytes - router_bytes is the build's garbage
 --   read_alloc_bytes  every byte reading and decoding the pages allocated
 --   read_cpu_s, build_cpu_s  CPU of reading the pages and of building
+--   sort_cpu_s        the part of build_cpu_s spent in the sort of all paths
+--                     (one table.sort call, which cannot yield)
 --   miss_cpu_s, hit_cpu_s    CPU of one select() on `requests` with the new
 --                     router's cache empty, then again with it warm
 --   select_alloc_bytes bytes one miss select() allocates (collector stopped)
@@ -369,6 +371,7 @@ function _M.measure(requests)
   collectgarbage("collect")
   local live_collect = os.clock() - c1
   local paths = new.paths
+  local sort_cpu = new.sort_cpu_s
   new = nil
   c1 = os.clock()
   collectgarbage("collect")
@@ -385,6 +388,7 @@ function _M.measure(requests)
     read_alloc_bytes = read_alloc,
     read_cpu_s = read_cpu,
     build_cpu_s = build_cpu,
+    sort_cpu_s = sort_cpu,
     miss_cpu_s = miss_cpu,
     hit_cpu_s = hit_cpu,
     select_alloc_bytes = select_alloc,

@@ -189,6 +189,7 @@ distinct distinct_scenario() {
   MEMBER(cluster.cpu_cores, 1.5);
   ENUM_MEMBER(cluster.respawn, respawn_policy::build_before_serving, "build_before_serving");
   ENUM_MEMBER(cluster.start_heap, initial_heap::just_built, "just_built");
+  MEMBER(cost.read_ns_per_route, 1234.5);
   MEMBER(database.connections, 16);
   MEMBER(database.page_size, 500);
   MEMBER(database.page_latency_s, 0.0031);
@@ -676,8 +677,8 @@ TEST(TomlInput, UnknownKeysAtEveryLevelWithSuggestions) {
   // Nothing close: the table and its keys.
   const std::string e = error_of([] { scenario_from_toml("[cost]\nzzz = 1\n", "x.toml"); });
   EXPECT_EQ(e,
-            "x.toml:2:1: unknown key cost.zzz in [cost] (known keys: build_ns_per_path, build_ns_per_path_log, "
-            "incremental_ns_per_change, calibration)");
+            "x.toml:2:1: unknown key cost.zzz in [cost] (known keys: read_ns_per_route, build_ns_per_path, "
+            "build_ns_per_path_log, incremental_ns_per_change, calibration)");
   EXPECT_TRUE(contains(error_of([] { scenario_from_toml("qqqqqqqq = 1\n"); }),
                        "<string>:1:1: unknown key qqqqqqqq in the top level (known keys: name, strategy, cluster"));
   EXPECT_TRUE(contains(error_of([] { scenario_from_toml("[[admin.loops]]\nqqqqqq = 1\n"); }),

@@ -115,6 +115,39 @@ TEST(GatewayYield, AYieldingBuildBoundsTheLongestStall) {
   EXPECT_LT(yielding.totals.latency_max_s * 3, blocking.totals.latency_max_s);
 }
 
+TEST(GatewayYield, TheSortOfEveryPathIsOneSliceEvenWhenTheLoopsYield) {
+  scenario s = small();
+  s.routes.routes = s.routes.services = 50'000;
+  s.kong.worker_consistency = consistency::eventual;
+  s.kong.build_yield_every = 1'000;
+  s.admin.script = {admin_op{10.0, admin_kind::update_route, 1}};
+  const double paths = s.routes.routes * s.routes.paths_per_route;
+  const double sort_s = s.cost.build_ns_per_path_log * paths * std::log2(paths) * 1e-9;
+  const result with_sort = run(s);
+  // Some request arrives while the sort runs and waits for it.
+  EXPECT_GT(with_sort.totals.latency_max_s, 0.5 * sort_s);
+  // The same CPU in the per-route loops, which yield: no such stall.
+  s.cost.build_ns_per_path += sort_s * 1e9 / paths;
+  s.cost.build_ns_per_path_log = 0;
+  const result loops_only = run(s);
+  EXPECT_NEAR(with_sort.totals.rebuild_cpu_s, loops_only.totals.rebuild_cpu_s, 0.05 * loops_only.totals.rebuild_cpu_s);
+  EXPECT_LT(loops_only.totals.latency_max_s * 3, with_sort.totals.latency_max_s);
+}
+
+TEST(GatewayYield, DecodingPagesNeverBlocksRequestsForLongerThanAPage) {
+  scenario s = small();
+  s.routes.routes = s.routes.services = 50'000;
+  s.kong.worker_consistency = consistency::eventual;
+  s.kong.build_yield_every = 0;
+  s.admin.script = {admin_op{10.0, admin_kind::update_route, 1}};
+  s.cost.build_ns_per_path = 0;
+  s.cost.build_ns_per_path_log = 0;
+  s.cost.read_ns_per_route = 40'000;  // 2 s of decoding, 40 ms a page
+  const result r = run(s);
+  EXPECT_GT(r.totals.rebuild_cpu_s, 2 * 2.0);  // two workers, 2 s each
+  EXPECT_LT(r.totals.latency_max_s, 0.25);
+}
+
 TEST(GatewayMemory, HeapRisesAfterAWriteAndFallsOnceACycleCompletes) {
   scenario s = small();
   s.run.duration_s = 300;
