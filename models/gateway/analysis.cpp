@@ -224,13 +224,20 @@ latency_prediction phase_latency(const scenario& s, const worker_workload& w, co
     // more frequent than writes, and (nearly) all of the CPU in the finish
     // piece (the page pieces join the queue separately).
     const double period = s.kong.worker_state_update_frequency_s;
-    p.exact = poisson_requests && ph.poisson && ph.write_rate_per_s * w.rebuild_wall_s < 0.01 &&
+    p.exact = s.traffic.upstream_latency_s == 0 && poisson_requests && ph.poisson &&
+              ph.write_rate_per_s * w.rebuild_wall_s < 0.01 &&
               w.rebuild_finish_share > 0.99 &&
               (!timer || ph.write_rate_per_s * period < 0.01);
     p.metrics = analytic::fifo_rebuilds(w.request_rate_per_s, w.mean_service_s, w.service_scv,
                                         ph.rebuild_rate_per_s, w.rebuild_pause_s, 0.0);
   }
-  p.mean_latency_s = p.metrics.stable ? p.metrics.mean_sojourn + s.traffic.upstream_latency_s : inf;
+  // With an upstream, the response comes back through the event loop after
+  // an upstream wait independent of the queue: it waits for the work there
+  // at a random moment, about a request's mean wait (PASTA; exact for FIFO
+  // when the upstream wait outlasts the queue's memory).
+  const double upstream = s.traffic.upstream_latency_s;
+  const double response_wait = upstream > 0 ? p.metrics.mean_wait : 0.0;
+  p.mean_latency_s = p.metrics.stable ? p.metrics.mean_sojourn + upstream + response_wait : inf;
   return p;
 }
 

@@ -113,7 +113,7 @@ struct latency_prediction {
   std::string formula;  ///< "fifo_rebuilds", "periodic_light_load" or "mg1"
   bool exact = false;   ///< whether the formula is exact for this input (see the file comment)
   analytic::queue_metrics metrics;  ///< mean wait and sojourn on the CPU; unstable -> infinite
-  double mean_latency_s = 0;        ///< sojourn + upstream mean (infinite when unstable)
+  double mean_latency_s = 0;        ///< sojourn + upstream mean + the response's wait for the loop (infinite when unstable)
 };
 
 latency_prediction predict_latency(const scenario& s);

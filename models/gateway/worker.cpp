@@ -163,7 +163,11 @@ void worker::on_upstream_done(request* r) {
     return;
   }
   --w->upstream_;
-  w->complete(r);
+  // nginx hands the upstream's response to the client from the same event
+  // loop (Kong runs its header_filter, body_filter and log phases there):
+  // the response waits for the CPU like everything else. Its CPU is part
+  // of traffic.plugin_cpu_s, charged with the request.
+  w->enqueue(job{job_kind::response, r});
 }
 
 double worker::run_request(request* r) {
@@ -226,6 +230,8 @@ void worker::start_next() {
       case job_kind::build_finish:
         cpu = run_build_finish();
         break;
+      case job_kind::response:
+        break;
     }
     current_ = j;
     cpu_busy_ = true;
@@ -239,13 +245,21 @@ void worker::on_cpu_done() {
   const job j = current_;
   switch (j.kind) {
     case job_kind::request: {
-      ++upstream_;
       const double upstream = ctx_.s.traffic.upstream_latency_s;
-      const double wait = upstream > 0 ? -upstream * std::log(sim::uniform_open01(rng_)) : 0.0;
+      if (upstream <= 0) {
+        // No upstream: the worker answers from this slice.
+        complete(j.req);
+        break;
+      }
+      ++upstream_;
+      const double wait = -upstream * std::log(sim::uniform_open01(rng_));
       request* r = j.req;
       ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_done(r); });
       break;
     }
+    case job_kind::response:
+      complete(j.req);
+      break;
     case job_kind::build_page:
       if (--pages_left_ > 0) {
         request_page();
@@ -445,11 +459,12 @@ void worker::kill() {
     node_.cpu().stop(cpu_done_);
   }
   tick_.cancel();
-  if (cpu_busy_ && current_.kind == job_kind::request) fail(current_.req);
+  const auto holds_request = [](const job& j) { return j.kind == job_kind::request || j.kind == job_kind::response; };
+  if (cpu_busy_ && holds_request(current_)) fail(current_.req);
   cpu_busy_ = false;
   while (!cpu_queue_.empty()) {
     const job j = cpu_queue_.pop_front();
-    if (j.kind == job_kind::request) fail(j.req);
+    if (holds_request(j)) fail(j.req);
   }
   while (!mutex_waiters_.empty()) fail(mutex_waiters_.pop_front());
   // Requests waiting for their upstream lose their connection too; their

@@ -81,7 +81,9 @@ class worker {
   }
 
  private:
-  enum class job_kind : std::uint8_t { request, build_page, build_finish };
+  /// request: routing and plugins; response: the upstream's answer passing
+  /// back through the event loop; build_page, build_finish: a build's slices.
+  enum class job_kind : std::uint8_t { request, response, build_page, build_finish };
   struct job {
     job_kind kind;
     request* req;

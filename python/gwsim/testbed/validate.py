@@ -33,19 +33,22 @@ __all__ = ["HELD_OUT", "HELD_OUT_QUICK", "KNOWN_GAPS", "TARGETS", "compare", "re
 #: What the simulator leaves out of this testbed, as far as the validation
 #: has found; the report lists it under its tables.
 KNOWN_GAPS = [
-    "p99 latency during yielding rebuilds is under-predicted. The real gateway's slowest requests wait 60-150 ms "
-    "while a worker rebuilds. With the collector held off (gc_pause 1000) the worst wait drops to about 60 ms and "
-    "p99 from 35 to 23 ms (one write, 12,000 routes): LuaJIT's collector does some of its work in pieces far "
-    "longer than the model's. The likeliest one is the atomic step, which re-traverses at once every table "
-    "written while marking ran, and a build writes the new router's tables throughout. The model charges marking "
-    "per byte at a cost that two timed full collections cannot separate well from sweeping.",
+    "The collector's longest pauses. During a rebuild the real gateway's slowest requests wait up to about "
+    "150 ms; with the collector held off (gc_pause 1000) the worst wait drops to about 60 ms (one write, 12,000 "
+    "routes). The likeliest piece is LuaJIT's atomic step, which re-traverses at once every table written while "
+    "marking ran, and a build writes the new router's tables throughout. The model charges marking per byte at a "
+    "cost that two timed full collections cannot separate well from sweeping (freeing a dead byte costs more "
+    "than sweeping a live one, and the model has one sweep cost for both).",
+    "Three workers on two cores: rebuilds take up to twice what processor sharing of the cores predicts. Three "
+    "workers with heaps of about 200 MB each also compete for caches and memory bandwidth, which the model "
+    "does not represent.",
     "The testbed's router sorts twice without yielding (all paths, then the prefix paths, as Kong 2.x does); the "
     "model has one sort slice, calibrated from the first sort.",
     "An incremental router's in-place change also reads its route and the change log from the store; the model "
-    "charges the calibrated change alone (about 0.1-0.2 ms against 0.3-0.4 ms measured).",
-    "Build CPU is measured on a shared virtual machine: the same build's CPU time varies by tens of percent from "
-    "one run to the next, so the calibration takes the median of three measurements per route count, and single "
-    "rebuilds in an experiment still scatter around it.",
+    "charges the calibrated change alone (about 0.2 ms against 0.3-0.5 ms measured).",
+    "Measurements on a shared virtual machine scatter: the same build's CPU time varies by tens of percent from "
+    "one run to the next (the calibration takes the median of three measurements per route count), and the "
+    "measured p99 of one experiment can differ by half between two runs of the validation.",
     "Requests served between a yielding build's slices are part of the measured rebuild CPU but not of the "
     "predicted one (the simulator charges them to the requests).",
 ]
