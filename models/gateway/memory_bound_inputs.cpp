@@ -84,11 +84,11 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
   p.max_routes_added_per_update = creates;
   p.gc_pause = m.gc_pause;
   p.gc_stepmul = m.gc_stepmul;
-  /// The worker model keeps LuaJIT's step size and the heap model's object
-  /// size (gc_heap.hpp defaults): the scenario does not set them.
+  /// The worker model keeps LuaJIT's step size (gc_heap.hpp's default): the
+  /// scenario does not set it.
   const memory::gc_params defaults;
   p.gc_step_bytes = defaults.step_size_bytes;
-  p.gc_mean_object_bytes = defaults.mean_object_bytes;
+  p.gc_mean_object_bytes = m.gc_mean_object_bytes;
   p.workers = s.cluster.workers_per_node;
   p.non_heap_bytes = m.non_heap_bytes;
   p.pod_fixed_bytes = s.cluster.master_memory_bytes + s.cluster.mem_cache_dicts * s.cluster.mem_cache_size_bytes +

@@ -284,3 +284,22 @@ def test_the_incremental_router_changes_routes_in_place():
         assert gw.request("/svc17/items/3") == (200, 17)
     with pytest.raises(ValueError, match="router"):
         GatewaySettings(router="radix").validate()
+
+
+def test_collector_costs_come_from_the_stepped_cycle_and_fall_back_on_full_collections():
+    from gwsim.testbed.calibrate import gc_costs, mean_object_bytes
+
+    # Stepped cycle: 100 MB at its start, 40 MB freed; 60 ms marking 60 MB live, 50 ms sweeping 100 MB.
+    point = {"gc_phase_heap_bytes": 100e6, "gc_phase_freed_bytes": 40e6, "gc_phase_mark_cpu_s": 0.060,
+             "gc_phase_sweep_cpu_s": 0.050, "heap_bytes": 60e6, "router_bytes": 40e6,
+             "collect_live_cpu_s": 0.1, "collect_garbage_cpu_s": 0.1}
+    mark, sweep = gc_costs(point)
+    assert mark == pytest.approx(1.0) and sweep == pytest.approx(0.5)
+    # 2,500 sweep steps at stepmul 200 visit 500,000 objects of 100 MB: 200 B each.
+    assert mean_object_bytes({**point, "gc_phase_sweep_steps": 2500, "gc_stepmul": 200}) == pytest.approx(200.0)
+    assert mean_object_bytes({}) == 64.0
+    # Without it: T1 = (m + s) W and T2 = m A + s W with m = 1, s = 0.5, W = 100 MB, A = 60 MB.
+    old = {k: point[k] for k in ("heap_bytes", "router_bytes")}
+    old["collect_live_cpu_s"] = 1.5 * 100e6 * 1e-9
+    old["collect_garbage_cpu_s"] = (1.0 * 60e6 + 0.5 * 100e6) * 1e-9
+    assert gc_costs(old) == pytest.approx((1.0, 0.5))

@@ -28,8 +28,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .gateway import Gateway, GatewaySettings
 
-__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "measure", "scenario_for",
-           "write_calibration", "read_calibration"]
+__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "gc_costs", "mean_object_bytes", "measure",
+           "scenario_for", "write_calibration", "read_calibration"]
 
 #: Route counts of the fitting matrix. The full one stops at 20,000 synthetic
 #: routes: above about that many, the distinct regex paths outnumber
@@ -58,9 +58,12 @@ PARAMETERS = {
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
     "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
-    "memory.gc_mark_ns_per_byte": "from two full collections timed by the worker: live heap only, then live "
-                                  "heap plus a dropped router (see gc_costs)",
-    "memory.gc_sweep_ns_per_byte": "idem",
+    "memory.gc_mark_ns_per_byte": "median over the points of one collector cycle the worker steps through by "
+                                  "hand: marking CPU per live byte (see gc_costs)",
+    "memory.gc_sweep_ns_per_byte": "idem: sweeping CPU per byte present when the sweep starts, live or dead",
+    "memory.gc_mean_object_bytes": "idem: the heap at the sweep's start over the objects swept (LuaJIT charges "
+                                   "10 work units per object swept and a step does stepmul / 10 units per 100 bytes "
+                                   "of GCSTEPSIZE, so objects = sweep steps x stepmul)",
     "cost.incremental_ns_per_change": "fit of the incremental router's CPU per in-place change against routes, "
                                       "at the experiment's routes",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
@@ -142,15 +145,40 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     return figures
 
 
-def gc_costs(point: Mapping[str, Any]) -> tuple[float, float]:
-    """(mark, sweep) CPU in ns per byte from one point's two timed full collections.
+def mean_object_bytes(point: Mapping[str, Any]) -> float:
+    """Mean Lua object size from the stepped cycle: the heap at its start over the objects its sweep visited.
 
-    A full cycle marks the live bytes and sweeps every byte, live or dead:
-    with W bytes live and none dead it costs T1 = (m + s) W; once the new
-    router (R = W - A bytes) is garbage and A bytes stay live it costs
-    T2 = m A + s W. Hence s = (T2 - T1 A / W) / R and m = T1 / W - s, each
-    clamped at 0 (timer noise).
+    A LuaJIT step does (GCSTEPSIZE / 100) * stepmul = 10.24 * stepmul units of work (1,024-byte steps,
+    stepmul in percent; LuaJIT computes 10 * stepmul in integers) and sweeping costs 10 units per object,
+    so a sweep of k steps visits k * stepmul objects. 64 B (the model's default) when the point has no
+    stepped cycle.
     """
+    steps = float(point.get("gc_phase_sweep_steps") or 0.0)
+    heap = float(point.get("gc_phase_heap_bytes") or 0.0)
+    stepmul = float(point.get("gc_stepmul") or 0.0)
+    if steps <= 0 or heap <= 0 or stepmul <= 0:
+        return 64.0
+    return min(1 << 30, max(8.0, heap / (steps * stepmul)))
+
+
+def gc_costs(point: Mapping[str, Any]) -> tuple[float, float]:
+    """(mark, sweep) CPU in ns per byte: per live byte marked and per byte swept, live or dead.
+
+    From one collector cycle the worker stepped through by hand with a dropped router as garbage
+    (``gc_phase_*``): marking walks the bytes that stay live (the heap at the cycle's start less what
+    it freed), sweeping walks every byte present at its start. Points without those figures fall back
+    on the two timed full collections: with W bytes live and none dead a cycle costs T1 = (m + s) W;
+    once the new router (R = W - A bytes) is garbage it costs T2 = m A + s W, hence
+    s = (T2 - T1 A / W) / R and m = T1 / W - s. That split is poorly determined (freeing a dead byte
+    costs LuaJIT more than sweeping a live one, so T1 and T2 come out nearly equal and m near 0), which
+    is why the stepped cycle is measured. Each value is clamped at 0 (timer noise).
+    """
+    heap = float(point.get("gc_phase_heap_bytes") or 0.0)
+    freed = float(point.get("gc_phase_freed_bytes") or 0.0)
+    if heap > 0 and heap > freed >= 0 and point.get("gc_phase_mark_cpu_s") is not None:
+        mark = max(0.0, float(point["gc_phase_mark_cpu_s"]) * 1e9 / (heap - freed))
+        sweep = max(0.0, float(point["gc_phase_sweep_cpu_s"]) * 1e9 / heap)
+        return mark, sweep
     w = float(point["heap_bytes"] + point["router_bytes"])
     r = float(point["router_bytes"])
     a = w - r
@@ -231,6 +259,7 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
                                            "b": fits["incremental_change_ns"]["b"]},
         "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
         "memory.gc_sweep_ns_per_byte": statistics.median(gc_costs(p)[1] for p in points),
+        "memory.gc_mean_object_bytes": statistics.median(mean_object_bytes(p) for p in points),
         "cluster.cpu_cores": float(_cores()),
         "store_bytes_per_route": fits["store_bytes"]["b"],
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
@@ -334,6 +363,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "gc_stepmul": gw.gc_stepmul,
             "gc_mark_ns_per_byte": p["memory.gc_mark_ns_per_byte"],
             "gc_sweep_ns_per_byte": p["memory.gc_sweep_ns_per_byte"],
+            "gc_mean_object_bytes": p.get("memory.gc_mean_object_bytes", 64.0),
             "baseline_heap_bytes": p["memory.baseline_heap_bytes"],
             "router_bytes_per_route": p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],

@@ -300,6 +300,9 @@ end
 --   collect_live_cpu_s  CPU of a full collection of the heap with both routers
 --                     alive and no garbage
 --   collect_garbage_cpu_s  the same once the new router is garbage
+--   gc_phase_*        one cycle stepped by hand with a dropped router as
+--                     garbage: heap at its start, CPU of marking and of
+--                     sweeping, bytes it freed
 -- `requests`: array of {method, host, path, headers = {[name] = value}}.
 function _M.measure(requests)
   local heap = full_collect()
@@ -362,6 +365,40 @@ function _M.measure(requests)
     end
     inc = nil
   end
+  -- The collector's two phases, timed apart: a third router is built and
+  -- dropped, then one cycle runs a step at a time (collectgarbage("step", 0)
+  -- is one LuaJIT step). Nothing is freed before the sweep starts, so the
+  -- steps before the heap first shrinks are marking (the atomic step
+  -- included) and the rest sweeping, which frees the dropped router.
+  local phase = {}
+  if routes then
+    local extra = router.new(routes, { cache_slots = settings.cache_slots })
+    full_collect()
+    extra = nil
+    local count = collectgarbage("count")
+    phase.heap = count * 1024
+    phase.mark, phase.sweep = 0, 0
+    phase.mark_steps, phase.sweep_steps = 0, 0
+    local sweeping = false
+    local steps = 0
+    repeat
+      local c = os.clock()
+      local done = collectgarbage("step", 0)
+      local dt = os.clock() - c
+      local now = collectgarbage("count")
+      sweeping = sweeping or now < count
+      if sweeping then
+        phase.sweep = phase.sweep + dt
+        phase.sweep_steps = phase.sweep_steps + 1
+      else
+        phase.mark = phase.mark + dt
+        phase.mark_steps = phase.mark_steps + 1
+      end
+      count = now
+      steps = steps + 1
+    until done or steps > 10000000
+    phase.freed = phase.heap - collectgarbage("count") * 1024
+  end
   routes = nil
   local with_new = full_collect()
   -- The collector's cost: one full cycle over the live heap with no
@@ -382,6 +419,13 @@ function _M.measure(requests)
     incremental_change_alloc_bytes = change_alloc,
     collect_live_cpu_s = live_collect,
     collect_garbage_cpu_s = garbage_collect,
+    gc_phase_heap_bytes = phase.heap,
+    gc_phase_mark_cpu_s = phase.mark,
+    gc_phase_sweep_cpu_s = phase.sweep,
+    gc_phase_freed_bytes = phase.freed,
+    gc_phase_mark_steps = phase.mark_steps,
+    gc_phase_sweep_steps = phase.sweep_steps,
+    gc_stepmul = settings.gc_stepmul,
     heap_bytes = heap,
     router_bytes = with_new - without,
     build_alloc_bytes = build_alloc,
