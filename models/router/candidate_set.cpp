@@ -5,6 +5,7 @@
 
 #include "models/router/byte_estimates.hpp"
 #include "models/router/regex.hpp"
+#include "models/router/view_table.hpp"
 
 namespace gwsim::router {
 
@@ -15,7 +16,96 @@ bool plain_hosts_only(const marshalled_route& m) noexcept {
          std::all_of(m.hosts.begin(), m.hosts.end(), [](const host_rule& h) { return h.wildcard == nullptr; });
 }
 
+/// Whether `s` continues with `label` at `pos` (labels are short: a byte
+/// loop, no library call).
+bool label_at(std::string_view s, std::size_t pos, const std::string& label) noexcept {
+  if (s.size() - pos < label.size()) {
+    return false;
+  }
+  for (std::size_t i = 0; i < label.size(); ++i) {
+    if (s[pos + i] != label[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+/// Orders a host list by (hash, host).
+bool host_before(const host_split_set::host_list& l, std::uint64_t hash, std::string_view host) noexcept {
+  return l.hash != hash ? l.hash < hash : std::string_view(l.host) < host;
+}
+
 }  // namespace
+
+precedence_key make_precedence_key(const marshalled_route& m, const route& r, std::uint32_t rank) noexcept {
+  constexpr std::uint64_t max_headers = (std::uint64_t{1} << 17U) - 1;
+  const std::uint64_t headers = std::min<std::uint64_t>(m.headers.size(), max_headers);
+  /// regex_priority desc: a larger priority maps to a smaller number.
+  const std::uint64_t priority =
+      (m.submatch_weight & sub_regex_uri) != 0
+          ? std::uint64_t{UINT32_MAX} - (static_cast<std::uint32_t>(r.regex_priority) ^ 0x80000000U)
+          : 0;
+  precedence_key k;
+  k.w[0] = (static_cast<std::uint64_t>(rank) << 52U) | (static_cast<std::uint64_t>(7U - (m.submatch_weight & 7U)) << 49U) |
+           ((max_headers - headers) << 32U) | priority;
+  k.w[1] = UINT64_MAX - m.max_uri_length;
+  k.w[2] = static_cast<std::uint64_t>(r.created_at) ^ (std::uint64_t{1} << 63U);
+  k.w[3] = (static_cast<std::uint64_t>(r.id) << 32U) | m.path_index;
+  return k;
+}
+
+// ---- entry lists -------------------------------------------------------------
+
+void entry_list::insert(const indexed_entry* e) {
+  const auto at = std::lower_bound(slots_.begin(), slots_.end(), e->key,
+                                   [](const entry_slot& s, const precedence_key& k) { return s.key < k; });
+  slots_.insert(at, entry_slot{e->key, e, e->regex_id, e->wildcard_id, e->host_filter, e->method_filter});
+}
+
+bool entry_list::erase(const indexed_entry* e) {
+  const auto at = std::lower_bound(slots_.begin(), slots_.end(), e->key,
+                                   [](const entry_slot& s, const precedence_key& k) { return s.key < k; });
+  if (at == slots_.end() || at->e != e) {
+    return false;
+  }
+  slots_.erase(at);
+  if (slots_.empty()) {
+    slots_.shrink_to_fit();  /// an emptied list holds no block
+  }
+  return true;
+}
+
+// ---- host split ---------------------------------------------------------------
+
+std::size_t host_split_set::lower(std::uint64_t hash) const noexcept {
+  /// Hashes are spread evenly, so a hash's place is close to its share of
+  /// the range: start there and step to the first hash not below it (a few
+  /// steps in one or two cache lines, where a binary search of a key with
+  /// hundreds of hosts would touch several).
+  const std::size_t n = hashes.size();
+  std::size_t i = static_cast<std::size_t>(((hash >> 32U) * n) >> 32U);
+  if (i < n && hashes[i] < hash) {
+    while (i < n && hashes[i] < hash) {
+      ++i;
+    }
+  } else {
+    while (i > 0 && hashes[i - 1] >= hash) {
+      --i;
+    }
+  }
+  return i;
+}
+
+const host_split_set::host_list* host_split_set::find(std::uint64_t hash, std::string_view host) const noexcept {
+  const auto it = hashes.begin() + static_cast<std::ptrdiff_t>(lower(hash));
+  for (auto i = it; i != hashes.end() && *i == hash; ++i) {
+    const host_list& l = by_host[static_cast<std::size_t>(i - hashes.begin())];
+    if (l.host == host) {
+      return &l;
+    }
+  }
+  return nullptr;
+}
 
 void host_split_set::insert(const indexed_entry* e) {
   if (!plain_hosts_only(e->m)) {
@@ -23,67 +113,117 @@ void host_split_set::insert(const indexed_entry* e) {
     return;
   }
   for (const auto& h : e->m.hosts) {
-    by_host[std::string(h.value)].insert(e);
+    auto it = std::lower_bound(by_host.begin(), by_host.end(), h,
+                               [](const host_list& l, const host_rule& r) { return host_before(l, r.hash, r.value); });
+    if (it == by_host.end() || it->hash != h.hash || it->host != h.value) {
+      hashes.insert(hashes.begin() + (it - by_host.begin()), h.hash);
+      it = by_host.insert(it, host_list{h.hash, std::string(h.value), {}});
+    }
+    it->entries.insert(e);
   }
 }
 
 bool host_split_set::erase(const indexed_entry* e) {
   if (!plain_hosts_only(e->m)) {
-    return general.erase(e) > 0;
+    return general.erase(e);
   }
   bool found = false;
   for (const auto& h : e->m.hosts) {
-    const auto it = by_host.find(h.value);
-    if (it != by_host.end() && it->second.erase(e) > 0) {
+    const auto* l = find(h.hash, h.value);
+    if (l == nullptr) {
+      continue;
+    }
+    const auto it = by_host.begin() + (l - by_host.data());
+    if (it->entries.erase(e)) {
       found = true;
-      if (it->second.empty()) {
+      if (it->entries.empty()) {
+        hashes.erase(hashes.begin() + (it - by_host.begin()));
         by_host.erase(it);
       }
     }
   }
+  if (by_host.empty()) {
+    by_host.shrink_to_fit();
+    hashes.shrink_to_fit();
+  }
   return found;
 }
 
-const indexed_entry* host_split_set::any() const noexcept {
+void host_split_set::collect(const host_probe& h, std::vector<entry_range>& out) const {
+  /// Each list's first slot is fetched while the walk goes on: the merge
+  /// reads every head first.
+  auto push = [&out](const entry_list& l) {
+    const entry_range r = l.range();
+    __builtin_prefetch(r.begin);
+    out.push_back(r);
+  };
   if (!general.empty()) {
-    return *general.begin();
-  }
-  return by_host.empty() ? nullptr : *by_host.begin()->second.begin();
-}
-
-void host_split_set::collect(std::string_view raw_host, std::string_view host_no_port, bool all_hosts,
-                             std::vector<const entry_set*>& out) const {
-  if (!general.empty()) {
-    out.push_back(&general);
+    push(general);
   }
   if (by_host.empty()) {
     return;
   }
-  if (all_hosts) {
-    for (const auto& [host, set] : by_host) {
-      out.push_back(&set);
+  if (h.all_hosts) {
+    for (const auto& l : by_host) {
+      push(l.entries);
     }
     return;
   }
-  const auto it = by_host.find(raw_host);
-  if (it != by_host.end()) {
-    out.push_back(&it->second);
-  }
-  if (host_no_port != raw_host) {
-    const auto bare = by_host.find(host_no_port);
-    if (bare != by_host.end()) {
-      out.push_back(&bare->second);
+  /// Hashes alone select the lists: a list of another host with the same
+  /// hash only adds candidates that fail their host test (or that match by
+  /// another host, and come up next to themselves in the merge).
+  auto add = [&](std::uint64_t hash) {
+    for (std::size_t i = lower(hash); i < hashes.size() && hashes[i] == hash; ++i) {
+      push(by_host[i].entries);
     }
+  };
+  add(h.raw_hash);
+  if (h.no_port != h.raw) {
+    add(h.no_port_hash);
   }
 }
 
 std::size_t host_split_set::bytes() const {
-  std::size_t n = entry_set_bytes(general);
-  for (const auto& [host, set] : by_host) {
-    n += sizeof(std::pair<const std::string, entry_set>) + 4 * sizeof(void*) + estimate::heap_bytes(host) +
-         entry_set_bytes(set);
+  std::size_t n = general.bytes() + estimate::flat_bytes(by_host) + estimate::flat_bytes(hashes);
+  for (const auto& l : by_host) {
+    n += estimate::heap_bytes(l.host) + l.entries.bytes();
   }
   return n;
+}
+
+// ---- the trie -------------------------------------------------------------------
+
+candidate_set::node& candidate_set::node_of(std::string_view key) {
+  node* cur = &root_;
+  std::string_view rest = key;
+  while (!rest.empty()) {
+    const std::size_t slot = cur->first_bytes.find(rest[0]);
+    if (slot == std::string::npos) {
+      cur->children.emplace_back().label = std::string(rest);
+      cur->first_bytes.push_back(rest[0]);
+      ++nodes_;
+      return cur->children.back();
+    }
+    node& c = cur->children[slot];
+    const std::size_t limit = std::min(c.label.size(), rest.size());
+    std::size_t common = 0;
+    while (common < limit && c.label[common] == rest[common]) {
+      ++common;
+    }
+    if (common < c.label.size()) {
+      /// Split the edge: a new node takes the shared bytes.
+      node below = std::move(c);
+      c = node{};
+      c.label = below.label.substr(0, common);
+      below.label.erase(0, common);
+      c.first_bytes.push_back(below.label[0]);
+      c.children.push_back(std::move(below));
+      ++nodes_;
+    }
+    cur = &c;
+    rest.remove_prefix(common);
+  }
+  return *cur;
 }
 
 void candidate_set::insert(const indexed_entry& e) {
@@ -95,74 +235,56 @@ void candidate_set::insert(const indexed_entry& e) {
   const uri_rule& u = e.m.uris.front();
   if (u.re != nullptr) {
     for (const auto& literal : regex_literal_prefixes(u.value)) {
-      regex_entries_.at(literal).insert(&e);
+      auto& set = node_of(literal).regex_entries;
+      if (!set) {
+        set = std::make_unique<host_split_set>();
+      }
+      set->insert(&e);
     }
     return;
   }
-  node* cur = &root_;
-  std::string_view rest = u.value;
-  while (!rest.empty()) {
-    const std::size_t slot = cur->first_bytes.find(rest[0]);
-    if (slot == std::string::npos) {
-      auto fresh = std::make_unique<node>();
-      fresh->label = std::string(rest);
-      cur->children.push_back(std::move(fresh));
-      cur->first_bytes.push_back(rest[0]);
-      ++nodes_;
-      cur = cur->children.back().get();
-      break;
-    }
-    auto it = cur->children.begin() + static_cast<std::ptrdiff_t>(slot);
-    const std::string& label = (*it)->label;
-    const std::size_t limit = std::min(label.size(), rest.size());
-    std::size_t common = 0;
-    while (common < limit && label[common] == rest[common]) {
-      ++common;
-    }
-    if (common < label.size()) {
-      /// Split the edge: a new node takes the shared bytes.
-      auto mid = std::make_unique<node>();
-      mid->label = label.substr(0, common);
-      (*it)->label.erase(0, common);
-      mid->first_bytes.push_back((*it)->label[0]);
-      mid->children.push_back(std::move(*it));
-      *it = std::move(mid);
-      ++nodes_;
-    }
-    cur = it->get();
-    rest.remove_prefix(common);
+  auto& set = node_of(u.value).entries;
+  if (!set) {
+    set = std::make_unique<host_split_set>();
   }
-  cur->entries.insert(&e);
+  set->insert(&e);
 }
 
-bool candidate_set::erase_below(node& n, std::string_view rest, const indexed_entry* e) {
+bool candidate_set::erase_below(node& n, std::string_view rest, const indexed_entry* e, bool regex) {
   if (rest.empty()) {
-    return n.entries.erase(e);
-  }
-  const std::size_t slot = n.first_bytes.find(rest[0]);
-  if (slot != std::string::npos) {
-    const auto it = n.children.begin() + static_cast<std::ptrdiff_t>(slot);
-    node& c = **it;
-    if (!rest.starts_with(c.label)) {
+    auto& set = regex ? n.regex_entries : n.entries;
+    if (!set || !set->erase(e)) {
       return false;
     }
-    const bool found = erase_below(c, rest.substr(c.label.size()), e);
-    if (found && c.entries.empty()) {
-      if (c.children.empty()) {
-        n.children.erase(it);
-        n.first_bytes.erase(slot, 1);
-        --nodes_;
-      } else if (c.children.size() == 1) {
-        /// A pass-through node: fold it into its only child.
-        std::unique_ptr<node> grandchild = std::move(c.children.front());
-        grandchild->label.insert(0, c.label);
-        *it = std::move(grandchild);
-        --nodes_;
-      }
+    if (set->empty()) {
+      set.reset();
     }
-    return found;
+    return true;
   }
-  return false;
+  const std::size_t slot = n.first_bytes.find(rest[0]);
+  if (slot == std::string::npos) {
+    return false;
+  }
+  const auto it = n.children.begin() + static_cast<std::ptrdiff_t>(slot);
+  node& c = *it;
+  if (!rest.starts_with(c.label)) {
+    return false;
+  }
+  const bool found = erase_below(c, rest.substr(c.label.size()), e, regex);
+  if (found && c.empty()) {
+    if (c.children.empty()) {
+      n.children.erase(it);
+      n.first_bytes.erase(slot, 1);
+      --nodes_;
+    } else if (c.children.size() == 1) {
+      /// A pass-through node: fold it into its only child.
+      node grandchild = std::move(c.children.front());
+      grandchild.label.insert(0, c.label);
+      c = std::move(grandchild);
+      --nodes_;
+    }
+  }
+  return found;
 }
 
 void candidate_set::erase(const indexed_entry& e) {
@@ -171,14 +293,10 @@ void candidate_set::erase(const indexed_entry& e) {
     found = no_uri_entries_.erase(&e);
   } else if (e.m.uris.front().re != nullptr) {
     for (const auto& literal : regex_literal_prefixes(e.m.uris.front().value)) {
-      const auto it = regex_entries_.by_literal.find(literal);
-      if (it != regex_entries_.by_literal.end() && it->second.erase(&e)) {
-        found = true;
-        regex_entries_.prune(literal, [](const host_split_set& s) { return s.empty(); });
-      }
+      found = erase_below(root_, literal, &e, true) || found;
     }
   } else {
-    found = erase_below(root_, e.m.uris.front().value, &e);
+    found = erase_below(root_, e.m.uris.front().value, &e, false);
   }
   if (found) {
     --size_;
@@ -188,61 +306,80 @@ void candidate_set::erase(const indexed_entry& e) {
 void candidate_set::clear() noexcept {
   root_.children.clear();
   root_.first_bytes.clear();
-  root_.entries = {};
-  regex_entries_.clear();
+  root_.entries.reset();
+  root_.regex_entries.reset();
   no_uri_entries_ = {};
   size_ = 0;
   nodes_ = 1;
 }
 
-const std::string* candidate_set::collect(std::string_view path, std::string_view raw_host,
-                                          std::string_view host_no_port, bool all_hosts,
-                                          std::vector<const entry_set*>& out) const {
-  const std::string* longest = nullptr;
+hit_string candidate_set::collect(std::string_view path, const host_probe& h, std::vector<entry_range>& out) const {
+  hit_string longest;
   const node* cur = &root_;
   std::size_t pos = 0;
   while (true) {
-    if (const indexed_entry* any = cur->entries.any()) {
-      cur->entries.collect(raw_host, host_no_port, all_hosts, out);
-      longest = &any->r->paths[any->m.path_index];  /// the string uris.front() views
+    if (cur->entries) {
+      cur->entries->collect(h, out);
+      longest = path.substr(0, pos);
+    }
+    if (cur->regex_entries) {
+      cur->regex_entries->collect(h, out);
     }
     if (pos >= path.size()) {
       break;
     }
-    const std::size_t slot = cur->first_bytes.find(path[pos]);
-    if (slot == std::string::npos) {
+    const node* child = cur->child(path[pos]);
+    if (child == nullptr) {
       break;
     }
-    const node* child = cur->children[slot].get();
-    if (!path.substr(pos).starts_with(child->label)) {
+    if (!label_at(path, pos, child->label)) {
       break;
     }
     pos += child->label.size();
     cur = child;
   }
-  regex_entries_.for_each_prefix_of(
-      path, [&](const host_split_set& s) { s.collect(raw_host, host_no_port, all_hosts, out); });
-  no_uri_entries_.collect(raw_host, host_no_port, all_hosts, out);
+  no_uri_entries_.collect(h, out);
+  return longest;
+}
+
+hit_string candidate_set::longest_prefix(std::string_view path) const {
+  hit_string longest;
+  const node* cur = &root_;
+  std::size_t pos = 0;
+  while (true) {
+    if (cur->entries) {
+      longest = path.substr(0, pos);
+    }
+    if (pos >= path.size()) {
+      break;
+    }
+    const node* child = cur->child(path[pos]);
+    if (child == nullptr) {
+      break;
+    }
+    if (!label_at(path, pos, child->label)) {
+      break;
+    }
+    pos += child->label.size();
+    cur = child;
+  }
   return longest;
 }
 
 std::size_t candidate_set::node_bytes(const node& n) {
   std::size_t b = estimate::heap_bytes(n.label) + estimate::heap_bytes(n.first_bytes);
-  b += estimate::flat_bytes(n.children) + n.entries.bytes();
+  b += estimate::flat_bytes(n.children);
+  for (const auto* set : {n.entries.get(), n.regex_entries.get()}) {
+    if (set != nullptr) {
+      b += sizeof(host_split_set) + set->bytes();
+    }
+  }
   for (const auto& c : n.children) {
-    b += sizeof(node) + node_bytes(*c);
+    b += node_bytes(c);  /// the node itself is in flat_bytes(children)
   }
   return b;
 }
 
-std::size_t candidate_set::bytes() const {
-  std::size_t n = node_bytes(root_) + no_uri_entries_.bytes();
-  n += estimate::hash_overhead(regex_entries_.by_literal.bucket_count(), regex_entries_.by_literal.size(),
-                               sizeof(std::pair<const std::string, host_split_set>));
-  for (const auto& [literal, s] : regex_entries_.by_literal) {
-    n += estimate::heap_bytes(literal) + s.bytes();
-  }
-  return n + regex_entries_.lengths.size() * (2 * sizeof(std::size_t) + 4 * sizeof(void*));
-}
+std::size_t candidate_set::bytes() const { return node_bytes(root_) + no_uri_entries_.bytes(); }
 
 }  // namespace gwsim::router

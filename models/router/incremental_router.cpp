@@ -52,14 +52,14 @@ void incremental_router::update(const route& r) {
 }
 
 const route* incremental_router::match_uncached(const request& req) const {
-  match_context ctx = index_.context(req);
   /// Reused by every match of the thread: no allocation once grown.
-  thread_local std::vector<const entry_set*> ranges;
+  thread_local match_context ctx;
+  index_.context(req, ctx);
+  thread_local std::vector<entry_range> ranges;
   ranges.clear();
-  if (index_.classify(ctx, &ranges) == 0) {
-    return nullptr;
-  }
-  return index_.pick(ranges, ctx);
+  const host_probe probe = route_index::probe(ctx);
+  const hit_string longest = index_.collect(ctx, probe, ranges);
+  return index_.pick(ranges, ctx, longest, probe);
 }
 
 const route* incremental_router::match(const request& req) {
@@ -69,9 +69,11 @@ const route* incremental_router::match(const request& req) {
   if (const auto cached = cache_.find(h, key)) {
     return decode(*cached);
   }
-  thread_local std::vector<const entry_set*> ranges;
+  thread_local std::vector<entry_range> ranges;
   ranges.clear();
-  const route* found = index_.classify(ctx, &ranges) == 0 ? nullptr : index_.pick(ranges, ctx);
+  const host_probe probe = route_index::probe(ctx);
+  const hit_string longest = index_.collect(ctx, probe, ranges);
+  const route* found = index_.pick(ranges, ctx, longest, probe);
   cache_.insert(h, std::move(key), encode(found));
   return found;
 }

@@ -6,21 +6,32 @@
 /// structure in every worker on every admin write.
 ///
 /// State: one route_index (routes, marshalled entries, compiled patterns,
-/// global classification indexes, per-category count tables and one global
-/// candidate_set, all updatable per entry) and a match_cache.
+/// global classification indexes, regex literal groups, per-category count
+/// tables and one global candidate_set, all updatable per entry) and a
+/// match_cache.
 ///
 /// Costs, for a route with d paths among N routes: add/remove/update are
-/// O(d (log N + L)) with L the length of the route's strings (hash updates,
-/// ordered-set updates, a trie walk) plus the compile of any regex not yet
-/// held; the match cache is flushed (O(cached keys) to clear its hash map,
-/// at most the slot count, which is independent of N). Nothing else is
-/// O(N) per change. The constructor is a full build: N additions.
+/// O(d (log N + L + k)) with L the length of the route's strings (hash
+/// updates, ordered-set updates, trie walks) and k the entries or regex
+/// values sharing one of the flat sorted lists or literal groups it joins
+/// or leaves (a binary search and a move of the list's tail), plus the
+/// compile of any regex not yet held; a literal group the change touches
+/// drops its alternation, compiled again on its first use by a match. The
+/// match cache is flushed (O(cached keys) to clear its hash map, at most the
+/// slot count, which is independent of N). Nothing else is O(N) per change.
+/// The constructor is a full build: N additions.
 ///
-/// Match: classify the request from the global indexes, take the trie nodes
-/// on its path plus the regex and path-less sets (each split by plain host,
-/// so only the request's host's sets and the general ones) as
-/// precedence-ordered candidate sets, and let route_index::pick() merge them
-/// lazily and stop at Kong's winner.
+/// Match (no heap allocation once the thread's buffers are warm, except for
+/// request headers some route looks at and for a literal group's first
+/// use after a change, which compiles its alternation): one walk
+/// down the global trie collects the candidate lists of the keys the path
+/// starts with (prefix keys and regex literals, each split by plain host, so
+/// only the request's host's lists and the general ones) and the path-less
+/// list, all flat vectors in precedence order; route_index::pick() runs the
+/// literal groups on the path (one alternation each), merges the lists
+/// lazily, rejects most candidates from the filters copied into their
+/// slots, and stops at Kong's winner, computing Kong's hits only as far as
+/// the winner needs them.
 ///
 /// Route ids identify routes: a route set with a repeated id is rejected.
 

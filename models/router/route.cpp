@@ -10,15 +10,6 @@ bool is_digit(char c) noexcept { return c >= '0' && c <= '9'; }
 
 bool only_digits(std::string_view s) noexcept { return std::all_of(s.begin(), s.end(), is_digit); }
 
-std::string with_port(std::string_view host, std::string_view port) {
-  std::string out(host);
-  if (!port.empty()) {
-    out += ':';
-    out += port;
-  }
-  return out;
-}
-
 } // namespace
 
 bool is_regex_path(std::string_view path) noexcept {
@@ -36,39 +27,71 @@ std::string_view strip_query(std::string_view request_uri) noexcept {
   return q == std::string_view::npos ? request_uri : request_uri.substr(0, q);
 }
 
-split_host split_port(std::string_view name, std::string_view default_port) {
+void split_port(std::string_view name, std::string_view default_port, split_host& out) {
+  auto set = [&out](std::string_view no_port, bool had_port) {
+    out.host_no_port.assign(no_port);
+    out.had_port = had_port;
+  };
+  /// host_with_port: `a` then, when `port` is not empty, `sep` and `port`.
+  auto with = [&out](std::string_view a, std::string_view sep, std::string_view port) {
+    out.host_with_port.assign(a);
+    if (!port.empty()) {
+      out.host_with_port.append(sep).append(port);
+    }
+  };
   if (!name.empty() && name.front() == '[') {
     if (name.size() > 1 && name.back() == ']') {
-      return {std::string(name.substr(1, name.size() - 2)), with_port(name, default_port), false};
+      set(name.substr(1, name.size() - 2), false);
+      with(name, ":", default_port);
+      return;
     }
     const auto split = name.find("]:", 1);
     if (split != std::string_view::npos) {
       if (split + 2 == name.size()) {
-        return {std::string(name.substr(1, split - 1)), std::string(name) + std::string(default_port),
-                false};
+        set(name.substr(1, split - 1), false);
+        with(name, "", default_port);
+        return;
       }
       if (only_digits(name.substr(split + 2))) {
-        return {std::string(name.substr(1, split - 1)), std::string(name), true};
+        set(name.substr(1, split - 1), true);
+        with(name, "", "");
+        return;
       }
     }
-    return {std::string(name), with_port(name, default_port), false};
+    set(name, false);
+    with(name, ":", default_port);
+    return;
   }
 
   const auto colon = name.find(':');
   if (colon == std::string_view::npos) {
-    return {std::string(name), with_port(name, default_port), false};
+    set(name, false);
+    with(name, ":", default_port);
+    return;
   }
   if (colon + 1 == name.size()) {
     const auto host = name.substr(0, colon);
-    return {std::string(host), with_port(host, default_port), false};
+    set(host, false);
+    with(host, ":", default_port);
+    return;
   }
   if (!only_digits(name.substr(colon + 1))) {
+    set(name, false);
     if (!default_port.empty()) {
-      return {std::string(name), "[" + std::string(name) + "]:" + std::string(default_port), false};
+      out.host_with_port.assign("[").append(name).append("]:").append(default_port);
+    } else {
+      with(name, "", "");
     }
-    return {std::string(name), std::string(name), false};
+    return;
   }
-  return {std::string(name.substr(0, colon)), std::string(name), true};
+  set(name.substr(0, colon), true);
+  with(name, "", "");
+}
+
+split_host split_port(std::string_view name, std::string_view default_port) {
+  split_host out;
+  split_port(name, default_port, out);
+  return out;
 }
 
 std::string ascii_lower(std::string_view s) {

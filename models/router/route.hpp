@@ -65,6 +65,8 @@ struct split_host {
 /// default port when the name had none (`[name]:port` for the unsplittable
 /// case). An empty default_port means "add none".
 [[nodiscard]] split_host split_port(std::string_view name, std::string_view default_port = {});
+/// The same into `out`, reusing its strings' buffers.
+void split_port(std::string_view name, std::string_view default_port, split_host& out);
 
 /// ASCII case mapping as Lua's string.lower/upper do it (no locale).
 [[nodiscard]] std::string ascii_lower(std::string_view s);

@@ -188,12 +188,10 @@ const route* sharded_router::find(std::uint32_t id) const {
 }
 
 const route* sharded_router::find_route(match_context& ctx) const {
-  if (index_.classify(ctx, nullptr) == 0) {
-    return nullptr;
-  }
   /// A plain host rule matches the Host header as sent or the host without
   /// port; the shards of both names (without port) hold every such route.
-  std::vector<const entry_set*> ranges;
+  thread_local std::vector<entry_range> ranges;
+  ranges.clear();
   std::string k1 = ctx.host.host_no_port;
   const shard* s1 = shard_of(k1);
   if (s1 != nullptr && s1 != &catch_all_) {

@@ -8,9 +8,9 @@
 /// `a.com`). A route with no host, or with at least one wildcard host, goes
 /// into the catch-all shard only: a wildcard can match any host name, so
 /// such a route must be a candidate for every request (and putting it in one
-/// shard is enough). A shard holds only a candidate_set (trie of prefix
-/// paths, regex and path-less sets, all in precedence order) over its
-/// routes' entries.
+/// shard is enough). A shard holds only a candidate_set (a trie of prefix
+/// paths and regex literals, and a path-less list, all in precedence order)
+/// over its routes' entries.
 ///
 /// Global state: Kong's precedence needs facts about the whole route set
 /// (the request's hits: first header name, plain/first wildcard host, first
@@ -18,14 +18,16 @@
 /// one route_index updated per route, as in incremental_router; it also
 /// keeps a global candidate set, whose trie gives the longest prefix.
 ///
-/// Match: classify with the global index, then merge the candidate sets of
-/// the request's shard(s) and of the catch-all shard. A plain host rule
+/// Match: merge the candidate lists of the request's shard(s) and of the
+/// catch-all shard with route_index::pick(), which computes Kong's hits from
+/// the global index as far as the winner needs them. A plain host rule
 /// matches the Host header as sent or the host without port, so the shards
 /// searched are those of both strings' names without port (usually one).
 ///
-/// Change: add/remove/update update the global index per route (O(d log N)),
-/// then rebuild from scratch each shard the old or the new version of the
-/// route belongs to (O(S log S) for a shard of S entries), counted in
+/// Change: add/remove/update update the global index per route (as in
+/// incremental_router), then rebuild from scratch each shard the old or the
+/// new version of the route belongs to (S insertions into its sorted lists
+/// for a shard of S entries, O(S (log S + k)) with k entries per list), counted in
 /// shards_rebuilt() and routes_reindexed(). A change to a catch-all route
 /// therefore costs in proportion to the catch-all shard. The match cache is
 /// flushed on every change.

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -9,6 +13,7 @@
 #include "models/router/incremental_router.hpp"
 #include "models/router/match_cache.hpp"
 #include "models/router/reference_matcher.hpp"
+#include "models/router/synthetic_routes.hpp"
 
 namespace {
 
@@ -152,6 +157,59 @@ TEST(IncrementalRouter, BytesGrowWithRoutesAndShrinkBack) {
   }
   EXPECT_LT(router.bytes(), full);
 }
+
+TEST(IncrementalRouter, AgreesWithTheReferenceOnASyntheticSetAfterChanges) {
+  /// Many regexes share literal prefixes (one alternation per group) and
+  /// many routes share hosts and paths: the lists and groups changed here
+  /// are reordered and rebuilt in place.
+  gwsim::router::route_set_config c;
+  c.routes = 3'000;
+  c.distinct_hosts = 20;
+  c.regex_fraction = 0.3;
+  std::vector<route> routes = gwsim::router::generate_routes(c);
+  incremental_router router(routes, 0);
+  for (std::size_t i = 0; i < routes.size(); i += 3) {
+    router.remove(routes[i].id);
+  }
+  for (std::size_t i = 0; i < routes.size(); i += 6) {
+    router.add(routes[i]);
+  }
+  for (std::size_t i = 1; i < routes.size(); i += 9) {
+    routes[i].regex_priority = 5;
+    router.update(routes[i]);
+  }
+  std::vector<route> held;
+  for (const route& r : routes) {
+    if (router.find(r.id) != nullptr) {
+      held.push_back(*router.find(r.id));
+    }
+  }
+  const reference_matcher ref(held);
+  for (const request& q : gwsim::router::generate_requests(routes, 3'000, 7)) {
+    EXPECT_EQ(id_of(router.match_uncached(q)), id_of(ref.match(q))) << q.host << " " << q.path;
+  }
+}
+
+#if defined(__GLIBC__)
+TEST(IncrementalRouter, BytesEstimateTracksTheHeap) {
+  /// bytes() counts requested sizes (no allocator overhead, no PCRE2 code),
+  /// so it may sit somewhat below what the heap hands out, never far from it.
+  gwsim::router::route_set_config c;
+  c.routes = 5'000;
+  c.distinct_hosts = 20;
+  const std::vector<route> routes = gwsim::router::generate_routes(c);
+  auto in_use = [] {
+    const struct mallinfo2 m = mallinfo2();
+    return static_cast<double>(m.uordblks + m.hblkhd);
+  };
+  const double before = in_use();
+  const incremental_router router(routes, 0);
+  const double held = in_use() - before + static_cast<double>(sizeof(incremental_router));
+  const auto estimate = static_cast<double>(router.bytes());
+  EXPECT_GT(estimate, 0.6 * held);
+  EXPECT_LT(estimate, 1.2 * held);
+}
+#endif
 
 TEST(MatchCache, EvictsTheLeastRecentlyUsedKey) {
   match_cache cache(2);
