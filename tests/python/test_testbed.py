@@ -239,8 +239,9 @@ def test_the_validation_compares_worker_rows_and_leaves_the_harness_share_to_the
     from gwsim.testbed.experiment import load_config
     from gwsim.testbed.validate import worker_series
 
-    series = worker_series({"time_s": [0.0, 0.0, 0.0], "worker": [0, 1, -1], "heap_bytes": [1.0, 2.0, 3.0]})
-    assert series == {"time_s": [0.0, 0.0], "heap_bytes": [1.0, 2.0]}
+    series = worker_series({"time_s": [0.0, 0.0, 0.0, 1.0, 1.0, 1.0], "worker": [0, 1, -1, 0, 1, -1],
+                            "heap_bytes": [1.0, 2.0, 3.0, 0.0, 2.0, 2.0]})  # worker 0 killed at 1 s
+    assert series == {"time_s": [0.0, 0.0, 1.0], "heap_bytes": [1.0, 2.0, 2.0]}
     cal = {"parameters": {k: 1.0 for k in ("cluster.master_memory_bytes", "store_bytes_per_route",
                                             "paths_per_route", "traffic.match_miss_cpu_s",
                                             "traffic.match_hit_cpu_s", "traffic.request_garbage_bytes",

@@ -102,8 +102,13 @@ def _mean_trace(time_s: Sequence[float], heap: Sequence[float], step: float) -> 
 
 
 def worker_series(timeseries: Mapping[str, Sequence[Any]]) -> dict[str, list[float]]:
-    """time_s and heap_bytes of a simulation's worker rows (it also samples each pod, as worker -1)."""
-    rows = [i for i, w in enumerate(timeseries["worker"]) if int(w) >= 0]
+    """time_s and heap_bytes of a simulation's live workers.
+
+    The simulator also samples each pod (as worker -1) and a killed worker until its respawn (with no heap);
+    the testbed's sampler sees neither, so both are left out.
+    """
+    rows = [i for i, (w, h) in enumerate(zip(timeseries["worker"], timeseries["heap_bytes"]))
+            if int(w) >= 0 and float(h) > 0]
     return {k: [float(timeseries[k][i]) for i in rows] for k in ("time_s", "heap_bytes")}
 
 
