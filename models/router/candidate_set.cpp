@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "models/router/byte_estimates.hpp"
+#include "models/router/literal_trie.hpp"
 #include "models/router/regex.hpp"
 #include "models/router/view_table.hpp"
 
@@ -193,38 +194,7 @@ std::size_t host_split_set::bytes() const {
 
 // ---- the trie -------------------------------------------------------------------
 
-candidate_set::node& candidate_set::node_of(std::string_view key) {
-  node* cur = &root_;
-  std::string_view rest = key;
-  while (!rest.empty()) {
-    const std::size_t slot = cur->first_bytes.find(rest[0]);
-    if (slot == std::string::npos) {
-      cur->children.emplace_back().label = std::string(rest);
-      cur->first_bytes.push_back(rest[0]);
-      ++nodes_;
-      return cur->children.back();
-    }
-    node& c = cur->children[slot];
-    const std::size_t limit = std::min(c.label.size(), rest.size());
-    std::size_t common = 0;
-    while (common < limit && c.label[common] == rest[common]) {
-      ++common;
-    }
-    if (common < c.label.size()) {
-      /// Split the edge: a new node takes the shared bytes.
-      node below = std::move(c);
-      c = node{};
-      c.label = below.label.substr(0, common);
-      below.label.erase(0, common);
-      c.first_bytes.push_back(below.label[0]);
-      c.children.push_back(std::move(below));
-      ++nodes_;
-    }
-    cur = &c;
-    rest.remove_prefix(common);
-  }
-  return *cur;
-}
+candidate_set::node& candidate_set::node_of(std::string_view key) { return trie_node_of(root_, key, nodes_); }
 
 void candidate_set::insert(const indexed_entry& e) {
   ++size_;

@@ -10,6 +10,7 @@
 /// removal prunes nodes left without payload and children and folds a node
 /// left with one child into it, so the trie only holds live keys.
 
+#include <algorithm>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -19,40 +20,52 @@
 
 namespace gwsim::router {
 
+/// The node of `key` in a compressed byte trie rooted at `root`, created with
+/// the nodes on its way when absent: a missing edge becomes a new child, an
+/// edge that `key` leaves midway is split at the shared bytes. `Node` has
+/// `label`, `first_bytes` (first_bytes[i] == children[i].label[0]) and
+/// `children` held in place; `nodes` counts the nodes created. Shared by
+/// literal_trie and candidate_set's trie.
+template <class Node>
+Node& trie_node_of(Node& root, std::string_view key, std::size_t& nodes) {
+  Node* cur = &root;
+  std::string_view rest = key;
+  while (!rest.empty()) {
+    const std::size_t slot = cur->first_bytes.find(rest[0]);
+    if (slot == std::string::npos) {
+      cur->children.emplace_back().label = std::string(rest);
+      cur->first_bytes.push_back(rest[0]);
+      ++nodes;
+      return cur->children.back();
+    }
+    Node& c = cur->children[slot];
+    const std::size_t limit = std::min(c.label.size(), rest.size());
+    std::size_t common = 0;
+    while (common < limit && c.label[common] == rest[common]) {
+      ++common;
+    }
+    if (common < c.label.size()) {
+      /// Split the edge: a new node takes the shared bytes.
+      Node below = std::move(c);
+      c = Node{};
+      c.label = below.label.substr(0, common);
+      below.label.erase(0, common);
+      c.first_bytes.push_back(below.label[0]);
+      c.children.push_back(std::move(below));
+      ++nodes;
+    }
+    cur = &c;
+    rest.remove_prefix(common);
+  }
+  return *cur;
+}
+
 template <class Payload>
 class literal_trie {
  public:
   /// The payload of `key`, created (default-constructed) when absent.
   Payload& at(std::string_view key) {
-    node* cur = &root_;
-    std::string_view rest = key;
-    while (!rest.empty()) {
-      const std::size_t slot = cur->first_bytes.find(rest[0]);
-      if (slot == std::string::npos) {
-        cur->children.emplace_back().label = std::string(rest);
-        cur->first_bytes.push_back(rest[0]);
-        ++nodes_;
-        cur = &cur->children.back();
-        break;
-      }
-      node& c = cur->children[slot];
-      std::size_t common = 0;
-      while (common < c.label.size() && common < rest.size() && c.label[common] == rest[common]) {
-        ++common;
-      }
-      if (common < c.label.size()) {
-        /// Split the edge: a new node takes the shared bytes.
-        node below = std::move(c);
-        c = node{};
-        c.label = below.label.substr(0, common);
-        below.label.erase(0, common);
-        c.first_bytes.push_back(below.label[0]);
-        c.children.push_back(std::move(below));
-        ++nodes_;
-      }
-      cur = &c;
-      rest.remove_prefix(common);
-    }
+    node* cur = &trie_node_of(root_, key, nodes_);
     if (!cur->payload) {
       cur->payload = std::make_unique<Payload>();
       ++size_;
