@@ -124,11 +124,11 @@ worker_workload workload_of(const scenario& s) {
   if (plan.cache == cache_policy::new_per_build) allocated += m.lru_slots * m.lru_slot_bytes;
   const double read = strategy->traits().reads_database ? s.cost.read_ns_per_route * plan.page_routes * 1e-9 : 0.0;
   const double per_route = pages * cost->page_cpu_s(plan.page_routes, s.routes.paths_per_route);
-  w.rebuild_cpu_s = pages * read + per_route + plan.finish_cpu_s + c * allocated;
-  // The one piece that does not yield: Router.new whole (Kong < 2.7), or
-  // the sort alone (its loops yield).
+  w.rebuild_cpu_s = pages * read + per_route + plan.finish_cpu_s + plan.last_slice_cpu_s + c * allocated;
+  // What does not yield: Router.new whole (Kong < 2.7), or the sorts alone
+  // (its loops yield).
   const bool loops_yield = s.kong.build_yield_every > 0 && plan.replace_router;
-  const double piece = plan.finish_cpu_s + (loops_yield ? 0.0 : per_route);
+  const double piece = plan.finish_cpu_s + plan.last_slice_cpu_s + (loops_yield ? 0.0 : per_route);
   w.rebuild_finish_share = w.rebuild_cpu_s > 0 ? piece / w.rebuild_cpu_s : 1.0;
 
   // Writes and the rebuilds they cause at each worker. A build targets the

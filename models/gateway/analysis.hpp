@@ -93,7 +93,7 @@ struct worker_workload {
   double rebuild_rate_per_s = 0;  ///< v, run average
   std::vector<write_phase> phases;
   double rebuild_cpu_s = 0;       ///< E[D]
-  double rebuild_finish_share = 1;  ///< share of D in the one piece that does not yield (the rest: smaller pieces)
+  double rebuild_finish_share = 1;  ///< share of D in the pieces that do not yield (the rest: smaller pieces)
   double rebuild_wall_s = 0;      ///< B: first page query to swap (database waits included)
   double rebuild_pause_s = 0;     ///< what a request waits behind: B (strict, lazy) or D (eventual)
   bool pause_shares_cpu = true;   ///< builds queue FIFO with requests (eventual) or block them (strict, lazy)

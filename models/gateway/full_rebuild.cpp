@@ -2,6 +2,7 @@
 // every route from the database in pages, builds a whole new router and a new
 // match cache, and drops the old ones for the garbage collector.
 
+#include <cmath>
 #include <memory>
 
 #include "models/gateway/strategy.hpp"
@@ -26,6 +27,8 @@ build_plan full_build_plan(const config_store& store, const scenario& s, const c
   p.db_pages = store.pages();
   p.page_routes = static_cast<double>(store.routes()) / p.db_pages;
   p.finish_cpu_s = cost.finish_cpu_s(store.paths());
+  const double paths = store.paths();
+  p.last_slice_cpu_s = paths < 2 ? 0.0 : s.cost.prefix_sort_ns_per_path_log * paths * std::log2(paths) * 1e-9;
   p.replace_router = true;
   p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
   p.garbage_bytes = store.routes() * s.memory.build_garbage_per_route_bytes;

@@ -293,8 +293,9 @@ void node::next_table_page() {
 }
 
 void node::finish_table() {
-  build_cpu_s_ += plan_.finish_cpu_s;
-  ctx_.sim.schedule_in(sim::from_seconds(plan_.finish_cpu_s, "builder cpu"), [this] { commit_table(); });
+  const double cpu = plan_.finish_cpu_s + plan_.last_slice_cpu_s;
+  build_cpu_s_ += cpu;
+  ctx_.sim.schedule_in(sim::from_seconds(cpu, "builder cpu"), [this] { commit_table(); });
 }
 
 void node::commit_table() {

@@ -129,6 +129,10 @@ struct cost_config {
   double read_ns_per_route = 0.0;  ///< worker CPU to decode one route's row while paging (never blocks requests)
   double build_ns_per_path = 20'000.0;
   double build_ns_per_path_log = 500.0;
+  /// A second sort that cannot yield, at the very end of Router.new: Kong
+  /// 2.x sorts its prefix paths by length once the routes are categorised.
+  /// Per path per log2(paths) of all paths; 0 = none (part of the sort above).
+  double prefix_sort_ns_per_path_log = 0.0;
   double incremental_ns_per_change = 50'000.0;  ///< incremental strategy, per changed route
   /// A calibration file (gwsim_calibrate; scenarios/calibration/default.toml)
   /// whose measured costs replace the three constants above; empty = use them.

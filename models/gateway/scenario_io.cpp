@@ -389,7 +389,8 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(m, lru_slot_bytes, K::size, "bytes per slot", at_least(0), "an empty match cache, per slot");
   GWSIM_FIELD(m, lru_value_bytes, K::size, "bytes per entry", at_least(0), "one cached match");
   GWSIM_FIELD(m, non_heap_bytes, K::size, "bytes", at_least(0), "worker resident memory outside the Lua heap");
-  GWSIM_FIELD(m, release_delay_s, K::duration, "seconds", at_least(0), "freed heap pages stay resident this long");
+  GWSIM_FIELD(m, release_delay_s, K::duration, "seconds", at_least(0),
+              "freed heap pages stay resident this long (the heap grows back into them first)");
 
   table_builder<scenario, cost_config> co(t, "cost", &scenario::cost);
   GWSIM_FIELD(co, read_ns_per_route, K::real, "ns per route", at_least(0),
@@ -400,6 +401,9 @@ std::vector<field<scenario>> build_scenario_fields() {
               "yield every kong.build_yield_every routes (Kong >= 2.7)");
   GWSIM_FIELD(co, build_ns_per_path_log, K::real, "ns per path per log2(paths)", at_least(0),
               "P log2 P CPU term of a full build: the sort of every path, one table.sort call that never yields");
+  GWSIM_FIELD(co, prefix_sort_ns_per_path_log, K::real, "ns per path per log2(paths)", at_least(0),
+              "a second sort that never yields, at the very end of a full build (Kong 2.x sorts its prefix paths "
+              "by length once the routes are categorised), per P log2 P of all P paths; 0 = none");
   GWSIM_FIELD(co, incremental_ns_per_change, K::real, "ns per changed route", at_least(0),
               "CPU of the incremental strategy per changed route");
   GWSIM_FIELD(co, calibration, K::text, "", any_number(),

@@ -28,6 +28,7 @@ struct build_plan {
   int db_pages = 0;             ///< page queries to read the routes
   double page_routes = 0;       ///< routes per page, for the per-page CPU and memory
   double finish_cpu_s = 0;      ///< CPU after the last page (sort, categorise, index)
+  double last_slice_cpu_s = 0;  ///< unyieldable CPU at the very end, with the swap (Kong 2.x's prefix sort)
   bool replace_router = true;   ///< a new router replaces the old (released when done)
   double router_bytes = 0;      ///< live router bytes after the build
   double garbage_bytes = 0;     ///< transient garbage allocated over the build

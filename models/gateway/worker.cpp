@@ -291,7 +291,7 @@ double worker::charge_gc() {
     gc_cycles_seen_ = cycles;
   }
   const double freed = heap_.take_freed_bytes();
-  if (freed > 0) rss_.on_freed(freed, ctx_.sim.now());
+  if (freed > 0) rss_.on_freed(freed, heap_.total_bytes(), ctx_.sim.now());
   return gc;
 }
 
@@ -393,7 +393,9 @@ double worker::run_build_finish() {
     cpu = per_route_cpu_s_ / per_route_slices_;
   }
   if (finish_slices_left_ == 1) {
-    // The last slice swaps routers and caches.
+    // The last slice ends Router.new (Kong 2.x sorts its prefix paths there,
+    // without yielding) and swaps routers and caches.
+    cpu += plan_.last_slice_cpu_s;
     const memory_config& m = ctx_.s.memory;
     if (plan_.replace_router) {
       for (auto id : router_chunks_) heap_.release(id);

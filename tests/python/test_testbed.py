@@ -135,6 +135,28 @@ def test_workers_over_the_pod_limit_are_oom_killed_and_respawned():
     assert not cgroup.path.exists(), "the cgroup is removed with the gateway"
 
 
+def test_a_respawned_worker_builds_at_its_first_timer_tick_as_kong_2x_does():
+    import os
+    import signal
+
+    with Gateway(GatewaySettings(workers=2, update_frequency_s=1.5)).start(routes(300)) as gw:
+        assert all(w["full_builds"] == 1 for w in gw.workers())
+        first = set(gw.worker_pids())
+        victim = sorted(first)[0]
+        os.kill(victim, signal.SIGKILL)
+        deadline = time.monotonic() + 5
+        while not (set(gw.worker_pids()) - first) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        (new,) = set(gw.worker_pids()) - first
+        time.sleep(0.4)  # several stats intervals, well before the timer's 1.5 s
+        record = {w["pid"]: w for w in gw.workers()}[new]
+        assert record["full_builds"] == 0, "a respawned Kong 2.x worker has no router until its timer fires"
+        deadline = time.monotonic() + 5
+        while {w["pid"]: w for w in gw.workers()}[new]["full_builds"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert {w["pid"]: w for w in gw.workers()}[new]["full_builds"] == 1
+
+
 def test_an_experiment_measures_rebuilds_memory_and_latency(tmp_path):
     from gwsim.store import open as open_store
     from gwsim.testbed.experiment import run_experiment
@@ -190,20 +212,31 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     import gwsim
     from gwsim.testbed.calibrate import PARAMETERS, calibrate, read_calibration, scenario_for, write_calibration
     from gwsim.testbed.experiment import load_config
+    from gwsim.testbed.validate import lone_rebuilds
 
     cal = calibrate(counts=(500, 2000))
     p = cal["parameters"]
     assert set(PARAMETERS) <= set(p)
     assert 500 < p["memory.router_bytes_per_route"] < 100_000  # a Lua route with its per-path objects
     assert cal["fits"]["router_bytes"]["r2"] > 0.9
-    assert p["cost.build_ns_per_path"] + p["cost.build_ns_per_path_log"] > 0
     assert 0 < p["traffic.match_hit_cpu_s"] < 1e-3
+    # nginx and LuaJIT outside the heap: megabytes, not the hundreds the
+    # measurements' own routers leave resident.
+    assert 1 << 20 < p["memory.non_heap_bytes"] < 64 << 20
+    assert p["memory.release_delay_s"] in (0.0, 3600.0)
+    # Whole rebuilds on the lone worker, and the simulator's prediction of them.
+    assert all(pt["rebuild_cpu_s"] > 0 and pt["rebuild_wall_s"] >= pt["rebuild_cpu_s"] * 0.5 for pt in cal["points"])
+    lone = lone_rebuilds(cal)
+    assert [r["routes"] for r in lone] == [500, 2000]
+    assert all(0 < r["rebuild_cpu_s"]["predicted"] < 10 * r["rebuild_cpu_s"]["measured"] for r in lone)
     write_calibration(cal, tmp_path / "cal.json")
     cal = read_calibration(tmp_path / "cal.json")
     config = load_config({"routes": {"count": 2000},
                           "gateway": {"workers": 2, "memory_limit_mb": 256, "update_frequency_s": 0.5},
                           "load": {"rate_per_s": 50, "duration_s": 5}, "writes": {"count": 2, "start_s": 1}})
-    summary = gwsim.run(scenario_for(config, cal))["summary"]
+    scenario = scenario_for(config, cal)
+    assert scenario["cost"]["build_ns_per_path"] + scenario["cost"]["build_ns_per_path_log"] > 0
+    summary = gwsim.run(scenario)["summary"]
     assert summary["rebuilds"] >= 2 * 2
     assert summary["peak_worker_heap_bytes"] > p["memory.router_bytes_per_route"] * 2000
     with pytest.raises(ValueError, match="not a testbed calibration"):
@@ -216,13 +249,15 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     """The quick mode of gwsim testbed validate: a quick calibration, then the two held-out
     experiments (a roomy pod and a tight one under continuous writes) through both."""
     from gwsim.testbed.calibrate import MATRIX_QUICK, calibrate
-    from gwsim.testbed.validate import HELD_OUT_QUICK, validate, write_report
+    from gwsim.testbed.validate import HELD_OUT_QUICK, lone_rebuilds, validate, write_report
 
-    rows = validate(calibrate(MATRIX_QUICK), HELD_OUT_QUICK)
+    cal = calibrate(MATRIX_QUICK)
+    rows = validate(cal, HELD_OUT_QUICK)
     verdicts = {row["name"]: (row["oom_kills"]["predicted"] > 0, row["oom_kills"]["measured"] > 0) for row in rows}
     assert verdicts == {"roomy pod, continuous writes": (False, False), "tight pod, continuous writes": (True, True)}
-    report = write_report(rows, tmp_path)
+    report = write_report(rows, tmp_path, lone_rebuilds(cal))
     text = report.read_text()
+    assert "Lone rebuilds" in text and "| 16,000 |" in text
     assert "same verdict" in text and (tmp_path / "memory-1.png").exists()
     # One table: its rows follow each other without blank lines.
     table = text.split("| --- |", 1)[1].split("\n\n", 1)[0]
@@ -232,6 +267,18 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
         # A worker's heap, not the pod's: the steady heap of a worker of
         # 8,000 routes is tens of MiB on both sides.
         assert row["peak_heap_bytes"]["predicted"] < 2 * row["peak_heap_bytes"]["measured"]
+
+
+def test_build_costs_are_read_as_measured_at_the_experiments_size():
+    from gwsim.testbed.calibrate import _at
+
+    assert _at(3.5, 1000) == 3.5
+    assert _at({"a": 1.0, "b": 0.5}, 10) == 6.0  # fitted against the routes
+    # Measured per route at 1,000, 5,000 and 20,000 routes: interpolated between, held outside.
+    measured = {"routes": [1000.0, 5000.0, 20000.0], "values": [6.0, 7.0, 10.0]}
+    assert _at(measured, 1000) == 6.0 and _at(measured, 500) == 6.0 and _at(measured, 50000) == 10.0
+    assert _at(measured, 3000) == pytest.approx(6.5)
+    assert _at(measured, 12500) == pytest.approx(8.5)
 
 
 def test_the_validation_compares_worker_rows_and_leaves_the_harness_share_to_the_pod():

@@ -28,8 +28,8 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .gateway import Gateway, GatewaySettings
 
-__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "gc_costs", "mean_object_bytes", "measure",
-           "scenario_for", "write_calibration", "read_calibration"]
+__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "fit_points", "gc_costs", "mean_object_bytes",
+           "measure", "scenario_for", "write_calibration", "read_calibration"]
 
 #: Route counts of the fitting matrix. The full one stops at 20,000 synthetic
 #: routes: above about that many, the distinct regex paths outnumber
@@ -40,6 +40,12 @@ __all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "gc_costs",
 MATRIX_QUICK = (1000, 4000, 16000)
 MATRIX_FULL = (1000, 2500, 5000, 10000, 20000)
 
+#: How long the calibration watches a worker's resident memory after its heap shrank (seconds).
+RELEASE_WAIT_S = 2.0
+#: memory.release_delay_s when the worker kept most of its freed pages that long: they stay resident for
+#: the rest of an experiment (the heap grows back into them first, see models/memory/resident_memory.hpp).
+HELD_FOR_THE_RUN_S = 3600.0
+
 #: The simulator fields a calibration sets (see scenarios/README.md), with what each is fitted from.
 PARAMETERS = {
     "memory.router_bytes_per_route": "slope of router bytes against routes",
@@ -48,11 +54,20 @@ PARAMETERS = {
     "memory.build_garbage_per_route_bytes": "slope of (bytes read and build allocate - router bytes) against routes",
     "memory.entity_cache_bytes_per_route": "0: the testbed has no entity cache",
     "memory.baseline_heap_bytes": "median Lua heap without a router",
-    "memory.non_heap_bytes": "median worker resident memory outside the Lua heap",
-    "cluster.master_memory_bytes": "median master resident memory",
-    "cost.read_ns_per_route": "slope of the CPU of reading and decoding the pages against routes",
-    "cost.build_ns_per_path": "slope of the build's CPU less its sort against paths",
-    "cost.build_ns_per_path_log": "median of the sort's CPU / (P log2 P) (the sort, timed inside the build)",
+    "memory.non_heap_bytes": "the quiet worker's proportional set size less its Lua heap, fitted against the "
+                             "routes: the value at zero routes (the rest grows with the first build's freed pages "
+                             "the allocator keeps)",
+    "cluster.master_memory_bytes": "fit of the master's proportional set size against routes (it loads the "
+                                   "route set into its own heap and the store), at the experiment's routes",
+    "memory.release_delay_s": "0 if a worker gives back to the OS at least half of the pages it freed within "
+                              "RELEASE_WAIT_S, else HELD_FOR_THE_RUN_S: freed pages stay resident and the heap "
+                              "grows back into them",
+    "cost.read_ns_per_route": "CPU of reading and decoding the pages per route, as measured at each route count, "
+                              "interpolated at the experiment's routes (it grows with the route count)",
+    "cost.build_ns_per_path": "idem: the build's CPU less its two sorts, per path",
+    "cost.build_ns_per_path_log": "idem: the sort's CPU (timed inside the build) per P log2 P of the P paths",
+    "cost.prefix_sort_ns_per_path_log": "idem: the second sort's (the prefix paths by length, at the build's end) "
+                                        "per P log2 P of all P paths",
     "traffic.match_miss_cpu_s": "fit of match CPU on cache misses against routes, at the experiment's routes",
     "traffic.match_hit_cpu_s": "median match CPU on cache hits",
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
@@ -104,6 +119,21 @@ def _rss(pid: int) -> int:
     return 0
 
 
+def _pss(pid: int) -> int:
+    """Proportional set size: resident bytes with pages shared among processes split between them.
+
+    Summed over the gateway's processes it counts every page once, as the pod's cgroup does; resident
+    sizes would count nginx's and LuaJIT's shared pages once per process.
+    """
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return _rss(pid)
+
+
 def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 5000,
             load_rate_per_s: float = 100.0, load_duration_s: float = 2.0, repeats: int = 3) -> dict[str, Any]:
     """One calibration point: the figures of a one-worker gateway holding `routes` synthetic routes.
@@ -117,8 +147,16 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
 
     route_set = _core.synthetic_routes(routes, seed=seed)
     raw = _core.synthetic_requests(routes, requests, seed=seed + 1, route_seed=seed)
-    settings = GatewaySettings(workers=1, update_frequency_s=60, cache_slots=cache_slots)
+    # The timer finds nothing to do until the rebuilds at the end (a store
+    # version check every 0.2 s).
+    settings = GatewaySettings(workers=1, update_frequency_s=0.2, cache_slots=cache_slots)
     with Gateway(settings).start(route_set, timeout_s=600) as gw:
+        # Memory of the quiet gateway, before the measurements below build
+        # and drop routers of their own.
+        time.sleep(0.3)
+        worker = gw.worker_pids()[0]
+        quiet = gw.workers()[0]
+        quiet_pss = {"worker": _pss(worker), "master": _pss(gw.process.pid)}
         # Matching on misses grows with the regex count (and recompiles every
         # pattern once they outnumber lua_regex_cache_max_entries): allow time.
         # CPU times on a shared machine vary by tens of percent from one
@@ -127,9 +165,19 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         runs = [gw._admin("POST", "/measure", body, timeout_s=1800) for _ in range(repeats)]
         figures = {k: (statistics.median(float(r[k]) for r in runs) if isinstance(v, (int, float)) else v)
                    for k, v in runs[0].items()}
-        worker = gw.worker_pids()[0]
+        figures["quiet_heap_bytes"] = float(quiet["lua_kb"]) * 1024
+        figures["quiet_worker_pss_bytes"] = quiet_pss["worker"]
+        figures["master_pss_bytes"] = quiet_pss["master"]
+        # The measurements leave the heap small (full collections) after
+        # routers of hundreds of MB: what the allocator keeps of them, at
+        # once and a while later, says whether freed pages go back to the OS.
         figures["worker_rss_bytes"] = _rss(worker)
         figures["master_rss_bytes"] = _rss(gw.process.pid)
+        figures["after_heap_bytes"] = float(gw.workers()[0]["lua_kb"]) * 1024
+        figures["after_worker_pss_bytes"] = _pss(worker)
+        time.sleep(RELEASE_WAIT_S)
+        figures["later_heap_bytes"] = float(gw.workers()[0]["lua_kb"]) * 1024
+        figures["later_worker_pss_bytes"] = _pss(worker)
         figures["routes"] = routes
         figures["services"] = len({r["service"] for r in route_set})
         figures["store_bytes"] = len(json.dumps(route_set))
@@ -142,6 +190,18 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         latencies = [o.latency_s for o in outcomes if o.latency_s is not None]
         figures["request_cpu_s"] = cpu / max(1, len(outcomes))
         figures["quiet_latency_p50_s"] = statistics.median(latencies) if latencies else float("nan")
+        # Whole rebuilds as the gateway runs them (no-op writes), the collector
+        # at its pace: a check of the model on a lone worker, not a fit.
+        walls, cpus = [], []
+        for _ in range(repeats + 2):
+            version = gw.write("noop")
+            w = gw.wait_until_built(version, timeout_s=600)[0]
+            walls.append(float(w["last_build_ms"]) / 1e3)
+            cpus.append(float(w["last_build_cpu_ms"]) / 1e3)
+            time.sleep(0.3)
+        figures["rebuild_wall_s"] = statistics.median(walls)
+        figures["rebuild_cpu_s"] = statistics.median(cpus)
+        figures["rebuilds"] = len(cpus)
     return figures
 
 
@@ -191,6 +251,29 @@ def gc_costs(point: Mapping[str, Any]) -> tuple[float, float]:
     return mark, sweep
 
 
+def _non_heap(points: Sequence[Mapping[str, Any]], fits: Mapping[str, Mapping[str, Any]]) -> float:
+    """Worker memory outside the Lua heap: the quiet fit's value at zero routes (calibrations made before
+    the quiet figures existed: the median of resident memory less the heap)."""
+    if all("quiet_worker_pss_bytes" in p for p in points):
+        return max(0.0, float(fits["quiet_non_heap_bytes"]["a"]))
+    return statistics.median(max(0, p["worker_rss_bytes"] - p["heap_bytes"]) for p in points)
+
+
+def release_delay_s(points: Sequence[Mapping[str, Any]]) -> float:
+    """memory.release_delay_s from what the workers kept of their freed pages (see PARAMETERS)."""
+    kept = []
+    for p in points:
+        if "later_worker_pss_bytes" not in p:
+            continue
+        after = p["after_worker_pss_bytes"] - p["after_heap_bytes"]
+        later = p["later_worker_pss_bytes"] - p["later_heap_bytes"]
+        if after > 0:
+            kept.append(later / after)
+    if not kept:
+        return 0.0
+    return HELD_FOR_THE_RUN_S if statistics.median(kept) >= 0.5 else 0.0
+
+
 def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
               progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
     """Measure every route count of `counts` and fit the simulator's parameters.
@@ -208,6 +291,17 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         if progress:
             progress(f"measuring {n:,} routes")
         points.append(measure(n, seed=seed))
+    return fit_points(points, seed)
+
+
+def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, Any]:
+    """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's)."""
+    from .. import _core
+
+    points = sorted(points, key=lambda p: p["routes"])
+    counts = [int(p["routes"]) for p in points]
+    if len(set(counts)) < 2:
+        raise ValueError(f"points must cover at least two distinct route counts, got {counts!r}")
     N = [float(p["routes"]) for p in points]
     P = [float(p["paths"]) for p in points]
 
@@ -226,11 +320,23 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
                                    [p["read_alloc_bytes"] + p["build_alloc_bytes"] - p["router_bytes"] for p in points],
                                    "linear"),
         "build_ns": fit("build_ns", P, [(p["read_cpu_s"] + p["build_cpu_s"]) * 1e9 for p in points], "nlogn"),
-        "read_ns": fit("read_ns", N, [p["read_cpu_s"] * 1e9 for p in points], "linear"),
-        "loops_ns": fit("loops_ns", P, [(p["build_cpu_s"] - p["sort_cpu_s"]) * 1e9 for p in points], "linear"),
+        # The fits' quality is reported; the simulator reads the build's CPU
+        # per unit as measured, interpolated at the experiment's size
+        # (_measured_per_unit): the CPU per route grows with the route count,
+        # faster than any a + b N + c N log2 N describes, as the heap outgrows
+        # the caches (per path, 6.2 us at 1,000 routes and 9.4 us at 20,000).
+        "read_ns": fit("read_ns", N, [p["read_cpu_s"] * 1e9 for p in points], "nlogn"),
+        "loops_ns": fit("loops_ns", P, [(p["build_cpu_s"] - p["sort_cpu_s"] - p.get("prefix_sort_cpu_s", 0.0)) * 1e9
+                                        for p in points], "nlogn"),
+        "sort_ns": fit("sort_ns", P, [p["sort_cpu_s"] * 1e9 for p in points], "nlogn"),
         "miss_cpu_s": fit("miss_cpu_s", N, [p["miss_cpu_s"] for p in points], "linear"),
         "select_alloc_bytes": fit("select_alloc_bytes", N, [p["select_alloc_bytes"] for p in points], "linear"),
         "store_bytes": fit("store_bytes", N, [p["store_bytes"] for p in points], "linear"),
+        "master_bytes": fit("master_bytes", N, [p.get("master_pss_bytes", p["master_rss_bytes"]) for p in points],
+                            "linear"),
+        "quiet_non_heap_bytes": fit("quiet_non_heap_bytes", N,
+                                    [p.get("quiet_worker_pss_bytes", p["worker_rss_bytes"])
+                                     - p.get("quiet_heap_bytes", p["heap_bytes"]) for p in points], "linear"),
         "incremental_change_ns": fit("incremental_change_ns", N,
                                      [p["incremental_change_cpu_s"] * 1e9 for p in points], "linear"),
     }
@@ -243,12 +349,18 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "memory.build_garbage_per_route_bytes": fits["build_garbage_bytes"]["b"],
         "memory.entity_cache_bytes_per_route": 0.0,
         "memory.baseline_heap_bytes": statistics.median(p["heap_bytes"] - p["router_bytes"] for p in points),
-        "memory.non_heap_bytes": statistics.median(max(0, p["worker_rss_bytes"] - p["heap_bytes"]) for p in points),
-        "cluster.master_memory_bytes": statistics.median(p["master_rss_bytes"] for p in points),
-        "cost.read_ns_per_route": fits["read_ns"]["b"],
-        "cost.build_ns_per_path": fits["loops_ns"]["b"],
-        "cost.build_ns_per_path_log": statistics.median(
-            p["sort_cpu_s"] * 1e9 / (p["paths"] * math.log2(p["paths"])) for p in points if p["paths"] >= 2),
+        "memory.non_heap_bytes": _non_heap(points, fits),
+        "cluster.master_memory_bytes": {"a": fits["master_bytes"]["a"], "b": fits["master_bytes"]["b"]},
+        "memory.release_delay_s": release_delay_s(points),
+        "cost.read_ns_per_route": _measured_per_unit(N, [p["read_cpu_s"] * 1e9 / p["routes"] for p in points]),
+        "cost.build_ns_per_path": _measured_per_unit(
+            N, [(p["build_cpu_s"] - p["sort_cpu_s"] - p.get("prefix_sort_cpu_s", 0.0)) * 1e9 / p["paths"]
+                for p in points]),
+        "cost.build_ns_per_path_log": _measured_per_unit(
+            N, [p["sort_cpu_s"] * 1e9 / (p["paths"] * math.log2(max(2.0, p["paths"]))) for p in points]),
+        "cost.prefix_sort_ns_per_path_log": _measured_per_unit(
+            N, [p.get("prefix_sort_cpu_s", 0.0) * 1e9 / (p["paths"] * math.log2(max(2.0, p["paths"])))
+                for p in points]),
         "traffic.match_miss_cpu_s": {"a": fits["miss_cpu_s"]["a"], "b": fits["miss_cpu_s"]["b"]},
         "traffic.match_hit_cpu_s": statistics.median(p["hit_cpu_s"] for p in points),
         "traffic.request_garbage_bytes": {"a": fits["select_alloc_bytes"]["a"], "b": fits["select_alloc_bytes"]["b"]},
@@ -265,7 +377,7 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
         "build_ns_constant": fits["build_ns"]["a"],
     }
-    return {"points": points, "fits": fits, "parameters": parameters, "counts": counts, "seed": seed}
+    return {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed}
 
 
 def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
@@ -289,10 +401,29 @@ def read_calibration(path: Any) -> dict[str, Any]:
     return data
 
 
+def _measured_per_unit(routes: Sequence[float], values: Sequence[float]) -> dict[str, list[float]]:
+    """A per-unit cost as measured at each calibration size, to be interpolated (see :func:`_at`)."""
+    return {"routes": [float(n) for n in routes], "values": [max(0.0, float(v)) for v in values]}
+
+
 def _at(value: Any, n: float) -> float:
-    if isinstance(value, Mapping):
-        return max(0.0, float(value["a"]) + float(value["b"]) * n)
-    return float(value)
+    """A parameter at `n` routes.
+
+    A number is a constant; ``{"a", "b"}`` is a value a + b n fitted against the routes;
+    ``{"routes", "values"}`` are values measured at those route counts, interpolated linearly in n and held
+    at the nearest end outside them.
+    """
+    if not isinstance(value, Mapping):
+        return float(value)
+    if "values" in value:
+        xs, ys = [float(x) for x in value["routes"]], [float(y) for y in value["values"]]
+        if n <= xs[0]:
+            return ys[0]
+        for (x0, y0), (x1, y1) in zip(zip(xs, ys), zip(xs[1:], ys[1:])):
+            if n <= x1:
+                return y0 + (y1 - y0) * (n - x0) / (x1 - x0)
+        return ys[-1]
+    return max(0.0, float(value["a"]) + float(value["b"]) * n)
 
 
 _ADMIN_KINDS = {"noop": "noop", "update_route": "update_route", "create_route": "create_route",
@@ -330,11 +461,14 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "nodes": 1,
             "workers_per_node": gw.workers,
             "pod_memory_limit_bytes": gw.memory_limit_bytes or (1 << 40),
-            "master_memory_bytes": p["cluster.master_memory_bytes"],
+            "master_memory_bytes": _at(p["cluster.master_memory_bytes"], n),
             "mem_cache_dicts": 0,
             "mem_cache_size_bytes": 0,
             "fixed_zones_bytes": p["store_bytes_per_route"] * n + (4 << 20),
+            # nginx's master forks a new worker as soon as it reaps the
+            # killed one; the new worker builds at its first timer tick.
             "respawn": "serve_errors_until_built",
+            "respawn_delay_s": 0.0,
             # The harness starts a fresh gateway for every experiment.
             "start_heap": "just_built",
             "cpu_cores": _cores_left(float(p.get("cluster.cpu_cores", 0.0)), harness_cores),
@@ -372,10 +506,12 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "lru_slot_bytes": p["memory.lru_slot_bytes"],
             "lru_value_bytes": 0.0,
             "non_heap_bytes": p["memory.non_heap_bytes"],
+            "release_delay_s": p.get("memory.release_delay_s", 0.0),
         },
-        "cost": {"read_ns_per_route": p.get("cost.read_ns_per_route", 0.0),
-                 "build_ns_per_path": p["cost.build_ns_per_path"],
-                 "build_ns_per_path_log": p["cost.build_ns_per_path_log"],
+        "cost": {"read_ns_per_route": _at(p.get("cost.read_ns_per_route", 0.0), n),
+                 "build_ns_per_path": _at(p["cost.build_ns_per_path"], n),
+                 "build_ns_per_path_log": _at(p["cost.build_ns_per_path_log"], n),
+                 "prefix_sort_ns_per_path_log": _at(p.get("cost.prefix_sort_ns_per_path_log", 0.0), n),
                  "incremental_ns_per_change": _at(p["cost.incremental_ns_per_change"], n)},
         "admin": {"script": script},
         "run": {"duration_s": load["duration_s"], "sample_interval_s": config["sample"]["interval_s"]},

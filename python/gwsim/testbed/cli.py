@@ -178,7 +178,7 @@ def _calibrate(args: argparse.Namespace) -> int:
 
 def _validate(args: argparse.Namespace) -> int:
     from .calibrate import MATRIX_QUICK, calibrate, read_calibration
-    from .validate import HELD_OUT, HELD_OUT_QUICK, validate, write_report
+    from .validate import HELD_OUT, HELD_OUT_QUICK, lone_rebuilds, validate, write_report
 
     if args.calibration:
         try:
@@ -190,7 +190,7 @@ def _validate(args: argparse.Namespace) -> int:
         _progress("no --calibration: making a quick one")
         cal = calibrate(MATRIX_QUICK, progress=_progress)
     rows = validate(cal, HELD_OUT if args.full else HELD_OUT_QUICK, progress=_progress)
-    report = write_report(rows, args.out)
+    report = write_report(rows, args.out, lone_rebuilds(cal))
     sys.stdout.write(report.read_text())
     print(f"report: {report}")
     return 0

@@ -26,9 +26,9 @@
 --   lock_timeout_s    strict mode's wait for the rebuild (Kong: pg_timeout)
 --   stats_interval_s  how often the worker publishes its figures
 --   routes_file       JSON array of the routes the store starts with, loaded
---                     by the master before the workers start (so every
---                     worker builds its first router at start, as a
---                     (re)spawned Kong worker does)
+--                     by the master before the workers start (every
+--                     worker builds its first router at start; a respawned
+--                     one waits for its rebuild timer, see init_worker)
 --
 -- Every worker publishes, every stats_interval_s and after every build, a
 -- JSON record in the shared dict gwsim_stats under "worker:<pid>": its Lua
@@ -181,6 +181,7 @@ local function adopted(target, t0, c0)
   stats.builds = stats.builds + 1
   stats.last_build_ms = ms
   stats.last_build_cpu_ms = (os.clock() - c0) * 1000
+  ngx.shared.gwsim_stats:set("built:" .. ngx.worker.id(), true)
   stats.build_ms_total = stats.build_ms_total + ms
   if ms > stats.max_build_ms then
     stats.max_build_ms = ms
@@ -261,8 +262,14 @@ function _M.init_worker()
   collectgarbage("setstepmul", settings.gc_stepmul)
   stats.started_at = ngx.now()
   mutex = semaphore.new(1)
-  -- The first build runs at once (a respawned worker builds from scratch).
-  ngx.timer.at(0, background_check)
+  -- A worker's first build runs at once. A worker the master respawned (its
+  -- slot has built before: the OOM killer took its predecessor) does as a
+  -- Kong 2.x worker does (Kong #8828, fixed in 3.1): it has no router and
+  -- answers 503 until its next rebuild timer (eventual) or its first
+  -- request (strict) builds one.
+  if not ngx.shared.gwsim_stats:get("built:" .. ngx.worker.id()) then
+    ngx.timer.at(0, background_check)
+  end
   if settings.mode == "eventual" then
     ngx.timer.every(settings.update_frequency_s, background_check)
   end
@@ -291,6 +298,8 @@ end
 --   read_cpu_s, build_cpu_s  CPU of reading the pages and of building
 --   sort_cpu_s        the part of build_cpu_s spent in the sort of all paths
 --                     (one table.sort call, which cannot yield)
+--   prefix_sort_cpu_s, prefixes  the second sort (the prefix paths, by
+--                     length; as unyieldable) and how many it sorted
 --   miss_cpu_s, hit_cpu_s    CPU of one select() on `requests` with the new
 --                     router's cache empty, then again with it warm
 --   select_alloc_bytes bytes one miss select() allocates (collector stopped)
@@ -409,6 +418,7 @@ function _M.measure(requests)
   local live_collect = os.clock() - c1
   local paths = new.paths
   local sort_cpu = new.sort_cpu_s
+  local prefix_sort_cpu, prefixes = new.prefix_sort_cpu_s, new.prefixes
   new = nil
   c1 = os.clock()
   collectgarbage("collect")
@@ -433,6 +443,8 @@ function _M.measure(requests)
     read_cpu_s = read_cpu,
     build_cpu_s = build_cpu,
     sort_cpu_s = sort_cpu,
+    prefix_sort_cpu_s = prefix_sort_cpu,
+    prefixes = prefixes,
     miss_cpu_s = miss_cpu,
     hit_cpu_s = hit_cpu,
     select_alloc_bytes = select_alloc,

@@ -233,6 +233,7 @@ distinct distinct_scenario() {
   MEMBER(memory.release_delay_s, 2.5);
   MEMBER(cost.build_ns_per_path, 21'000.0);
   MEMBER(cost.build_ns_per_path_log, 510.0);
+  MEMBER(cost.prefix_sort_ns_per_path_log, 120.0);
   MEMBER(cost.incremental_ns_per_change, 51'000.0);
   MEMBER(cost.calibration, std::string("measured.toml"));
   MEMBER(design.shards, 7);
@@ -679,7 +680,7 @@ TEST(TomlInput, UnknownKeysAtEveryLevelWithSuggestions) {
   const std::string e = error_of([] { scenario_from_toml("[cost]\nzzz = 1\n", "x.toml"); });
   EXPECT_EQ(e,
             "x.toml:2:1: unknown key cost.zzz in [cost] (known keys: read_ns_per_route, build_ns_per_path, "
-            "build_ns_per_path_log, incremental_ns_per_change, calibration)");
+            "build_ns_per_path_log, prefix_sort_ns_per_path_log, incremental_ns_per_change, calibration)");
   EXPECT_TRUE(contains(error_of([] { scenario_from_toml("qqqqqqqq = 1\n"); }),
                        "<string>:1:1: unknown key qqqqqqqq in the top level (known keys: name, strategy, cluster"));
   EXPECT_TRUE(contains(error_of([] { scenario_from_toml("[[admin.loops]]\nqqqqqq = 1\n"); }),

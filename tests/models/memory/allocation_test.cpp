@@ -32,7 +32,7 @@ TEST(MemoryAllocation, SteadyStateOperationsDoNotAllocate) {
         heap.allocate_garbage(4096);
         cache.access(static_cast<std::uint32_t>((q * 7919 + r) % 3000));
         now += sim::microseconds(50);
-        rss.on_freed(heap.take_freed_bytes(), now);
+        rss.on_freed(heap.take_freed_bytes(), heap.total_bytes(), now);
         heap.take_gc_cpu_s();
         (void)rss.resident_bytes(heap.total_bytes(), now);
       }

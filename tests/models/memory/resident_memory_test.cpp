@@ -4,6 +4,8 @@
 #include <rapidcheck.h>
 #include <rapidcheck/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <deque>
 #include <stdexcept>
@@ -21,7 +23,7 @@ using sim::seconds;
 
 TEST(ResidentMemory, ZeroDelayReturnsFreedPagesAtOnce) {
   resident_memory rss(50e6, 0);
-  rss.on_freed(300e6, seconds(1));
+  rss.on_freed(300e6, 100e6, seconds(1));
   EXPECT_EQ(rss.resident_bytes(100e6, seconds(1)), 150e6);
   EXPECT_EQ(rss.retained_bytes(seconds(1)), 0);
   EXPECT_EQ(rss.pending_buckets(), 0u);
@@ -31,13 +33,13 @@ TEST(ResidentMemory, FreedPagesStayResidentForTheDelay) {
   const sim::time_ns delay = seconds(1);
   const sim::time_ns width = delay / 64;  // 1 s divides evenly
   resident_memory rss(10e6, delay);
-  rss.on_freed(200e6, 0);
+  rss.on_freed(200e6, 100e6, 0);  // the heap went from 300 MB to 100 MB
   EXPECT_EQ(rss.resident_bytes(100e6, 0), 310e6);
-  rss.on_freed(50e6, milliseconds(500));
-  EXPECT_EQ(rss.resident_bytes(100e6, delay - 1), 360e6);
-  EXPECT_EQ(rss.resident_bytes(100e6, delay), 160e6);  // the first free went back on time
-  EXPECT_EQ(rss.resident_bytes(100e6, milliseconds(1500) - 1), 160e6);
-  EXPECT_EQ(rss.resident_bytes(100e6, milliseconds(1500) + width), 110e6);
+  rss.on_freed(50e6, 50e6, milliseconds(500));
+  EXPECT_EQ(rss.resident_bytes(50e6, delay - 1), 310e6);
+  EXPECT_EQ(rss.resident_bytes(50e6, delay), 110e6);  // the first free went back on time
+  EXPECT_EQ(rss.resident_bytes(50e6, milliseconds(1500) - 1), 110e6);
+  EXPECT_EQ(rss.resident_bytes(50e6, milliseconds(1500) + width), 60e6);
   EXPECT_EQ(rss.pending_buckets(), 0u);
 }
 
@@ -47,8 +49,10 @@ TEST(ResidentMemory, FrequentFreesCoalesceIntoBoundedBuckets) {
   std::deque<std::pair<sim::time_ns, double>> exact;
   double exact_sum = 0;
   std::size_t most = 0;
+  double heap = 1e12;  // a heap that only shrinks: nothing is reused
   for (sim::time_ns t = 0; t < milliseconds(100); t += sim::microseconds(1)) {
-    rss.on_freed(1000, t);
+    heap -= 1000;
+    rss.on_freed(1000, heap, t);
     exact.emplace_back(t + delay, 1000);
     exact_sum += 1000;
     while (exact.front().first <= t) {
@@ -65,6 +69,38 @@ TEST(ResidentMemory, FrequentFreesCoalesceIntoBoundedBuckets) {
   EXPECT_GE(most, 60u);
 }
 
+TEST(ResidentMemory, TheHeapGrowsIntoRetainedPagesBeforeTheProcessGrows) {
+  resident_memory rss(10e6, seconds(10));
+  rss.on_freed(200e6, 100e6, 0);  // 300 MB -> 100 MB: 200 MB stay mapped
+  EXPECT_EQ(rss.resident_bytes(100e6, 0), 310e6);
+  EXPECT_EQ(rss.resident_bytes(250e6, seconds(1)), 310e6);  // reuses 150 MB of them
+  EXPECT_EQ(rss.retained_bytes(seconds(1)), 50e6);
+  EXPECT_EQ(rss.resident_bytes(400e6, seconds(1)), 410e6);  // 50 MB reused, 100 MB new
+  EXPECT_EQ(rss.retained_bytes(seconds(1)), 0);
+  // Growth and a free reported together: the heap went 400 -> 450 -> 100.
+  rss.on_freed(350e6, 100e6, seconds(2));
+  EXPECT_EQ(rss.resident_bytes(100e6, seconds(2)), 460e6);
+  EXPECT_EQ(rss.resident_bytes(100e6, seconds(13)), 110e6);  // returned after the delay
+}
+
+RC_GTEST_PROP(ResidentMemory, WithALongDelayResidentMemoryIsTheHeapsHighWaterMark, ()) {
+  const auto sizes = *rc::gen::nonEmpty(rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 1000)));
+  resident_memory rss(7, seconds(3600));
+  double heap = 0;
+  double high = 0;
+  sim::time_ns now = 0;
+  for (const int size : sizes) {
+    now += milliseconds(10);
+    const double next = size;
+    if (next < heap) {
+      rss.on_freed(heap - next, next, now);
+    }
+    heap = next;
+    high = std::max(high, heap);
+    RC_ASSERT(rss.resident_bytes(heap, now) == 7 + high);
+  }
+}
+
 TEST(ResidentMemory, RejectsInvalidArgumentsAndTimeGoingBack) {
   EXPECT_THROW(resident_memory(-1, 0), std::invalid_argument);
   EXPECT_THROW(resident_memory(0, -1), std::invalid_argument);
@@ -75,16 +111,18 @@ TEST(ResidentMemory, RejectsInvalidArgumentsAndTimeGoingBack) {
     EXPECT_NE(std::string(e.what()).find("release_delay (ns) = -5 is invalid"), std::string::npos) << e.what();
   }
   resident_memory rss(0, seconds(1));
-  rss.on_freed(1, seconds(2));
-  EXPECT_THROW(rss.on_freed(1, seconds(1)), std::invalid_argument);
+  rss.on_freed(1, 0, seconds(2));
+  EXPECT_THROW(rss.on_freed(1, 0, seconds(1)), std::invalid_argument);
   EXPECT_THROW(rss.resident_bytes(0, seconds(1)), std::invalid_argument);
-  EXPECT_THROW(rss.on_freed(-1, seconds(3)), std::invalid_argument);
+  EXPECT_THROW(rss.on_freed(-1, 0, seconds(3)), std::invalid_argument);
+  EXPECT_THROW(rss.on_freed(1, -1, seconds(3)), std::invalid_argument);
+  EXPECT_THROW(rss.on_freed(1, std::nan(""), seconds(3)), std::invalid_argument);
   EXPECT_THROW(rss.resident_bytes(-1, seconds(3)), std::invalid_argument);
 }
 
 TEST(ResidentMemory, ResetForgetsRetainedPagesAndTime) {
   resident_memory rss(5, seconds(10));
-  rss.on_freed(100, seconds(3));
+  rss.on_freed(100, 20, seconds(3));
   rss.reset();
   EXPECT_EQ(rss.resident_bytes(20, 0), 25);
   EXPECT_EQ(rss.pending_buckets(), 0u);
@@ -104,9 +142,11 @@ RC_GTEST_PROP(ResidentMemory, RetainsExactlyTheRecentFreesUpToOneBucket, ()) {
   const sim::time_ns width = std::max<sim::time_ns>(1, (delay + 63) / 64);
   std::vector<std::pair<sim::time_ns, double>> frees;
   sim::time_ns now = 0;
+  double heap = 1e12;  // only shrinks: nothing is reused
   for (const free_event& e : events) {
     now += sim::microseconds(e.dt_us);
-    rss.on_freed(e.bytes, now);
+    heap -= e.bytes;
+    rss.on_freed(e.bytes, heap, now);
     frees.emplace_back(now, e.bytes);
     double at_least = 0;
     double at_most = 0;
