@@ -85,6 +85,8 @@ py::dict to_python(const gw::result& r) {
   GWSIM_FIELD(peak_worker_heap_bytes);
   GWSIM_FIELD(max_staleness_s);
   GWSIM_FIELD(stale_matches);
+  GWSIM_FIELD(cache_hits);
+  GWSIM_FIELD(cache_misses);
   GWSIM_FIELD(db_queries);
   GWSIM_FIELD(db_utilization);
   GWSIM_FIELD(sim_time_s);

@@ -24,6 +24,13 @@ std::vector<double> zipf_popularity(std::size_t n, double s);
 
 /// Che's LRU hit ratio for `popularity` (non-negative, summing to 1 within
 /// 1e-9) and `slots` slots. Throws std::invalid_argument naming the argument.
-double che_lru_hit_ratio(std::span<const double> popularity, double slots);
+///
+/// `one_time_share` in [0, 1]: that share of requests carries a key never
+/// requested before (an id in the URI) and the rest follow `popularity`.
+/// One-time keys never hit but take slots: with request probabilities
+/// q_i = (1 - u) p_i, T_C solves sum_i (1 - exp(-q_i T_C)) + u T_C = C (a
+/// one-time key also stays T_C requests), and the hit ratio is
+/// sum_i q_i (1 - exp(-q_i T_C)).
+double che_lru_hit_ratio(std::span<const double> popularity, double slots, double one_time_share = 0.0);
 
 }  // namespace gwsim::analytic

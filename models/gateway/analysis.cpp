@@ -97,11 +97,11 @@ worker_workload workload_of(const scenario& s) {
   const auto routes = static_cast<std::size_t>(std::max(1, s.routes.routes));
   if (m.lru_slots <= 0) {
     w.cache_hit_ratio = 0;
-  } else if (routes <= static_cast<std::size_t>(m.lru_slots)) {
+  } else if (routes <= static_cast<std::size_t>(m.lru_slots) && t.unique_key_fraction == 0) {
     w.cache_hit_ratio = 1;
   } else {
     const std::vector<double> popularity = analytic::zipf_popularity(routes, t.zipf_s);
-    w.cache_hit_ratio = analytic::che_lru_hit_ratio(popularity, m.lru_slots);
+    w.cache_hit_ratio = analytic::che_lru_hit_ratio(popularity, m.lru_slots, t.unique_key_fraction);
   }
   w.gc_cpu_s_per_byte = gc_cpu_per_byte(m);
   const double c = w.gc_cpu_s_per_byte;

@@ -26,6 +26,7 @@ struct request {
   std::uint64_t observed = 0;  ///< router version the worker knew when the request parked
   std::uint64_t known_at_arrival = 0;  ///< router version its worker knew when the request arrived
   std::uint32_t route = 0;
+  std::uint32_t cache_key = 0;  ///< the route's own key, or one never used before (traffic.unique_key_fraction)
   std::uint32_t incarnation = 0;  ///< of the worker that accepted it
   bool holds_table = false;       ///< holds a reference to its pod's shared table version `table`
   std::uint64_t table = 0;

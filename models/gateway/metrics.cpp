@@ -37,6 +37,8 @@ void metrics::fill(summary& out) const {
   out.admin_writes = admin_writes_;
   out.max_staleness_s = max_staleness_s_;
   out.stale_matches = stale_matches_;
+  out.cache_hits = cache_hits_;
+  out.cache_misses = cache_misses_;
 }
 
 }  // namespace gwsim::gateway

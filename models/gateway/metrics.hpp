@@ -33,6 +33,7 @@ class metrics {
   /// already knew of when the request arrived (eventual consistency allows
   /// it; strict consistency must not).
   void stale_match() noexcept { ++stale_matches_; }
+  void cache_access(bool hit) noexcept { ++(hit ? cache_hits_ : cache_misses_); }
   void log(sim::time_ns t, const char* kind, int node, int worker, double value);
 
   std::uint64_t requests() const noexcept { return requests_; }
@@ -58,6 +59,8 @@ class metrics {
   std::uint64_t admin_writes_ = 0;
   double max_staleness_s_ = 0;
   std::uint64_t stale_matches_ = 0;
+  std::uint64_t cache_hits_ = 0;
+  std::uint64_t cache_misses_ = 0;
   event_log events_;
 };
 

@@ -33,6 +33,8 @@ struct summary {
   double peak_worker_heap_bytes = 0;
   double max_staleness_s = 0;  ///< longest a worker served with an outdated router
   std::uint64_t stale_matches = 0;  ///< requests matched on a router older than the version known at their arrival
+  std::uint64_t cache_hits = 0;     ///< router matches answered from a worker's LRU match cache
+  std::uint64_t cache_misses = 0;   ///< router matches that searched the router
   std::uint64_t db_queries = 0;
   double db_utilization = 0;
   double sim_time_s = 0;

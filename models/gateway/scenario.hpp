@@ -85,6 +85,10 @@ struct traffic_config {
   double off_s = 10.0;                ///< mean off period (on_off)
   double off_rate_per_s = 0.0;        ///< arrival rate during off periods
   double zipf_s = 1.0;                ///< route popularity exponent over current routes
+  /// Share of requests whose match-cache key (method, host, URI, headers) is
+  /// new: an id in the path, a wildcard host's random name. They always miss
+  /// and still take a cache slot. The rest repeat their route's key.
+  double unique_key_fraction = 0.0;
   double client_timeout_s = 10.0;     ///< a request not answered by then is an error
   double upstream_latency_s = 0.010;  ///< off-CPU time waiting for the upstream
   double plugin_cpu_s = 0.0002;       ///< worker CPU per request outside routing

@@ -339,6 +339,9 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(tr, off_rate_per_s, K::real, "per second", at_least(0), "arrival rate during off periods (on_off)");
   GWSIM_FIELD(tr, zipf_s, K::real, "", between(0, 10),
               "Zipf exponent of route popularity over the current routes (0 = uniform); not a duration");
+  GWSIM_FIELD(tr, unique_key_fraction, K::real, "", between(0, 1),
+              "share of requests whose match-cache key is new (an id in the path): they always miss the router's "
+              "LRU cache and still take a slot in it; the rest repeat their route's key");
   GWSIM_FIELD(tr, client_timeout_s, K::duration, "seconds", above(0),
               "a request not answered by then counts as an error");
   GWSIM_FIELD(tr, upstream_latency_s, K::duration, "seconds", at_least(0),

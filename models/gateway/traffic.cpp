@@ -13,6 +13,7 @@ traffic::traffic(context& ctx, std::vector<std::unique_ptr<node>>& nodes)
       routes_rng_(ctx.streams.stream("traffic.routes")),
       nodes_rng_(ctx.streams.stream("traffic.nodes")),
       bursts_rng_(ctx.streams.stream("traffic.bursts")),
+      keys_rng_(ctx.streams.stream("traffic.keys")),
       next_arrival_(ctx.sim, [this] { arrive(); }),
       burst_toggle_(ctx.sim, [this] { toggle(); }) {}
 
@@ -68,6 +69,14 @@ void traffic::arrive() {
     return;
   }
   r->route = static_cast<std::uint32_t>((*popularity_)(routes_rng_));
+  r->cache_key = r->route;
+  const double unique = ctx_.s.traffic.unique_key_fraction;
+  if (unique > 0 && sim::uniform01(keys_rng_) < unique) {
+    r->cache_key = next_unique_key_;
+    // After 2^31 unique keys the counter wraps; a cache of thousands of
+    // slots has long since evicted the keys it meets again.
+    next_unique_key_ = next_unique_key_ == UINT32_MAX ? 1u << 31 : next_unique_key_ + 1;
+  }
   node& n = *nodes_[nodes_.size() == 1 ? 0 : sim::uniform_index(nodes_rng_, nodes_.size())];
   n.accept(r);
 }

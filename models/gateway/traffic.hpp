@@ -3,6 +3,7 @@
 /// bursts) over the cluster, each request for a route drawn from a Zipf
 /// popularity over the routes that exist at that moment.
 
+#include <cstdint>
 #include <memory>
 #include <vector>
 
@@ -31,6 +32,10 @@ class traffic {
   sim::rng routes_rng_;
   sim::rng nodes_rng_;
   sim::rng bursts_rng_;
+  sim::rng keys_rng_;
+  /// Unique cache keys count up from 2^31, above every route index
+  /// (scenario routes are at most 10^7).
+  std::uint32_t next_unique_key_ = 1u << 31;
   int zipf_routes_ = -1;
   std::unique_ptr<sim::zipf> popularity_;
   bool on_ = true;

@@ -176,7 +176,8 @@ double worker::run_request(request* r) {
   const memory_config& m = ctx_.s.memory;
   const std::size_t cached = lru_.size();
   if (traits_.site == build_site::worker && router_version_ < r->known_at_arrival) ctx_.stats.stale_match();
-  const bool hit = lru_.access(r->route);
+  const bool hit = lru_.access(r->cache_key);
+  ctx_.stats.cache_access(hit);
   double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
   if (!hit) {
     if (lru_.size() > cached) {

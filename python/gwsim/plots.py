@@ -87,6 +87,8 @@ _COUNT_UNITS: dict[str, str] = {
     "gc_cycles": "count",
     "admin_writes": "count",
     "stale_matches": "requests",
+    "cache_hits": "requests",
+    "cache_misses": "requests",
     "db_queries": "queries",
     "events": "events",
     "nodes": "pods",

@@ -204,6 +204,7 @@ distinct distinct_scenario() {
   MEMBER(traffic.off_s, 12.5);
   MEMBER(traffic.off_rate_per_s, 3.25);
   MEMBER(traffic.zipf_s, 0.9);
+  MEMBER(traffic.unique_key_fraction, 0.4);
   MEMBER(traffic.client_timeout_s, 9.5);
   MEMBER(traffic.upstream_latency_s, 0.0125);
   MEMBER(traffic.plugin_cpu_s, 0.00021);
