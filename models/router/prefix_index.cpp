@@ -14,6 +14,10 @@ struct prefix_index::builder {
   const std::vector<std::pair<std::string_view, std::uint32_t>>& items;
   std::vector<std::uint32_t> order;
   prefix_index& out;
+  /// The key ranges of the children being built, a stack shared by every
+  /// level (each node pushes its children's ranges and pops them when they
+  /// are built), so the walk allocates no list per node.
+  std::vector<std::pair<std::size_t, std::size_t>> ranges{};
 
   [[nodiscard]] std::string_view key(std::size_t i) const { return items[order[i]].first; }
 
@@ -38,23 +42,26 @@ struct prefix_index::builder {
     }
     n.value_count = static_cast<std::uint32_t>(out.values_.size() - n.values_off);
 
-    std::vector<std::pair<std::size_t, std::size_t>> groups;
+    const std::size_t from = ranges.size();
     while (i < hi) {
       std::size_t j = i + 1;
       while (j < hi && key(j)[end] == key(i)[end]) {
         ++j;
       }
-      groups.emplace_back(i, j);
+      ranges.emplace_back(i, j);
       i = j;
     }
+    const std::size_t children = ranges.size() - from;
     const auto first_child = static_cast<std::uint32_t>(out.nodes_.size());
     out.nodes_[slot].first_child = first_child;
-    out.nodes_[slot].child_count = static_cast<std::uint32_t>(groups.size());
-    out.nodes_.resize(out.nodes_.size() + groups.size());
+    out.nodes_[slot].child_count = static_cast<std::uint32_t>(children);
+    out.nodes_.resize(out.nodes_.size() + children);
     out.lead_.resize(out.nodes_.size());
-    for (std::size_t g = 0; g < groups.size(); ++g) {
-      build(groups[g].first, groups[g].second, end, first_child + static_cast<std::uint32_t>(g));
+    for (std::size_t g = 0; g < children; ++g) {
+      const auto [child_lo, child_hi] = ranges[from + g];
+      build(child_lo, child_hi, end, first_child + static_cast<std::uint32_t>(g));
     }
+    ranges.resize(from);
   }
 };
 
@@ -62,7 +69,7 @@ prefix_index::prefix_index(const std::vector<std::pair<std::string_view, std::ui
   if (items.empty()) {
     return;
   }
-  builder b{items, std::vector<std::uint32_t>(items.size()), *this};
+  builder b{items, std::vector<std::uint32_t>(items.size()), *this, {}};
   {
     /// Sorted as (key, position) pairs, side by side (one indirection less
     /// per comparison than sorting positions); the position breaks ties, so
