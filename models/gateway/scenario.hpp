@@ -104,6 +104,10 @@ struct kong_config {
   double db_update_frequency_s = 5.0;
   double worker_event_delay_s = 0.5;  ///< same-node propagation through worker events
   int build_yield_every = 0;          ///< yield every K routes during a build; 0 = never (Kong < 2.7)
+  /// Wall time from a build's yield to its next slice, the worker's event
+  /// loop free meanwhile: 0 for OpenResty's ngx.sleep(0), about 1 ms where
+  /// the shortest sleep stands in for it (the testbed's nginx).
+  double yield_delay_s = 0.0;
   double rebuild_timeout_s = 5.0;     ///< strict: mutex wait before a request fails (pg_timeout)
 };
 

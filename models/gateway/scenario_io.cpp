@@ -367,6 +367,9 @@ std::vector<field<scenario>> build_scenario_fields() {
               "propagation of a change to the other workers of the same node (worker events)");
   GWSIM_FIELD(k, build_yield_every, K::integer, "routes", between(0, 10'000'000),
               "a build yields to the event loop every this many routes; 0 = never (Kong < 2.7)");
+  GWSIM_FIELD(k, yield_delay_s, K::duration, "seconds", at_least(0),
+              "wall time from a build's yield to its next slice, the event loop free meanwhile: 0 for OpenResty's "
+              "ngx.sleep(0); about 1 ms where the shortest real sleep stands in for it");
   GWSIM_FIELD(k, rebuild_timeout_s, K::duration, "seconds", above(0),
               "strict: how long a request waits for the rebuild mutex before it fails (pg_timeout)");
 

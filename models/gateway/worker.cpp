@@ -32,6 +32,7 @@ worker::worker(context& ctx, node& owner, int index)
                                             static_cast<std::uint64_t>(index))),
       cpu_done_(ctx.sim, [this] { on_cpu_done(); }),
       tick_(ctx.sim, [this] { on_timer_tick(); }),
+      resume_build_(ctx.sim, [this] { enqueue(job{job_kind::build_finish, nullptr}); }),
       heap_(gc_params_of(ctx.s.memory), ctx.s.memory.baseline_heap_bytes),
       lru_(static_cast<std::size_t>(ctx.s.memory.lru_slots)),
       rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")) {
@@ -272,8 +273,14 @@ void worker::on_cpu_done() {
     case job_kind::build_finish:
       if (--finish_slices_left_ > 0) {
         // A yielding build goes to the back of the queue: the requests that
-        // arrived meanwhile run first.
-        cpu_queue_.push_back(job{job_kind::build_finish, nullptr});
+        // arrived meanwhile run first. With a yield delay it comes back only
+        // once the delay is over, the loop free for other work meanwhile.
+        const double delay = ctx_.s.kong.yield_delay_s;
+        if (delay > 0) {
+          resume_build_.arm_in(sim::from_seconds(delay, "kong.yield_delay_s"));
+        } else {
+          cpu_queue_.push_back(job{job_kind::build_finish, nullptr});
+        }
       } else {
         finish_build();
       }
@@ -463,6 +470,7 @@ void worker::kill() {
     node_.cpu().stop(cpu_done_);
   }
   tick_.cancel();
+  resume_build_.cancel();
   const auto holds_request = [](const job& j) { return j.kind == job_kind::request || j.kind == job_kind::response; };
   if (cpu_busy_ && holds_request(current_)) fail(current_.req);
   cpu_busy_ = false;

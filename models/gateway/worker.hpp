@@ -163,6 +163,7 @@ class worker {
   sim::time_ns build_started_ = 0;
   sim::ring_buffer<request*> mutex_waiters_;
   sim::timer tick_;
+  sim::timer resume_build_;  ///< a yielded build's next slice, kong.yield_delay_s after the yield
 
   // memory
   memory::gc_heap heap_;

@@ -219,11 +219,15 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     assert set(PARAMETERS) <= set(p)
     assert 500 < p["memory.router_bytes_per_route"] < 100_000  # a Lua route with its per-path objects
     assert cal["fits"]["router_bytes"]["r2"] > 0.9
+    # The incremental router keeps indexes for changes in place on top of the routes.
+    assert p["memory.incremental_router_bytes_per_route"] > 0.5 * p["memory.router_bytes_per_route"]
     assert 0 < p["traffic.match_hit_cpu_s"] < 1e-3
     # nginx and LuaJIT outside the heap: megabytes, not the hundreds the
     # measurements' own routers leave resident.
     assert 1 << 20 < p["memory.non_heap_bytes"] < 64 << 20
     assert p["memory.release_delay_s"] in (0.0, 3600.0)
+    # The testbed yields with a 1 ms sleep: each yield costs a build about that much wall time.
+    assert 0.0005 < p["kong.yield_delay_s"] < 0.02
     # Whole rebuilds on the lone worker, and the simulator's prediction of them.
     assert all(pt["rebuild_cpu_s"] > 0 and pt["rebuild_wall_s"] >= pt["rebuild_cpu_s"] * 0.5 for pt in cal["points"])
     lone = lone_rebuilds(cal)
@@ -351,3 +355,33 @@ def test_collector_costs_come_from_the_stepped_cycle_and_fall_back_on_full_colle
     old["collect_live_cpu_s"] = 1.5 * 100e6 * 1e-9
     old["collect_garbage_cpu_s"] = (1.0 * 60e6 + 0.5 * 100e6) * 1e-9
     assert gc_costs(old) == pytest.approx((1.0, 0.5))
+
+
+def test_repeated_runs_are_judged_on_their_medians():
+    from gwsim.testbed.validate import summarize_repeats
+
+    def row(pred_p99, meas_p99, meas_kills):
+        return {"name": "x", "steady_heap_bytes": {"predicted": 100.0, "measured": 100.0},
+                "peak_heap_bytes": {"predicted": 200.0, "measured": 190.0},
+                "rebuild_mean_s": {"predicted": 0.2, "measured": 0.3},
+                "latency_p99_s": {"predicted": pred_p99, "measured": meas_p99},
+                "oom_kills": {"predicted": 1, "measured": meas_kills}, "traces": {}, "diagnostics": {}}
+
+    one = summarize_repeats([row(0.05, 0.1, 0)])
+    assert one["repeats"] == 1 and "range" not in one
+    three = summarize_repeats([row(0.05, 0.05, 0), row(0.06, 0.2, 2), row(0.07, 0.07, 1)])
+    assert three["repeats"] == 3
+    assert three["latency_p99_s"] == {"predicted": 0.06, "measured": 0.07}
+    assert three["range"]["latency_p99_s"]["measured"] == {"low": 0.05, "high": 0.2}
+    assert three["errors"]["latency_p99"] == pytest.approx(-1 / 7)
+    assert three["met"]["latency_p99"] and not three["met"]["rebuild_mean"]
+    assert three["met"]["oom_verdict"]  # median kills 1 on both sides
+    with pytest.raises(ValueError):
+        summarize_repeats([])
+
+
+def test_validate_refuses_a_repeat_count_out_of_range(capsys):
+    from gwsim.cli import main
+
+    assert main(["testbed", "validate", "--repeat", "0", "--calibration", "testbed/calibration.json"]) == 2
+    assert "--repeat must be in [1, 10]" in capsys.readouterr().err

@@ -49,6 +49,9 @@ HELD_FOR_THE_RUN_S = 3600.0
 #: The simulator fields a calibration sets (see scenarios/README.md), with what each is fitted from.
 PARAMETERS = {
     "memory.router_bytes_per_route": "slope of router bytes against routes",
+    "memory.incremental_router_bytes_per_route": "slope of the incremental router's bytes against routes (it "
+                                                 "keeps indexes for changes in place: more per route); "
+                                                 "memory.router_bytes_per_route of its experiments",
     "memory.lru_slot_bytes": "router bytes at zero routes (the empty match caches) per cache slot",
     "memory.lru_value_bytes": "0: a cached match holds references to live routes; its key is in the per-request garbage",
     "memory.build_garbage_per_route_bytes": "slope of (bytes read and build allocate - router bytes) against routes",
@@ -85,6 +88,9 @@ PARAMETERS = {
                                    "of GCSTEPSIZE, so objects = sweep steps x stepmul)",
     "cost.incremental_ns_per_change": "fit of the incremental router's CPU per in-place change against routes, "
                                       "at the experiment's routes",
+    "kong.yield_delay_s": "median over the points of a lone rebuild's wall time less its CPU per yield (the "
+                          "testbed yields with ngx.sleep(0.001), as Debian's nginx cannot hand the loop over with "
+                          "ngx.sleep(0)); also the page reads' latency, as the build yields after every page",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
                          "workers share them, with the harness's load generator and sampler",
 }
@@ -196,16 +202,22 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         figures["quiet_latency_p50_s"] = statistics.median(latencies) if latencies else float("nan")
         # Whole rebuilds as the gateway runs them (no-op writes), the collector
         # at its pace: a check of the model on a lone worker, not a fit.
-        walls, cpus = [], []
+        walls, cpus, yields = [], [], []
         for _ in range(repeats + 2):
             version = gw.write("noop")
             w = gw.wait_until_built(version, timeout_s=600)[0]
             walls.append(float(w["last_build_ms"]) / 1e3)
             cpus.append(float(w["last_build_cpu_ms"]) / 1e3)
+            yields.append(float(w.get("last_build_yields", 0)))
             time.sleep(0.3)
         figures["rebuild_wall_s"] = statistics.median(walls)
         figures["rebuild_cpu_s"] = statistics.median(cpus)
         figures["rebuilds"] = len(cpus)
+        # A lone build's wall time beyond its CPU is its yields' (nothing else
+        # runs on the worker): the time each one takes to come back.
+        figures["rebuild_yields"] = statistics.median(yields)
+        figures["yield_delay_s"] = statistics.median(
+            max(0.0, wall - cpu) / y for wall, cpu, y in zip(walls, cpus, yields) if y > 0) if any(yields) else 0.0
     return figures
 
 
@@ -320,6 +332,9 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
 
     fits = {
         "router_bytes": fit("router_bytes", N, [p["router_bytes"] for p in points], "linear"),
+        "incremental_router_bytes": fit("incremental_router_bytes", N,
+                                        [p.get("incremental_router_bytes", p["router_bytes"]) for p in points],
+                                        "linear"),
         "build_garbage_bytes": fit("build_garbage_bytes", N,
                                    [p["read_alloc_bytes"] + p["build_alloc_bytes"] - p["router_bytes"] for p in points],
                                    "linear"),
@@ -349,6 +364,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
     parameters: dict[str, Any] = {
         "memory.router_bytes_per_route": fits["router_bytes"]["b"],
         "memory.lru_slot_bytes": fits["router_bytes"]["a"] / slots,
+        "memory.incremental_router_bytes_per_route": fits["incremental_router_bytes"]["b"],
         "memory.lru_value_bytes": 0.0,
         "memory.build_garbage_per_route_bytes": fits["build_garbage_bytes"]["b"],
         "memory.entity_cache_bytes_per_route": 0.0,
@@ -376,6 +392,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
         "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
         "memory.gc_sweep_ns_per_byte": statistics.median(gc_costs(p)[1] for p in points),
         "memory.gc_mean_object_bytes": statistics.median(mean_object_bytes(p) for p in points),
+        "kong.yield_delay_s": statistics.median(p.get("yield_delay_s", 0.0) for p in points),
         "cluster.cpu_cores": float(_cores()),
         "store_bytes_per_route": fits["store_bytes"]["b"],
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
@@ -502,9 +519,13 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "worker_state_update_frequency_s": gw.update_frequency_s,
             "worker_event_delay_s": 0.0,
             "build_yield_every": gw.yield_every,
+            "yield_delay_s": p.get("kong.yield_delay_s", 0.0) if gw.yield_every > 0 else 0.0,
             "rebuild_timeout_s": gw.lock_timeout_s,
         },
-        "database": {"page_latency_s": 0.0, "page_cpu_s": 0.0},
+        # The store is in shared memory: a page costs no wait of its own, but
+        # a yielding build yields after every page.
+        "database": {"page_latency_s": p.get("kong.yield_delay_s", 0.0) if gw.yield_every > 0 else 0.0,
+                     "page_cpu_s": 0.0},
         "memory": {
             "gc_pause": gw.gc_pause,
             "gc_stepmul": gw.gc_stepmul,
@@ -512,7 +533,9 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "gc_sweep_ns_per_byte": p["memory.gc_sweep_ns_per_byte"],
             "gc_mean_object_bytes": p.get("memory.gc_mean_object_bytes", 64.0),
             "baseline_heap_bytes": p["memory.baseline_heap_bytes"],
-            "router_bytes_per_route": p["memory.router_bytes_per_route"],
+            "router_bytes_per_route": p.get("memory.incremental_router_bytes_per_route",
+                                            p["memory.router_bytes_per_route"])
+            if gw.router == "incremental" else p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],
             "entity_cache_bytes_per_route": 0.0,
             "lru_slots": gw.cache_slots,

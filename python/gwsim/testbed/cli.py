@@ -5,7 +5,7 @@
     gwsim testbed probe                      what this machine can run (nginx, Lua, memory cgroups)
     gwsim testbed run CONFIG [--store PATH] [--out DIR] [--json]
     gwsim testbed calibrate [--full | --counts N,N,..] [--out FILE]
-    gwsim testbed validate [--calibration FILE] [--full] [--out DIR]
+    gwsim testbed validate [--calibration FILE] [--full] [--repeat N] [--out DIR]
 
 ``run`` starts the real gateway for the experiment in CONFIG (a TOML file,
 see :mod:`gwsim.testbed.experiment`), drives it, samples it and prints the
@@ -61,6 +61,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                                          "write a report with the targets.")
     val.add_argument("--calibration", metavar="FILE", help="calibration file (default: make a quick one first)")
     val.add_argument("--full", action="store_true", help="every held-out experiment, not the quick two")
+    val.add_argument("--repeat", type=int, metavar="N", default=None,
+                     help="runs of every experiment on both sides, judged on their medians (1-10; default 3 "
+                          "with --full, else 1)")
     val.add_argument("--out", metavar="DIR", default="results/testbed-validation",
                      help="report directory (default: results/testbed-validation)")
     return tb
@@ -180,6 +183,10 @@ def _validate(args: argparse.Namespace) -> int:
     from .calibrate import MATRIX_QUICK, calibrate, read_calibration
     from .validate import HELD_OUT, HELD_OUT_QUICK, lone_rebuilds, validate, write_report
 
+    repeats = args.repeat if args.repeat is not None else (3 if args.full else 1)
+    if not 1 <= repeats <= 10:
+        print(f"gwsim: error: --repeat must be in [1, 10], got {repeats}", file=sys.stderr)
+        return EXIT_USAGE
     if args.calibration:
         try:
             cal = read_calibration(args.calibration)
@@ -189,7 +196,7 @@ def _validate(args: argparse.Namespace) -> int:
     else:
         _progress("no --calibration: making a quick one")
         cal = calibrate(MATRIX_QUICK, progress=_progress)
-    rows = validate(cal, HELD_OUT if args.full else HELD_OUT_QUICK, progress=_progress)
+    rows = validate(cal, HELD_OUT if args.full else HELD_OUT_QUICK, progress=_progress, repeats=repeats)
     report = write_report(rows, args.out, lone_rebuilds(cal))
     sys.stdout.write(report.read_text())
     print(f"report: {report}")

@@ -70,6 +70,7 @@ local stats = {
   last_build_cpu_ms = 0, -- the worker's CPU over the last build's wall time
                          -- (the build, the collector, requests served
                          -- between its slices)
+  last_build_yields = 0, -- times the last build handed the event loop back
   build_ms_total = 0,
   max_build_ms = 0,
   matched = 0,
@@ -123,8 +124,12 @@ end
 
 -- Kong 2.7+ yields with ngx.sleep(0), which needs OpenResty's "delayed
 -- events" patch to hand the event loop over; Debian's nginx lacks it (and
--- warns on every call), so the shortest real sleep is used instead.
+-- warns on every call), so the shortest real sleep is used instead: each
+-- yield costs the build about a millisecond of wall time (the worker serves
+-- other requests meanwhile). The calibration measures it per yield.
+local yields = 0 -- yields of the build under way
 local function yield()
+  yields = yields + 1
   ngx.sleep(0.001)
 end
 
@@ -181,6 +186,7 @@ local function adopted(target, t0, c0)
   stats.builds = stats.builds + 1
   stats.last_build_ms = ms
   stats.last_build_cpu_ms = (os.clock() - c0) * 1000
+  stats.last_build_yields = yields
   ngx.shared.gwsim_stats:set("built:" .. ngx.worker.id(), true)
   stats.build_ms_total = stats.build_ms_total + ms
   if ms > stats.max_build_ms then
@@ -198,6 +204,7 @@ local function rebuild()
     return true
   end
   building = true
+  yields = 0
   ngx.update_time()
   local t0 = ngx.now()
   local c0 = os.clock()
@@ -306,6 +313,7 @@ end
 --   paths             entries (route paths) of the new router
 --   incremental_change_cpu_s, incremental_change_alloc_bytes  CPU and bytes
 --                     of one in-place change of the incremental router
+--   incremental_router_bytes  what the incremental router keeps alive
 --   collect_live_cpu_s  CPU of a full collection of the heap with both routers
 --                     alive and no garbage
 --   collect_garbage_cpu_s  the same once the new router is garbage
@@ -356,9 +364,11 @@ function _M.measure(requests)
   end
   -- The incremental router: CPU and bytes of one in-place change (an
   -- update of a route to itself, the cache flushed), over `changes` routes.
-  local change_cpu, change_alloc = 0, 0
+  local change_cpu, change_alloc, inc_bytes = 0, 0, 0
   if routes then
+    local without_inc = full_collect()
     local inc = irouter.new(routes, { cache_slots = settings.cache_slots })
+    inc_bytes = full_collect() - without_inc
     local k = math.min(200, #routes)
     if inc and k > 0 then
       local step = math.max(1, math.floor(#routes / k))
@@ -427,6 +437,7 @@ function _M.measure(requests)
   return {
     incremental_change_cpu_s = change_cpu,
     incremental_change_alloc_bytes = change_alloc,
+    incremental_router_bytes = inc_bytes,
     collect_live_cpu_s = live_collect,
     collect_garbage_cpu_s = garbage_collect,
     gc_phase_heap_bytes = phase.heap,

@@ -217,6 +217,7 @@ distinct distinct_scenario() {
   MEMBER(kong.db_update_frequency_s, 2.5);
   MEMBER(kong.worker_event_delay_s, 0.3);
   MEMBER(kong.build_yield_every, 1000);
+  MEMBER(kong.yield_delay_s, 0.001);
   MEMBER(kong.rebuild_timeout_s, 4.5);
   MEMBER(memory.gc_pause, 150.0);
   MEMBER(memory.gc_stepmul, 300.0);

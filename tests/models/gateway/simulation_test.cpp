@@ -155,6 +155,40 @@ TEST(GatewayYield, ThePrefixSortIsASecondSliceAtTheEndOfTheBuild) {
   EXPECT_LT(without.totals.latency_max_s * 3, with_sort.totals.latency_max_s);
 }
 
+/// When each worker's (node 0) first rebuild ended.
+std::vector<double> rebuild_ends(const result& r) {
+  std::vector<double> ends(2, 0.0);
+  for (std::size_t i = 0; i < r.events.rows(); ++i) {
+    const int w = r.events.worker[i];
+    if (r.events.kind[i] != "rebuild_end" || r.events.node[i] != 0 || w < 0 || w > 1) continue;
+    double& end = ends[static_cast<std::size_t>(w)];
+    if (end == 0) end = r.events.time_s[i];
+  }
+  return ends;
+}
+
+TEST(GatewayYield, EachYieldDelaysTheBuildButNotTheRequests) {
+  scenario s = one_write_yielding_builds();
+  s.traffic.rate_per_s = 1e-3;  // no requests in the way: the build's own timing
+  const result at_once = run(s);
+  s.kong.yield_delay_s = 0.002;
+  const result delayed = run(s);
+  // Same CPU; each build ends 50 yields x 2 ms later (every slice but the
+  // last yields after it: 50 loop slices and the sort's, 51 in all).
+  EXPECT_NEAR(delayed.totals.rebuild_cpu_s, at_once.totals.rebuild_cpu_s, 1e-9);
+  const double yields = s.routes.routes / s.kong.build_yield_every;
+  for (std::size_t w = 0; w < 2; ++w) {
+    EXPECT_NEAR(rebuild_ends(delayed)[w] - rebuild_ends(at_once)[w], yields * 0.002, 1e-6) << "worker " << w;
+  }
+  // With traffic the loop serves requests while the build waits: no longer
+  // stall than without the delay.
+  s = one_write_yielding_builds();
+  const result busy = run(s);
+  s.kong.yield_delay_s = 0.002;
+  const result busy_delayed = run(s);
+  EXPECT_LE(busy_delayed.totals.latency_max_s, busy.totals.latency_max_s * 1.1);
+}
+
 TEST(GatewayYield, DecodingPagesNeverBlocksRequestsForLongerThanAPage) {
   scenario s = small();
   s.routes.routes = s.routes.services = 50'000;
