@@ -385,16 +385,19 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
   counts_.build(occurrences);
 
   /// General lists: a counting sort by key keeps rank order inside a key.
-  general_off_.assign(n_keys + 1, 0);
+  key_lists_.assign(n_keys + 1, key_lists{});
   for (const auto& p : general_pairs) {
-    ++general_off_[p.first + 1];
+    ++key_lists_[p.first + 1].general;
   }
   for (std::uint32_t k = 0; k < n_keys; ++k) {
-    general_off_[k + 1] += general_off_[k];
+    key_lists_[k + 1].general += key_lists_[k].general;
   }
   general_.resize(general_pairs.size());
   {
-    std::vector<std::uint32_t> fill(general_off_.begin(), general_off_.end() - 1);
+    std::vector<std::uint32_t> fill(n_keys);
+    for (std::uint32_t k = 0; k < n_keys; ++k) {
+      fill[k] = key_lists_[k].general;
+    }
     for (const auto& [k, rank] : general_pairs) {
       general_[fill[k]++] = rank;
     }
@@ -403,32 +406,28 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
   /// twice by one route) dropped.
   std::sort(host_triples.begin(), host_triples.end());
   host_triples.erase(std::unique(host_triples.begin(), host_triples.end()), host_triples.end());
-  group_off_.assign(n_keys + 1, 0);
   by_host_.reserve(host_triples.size());
   for (std::size_t i = 0; i < host_triples.size(); ++i) {
     const auto& [k, host, rank] = host_triples[i];
     if (i == 0 || host_triples[i - 1][0] != k || host_triples[i - 1][1] != host) {
       groups_.push_back({host, static_cast<std::uint32_t>(by_host_.size())});
-      ++group_off_[k + 1];
+      ++key_lists_[k + 1].groups;
     }
     by_host_.push_back(rank);
   }
   groups_.push_back({none, static_cast<std::uint32_t>(by_host_.size())});
   for (std::uint32_t k = 0; k < n_keys; ++k) {
-    group_off_[k + 1] += group_off_[k];
+    key_lists_[k + 1].groups += key_lists_[k].groups;
   }
   groups_.shrink_to_fit();
 
-  /// Tries.
+  /// The trie: prefix paths, then the literal groups (the regexes sharing
+  /// one literal prefix, tried as one alternation in first-occurrence order).
   std::vector<std::pair<std::string_view, std::uint32_t>> keys;
   keys.reserve(prefix_values.size());
   for (std::uint32_t k = 0; k < prefix_values.size(); ++k) {
     keys.emplace_back(prefix_values[k], k);
   }
-  prefixes_ = prefix_index(keys);
-  keys.clear();
-  /// Literal groups: the regexes sharing one literal prefix, tried as one
-  /// alternation in first-occurrence order.
   {
     std::map<std::string, std::vector<std::uint32_t>> groups;
     for (std::uint32_t x = 0; x < regex_code_.size(); ++x) {
@@ -441,7 +440,7 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     }
     literal_off_.push_back(0);
     for (const auto& [literal, members] : groups) {
-      keys.emplace_back(literal, static_cast<std::uint32_t>(literal_code_.size()));
+      keys.emplace_back(literal, literal_bit | static_cast<std::uint32_t>(literal_code_.size()));
       literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
       literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
       std::shared_ptr<const regex> combined;
@@ -455,7 +454,7 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
       }
       literal_code_.push_back(std::move(combined));
     }
-    regex_literals_ = prefix_index(keys);
+    paths_ = prefix_index(keys);
     literal_regexes_.shrink_to_fit();
     literal_off_.shrink_to_fit();
     literal_code_.shrink_to_fit();
@@ -634,52 +633,50 @@ bool radix_router::entry_matches(const entry& e, request_state& st) const {
   return true;
 }
 
-/// The regexes whose literal prefix starts the path and that may match,
-/// into the scratch list (ascending). A literal group's alternation settles
-/// its members up to the first match at once: the earlier ones fail (and are
-/// left out), that one matches; only the later ones stay to be tried one by
-/// one. The first match found this way bounds Kong's uri hit.
-void radix_router::select_regexes(request_state& st) const {
+/// The regexes of literal group `g` (whose literal starts the path) that may
+/// match, onto the scratch list. The group's alternation settles its members
+/// up to the first match at once: the earlier ones fail (and are left out),
+/// that one matches; only the later ones stay to be tried one by one. The
+/// first match found this way bounds Kong's uri hit.
+void radix_router::select_regexes(std::uint32_t g, request_state& st) const {
   thread_scratch& s = st.s;
-  std::uint32_t best = none;
-  regex_literals_.for_each_prefix_of(st.path, [&](std::span<const std::uint32_t> groups, std::size_t) {
-    for (std::uint32_t g : groups) {
-      const std::uint32_t* begin = literal_regexes_.data() + literal_off_[g];
-      const std::uint32_t* end = literal_regexes_.data() + literal_off_[g + 1];
-      if (literal_code_[g] != nullptr) {
-        const int first = literal_code_[g]->first_alternative(st.path);
-        if (first == -1) {
-          continue;
-        }
-        if (first >= 0) {
-          begin += first;
-          s.memo[wildcards_.size() + *begin] = (s.generation << 1U) | 1U;
-          best = std::min(best, *begin);
-        }
-      }
-      for (const std::uint32_t* r = begin; r != end; ++r) {
-        if (s.seen[*r] != s.generation) {
-          s.seen[*r] = s.generation;
-          s.regexes.push_back(*r);
-        }
-      }
+  const std::uint32_t* begin = literal_regexes_.data() + literal_off_[g];
+  const std::uint32_t* end = literal_regexes_.data() + literal_off_[g + 1];
+  if (literal_code_[g] != nullptr) {
+    const int first = literal_code_[g]->first_alternative(st.path);
+    if (first == -1) {
+      return;
     }
-  });
-  std::sort(s.regexes.begin(), s.regexes.end());
-  st.first_regex_bound = best;
+    if (first >= 0) {
+      begin += first;
+      s.memo[wildcards_.size() + *begin] = (s.generation << 1U) | 1U;
+      st.first_regex_bound = std::min(st.first_regex_bound, *begin);
+    }
+  }
+  for (const std::uint32_t* r = begin; r != end; ++r) {
+    if (s.seen[*r] != s.generation) {
+      s.seen[*r] = s.generation;
+      s.regexes.push_back(*r);
+    }
+  }
 }
 
 void radix_router::add_key(std::uint32_t key, request_state& st) const {
   auto& heap = st.s.heap;
   auto push = [&heap](const std::uint32_t* b, const std::uint32_t* e) {
     if (b != e) {
+      /// The merge reads every head first: fetched while the walk goes on.
+      __builtin_prefetch(b);
       heap.push_back({b, e});
     }
   };
-  push(general_.data() + general_off_[key], general_.data() + general_off_[key + 1]);
-  const std::uint32_t g0 = group_off_[key];
-  const std::uint32_t g1 = group_off_[key + 1];
-  if (g0 == g1) {
+  const key_lists& at = key_lists_[key];
+  const key_lists& next = (&at)[1];
+  push(general_.data() + at.general, general_.data() + next.general);
+  const std::uint32_t g0 = at.groups;
+  const std::uint32_t g1 = next.groups;
+  /// A request whose host no route names has no host list.
+  if (g0 == g1 || (st.raw_id == none && st.bare_id == none)) {
     return;
   }
   auto add_host = [&](std::uint32_t host) {
@@ -729,13 +726,17 @@ const route* radix_router::match(const request& req) const {
   /// Candidate lists: keys on the path, selected regexes, no-path entries.
   s.heap.clear();
   s.regexes.clear();
-  prefixes_.for_each_prefix_of(st.path, [&](std::span<const std::uint32_t> keys, std::size_t) {
-    for (std::uint32_t k : keys) {
-      st.longest_prefix = k;
-      add_key(k, st);
+  paths_.for_each_prefix_of(st.path, [&](std::span<const std::uint32_t> values, std::size_t) {
+    for (std::uint32_t v : values) {
+      if ((v & literal_bit) != 0) {
+        select_regexes(v & ~literal_bit, st);
+      } else {
+        st.longest_prefix = v;
+        add_key(v, st);
+      }
     }
   });
-  select_regexes(st);
+  std::sort(s.regexes.begin(), s.regexes.end());
   for (std::uint32_t r : s.regexes) {
     const std::uint64_t known = s.memo[wildcards_.size() + r];
     if ((known >> 1U) != s.generation || (known & 1U) != 0) {
@@ -885,14 +886,14 @@ std::size_t radix_router::bytes() const {
   n += map_bytes(host_ids_) + flat_bytes(host_wildcard_) + flat_bytes(wildcards_);
   n += heap_bytes(method_names_) + map_bytes(method_ids_) + map_bytes(sni_ids_);
   n += heap_bytes(header_names_) + map_bytes(header_ids_);
-  n += prefixes_.bytes() + regex_literals_.bytes() + flat_bytes(regex_code_);
+  n += paths_.bytes() + flat_bytes(regex_code_);
   n += flat_bytes(literal_off_) + flat_bytes(literal_regexes_) + flat_bytes(literal_code_);
   for (const auto& re : literal_code_) {
     if (re) {
       n += sizeof(regex) + heap_bytes(re->pattern());
     }
   }
-  n += flat_bytes(general_off_) + flat_bytes(general_) + flat_bytes(group_off_) + flat_bytes(groups_) +
+  n += flat_bytes(key_lists_) + flat_bytes(general_) + flat_bytes(groups_) +
        flat_bytes(by_host_);
   n += flat_bytes(counts_.keys) + flat_bytes(counts_.counts);
   return n;

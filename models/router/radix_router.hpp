@@ -13,18 +13,18 @@
 /// (host, method, SNI, header name, path) is interned into a 32-bit id, so
 /// matching compares integers; host and SNI strings are views into the owned
 /// routes, not copies. Each distinct path value is a key: prefix paths are
-/// keys of a compressed trie, regex paths are indexed by their literal
-/// prefixes (regex_literal_prefixes()) in a second trie, and entries without
-/// a path share one extra key. Under each key the entries are listed in rank
+/// keys of a compressed trie, regex paths are indexed in the same trie by
+/// their literal prefixes (regex_literal_prefixes()), and entries without a
+/// path share one extra key. Under each key the entries are listed in rank
 /// order, split by plain host: entries whose hosts are all plain sit in one
 /// list per host, the rest in one general list. Kong's routes_by_* list sizes
 /// per category are kept as counts keyed by (rule, category, value id).
 ///
 /// Match (no heap allocation once the thread's scratch buffers are warm):
 ///  1. the request's host, method and SNI become ids (hash lookups on views);
-///  2. walking the path down both tries selects the keys whose prefix the
-///     path starts with (and the regexes whose literal prefix it starts
-///     with); their general lists and their lists for the request's host are
+///  2. one walk of the path down the trie selects the keys whose prefix the
+///     path starts with and the regexes whose literal prefix it starts with;
+///     their general lists and their lists for the request's host are
 ///     merged lazily in rank order;
 ///  3. candidates are tested cheapest rule first (method, plain host ids,
 ///     SNI, headers, then wildcard hosts and regex paths, each evaluated at
@@ -67,7 +67,7 @@ class radix_router {
   [[nodiscard]] std::size_t bytes() const;
 
   /// Trie nodes (including the root), for tests and reports.
-  [[nodiscard]] std::size_t node_count() const noexcept { return prefixes_.node_count(); }
+  [[nodiscard]] std::size_t node_count() const noexcept { return paths_.node_count(); }
 
  private:
   static constexpr std::uint32_t none = UINT32_MAX;
@@ -118,6 +118,14 @@ class radix_router {
     std::uint32_t off = 0;
   };
 
+  /// Where a key's lists start: its general list in general_ and its host
+  /// lists in groups_ (each ends where the next key's start), side by side
+  /// so that finding both reads one place.
+  struct key_lists {
+    std::uint32_t general = 0;
+    std::uint32_t groups = 0;
+  };
+
   struct request_state;
 
   using id_map = std::unordered_map<std::string_view, std::uint32_t>;
@@ -131,7 +139,7 @@ class radix_router {
   [[nodiscard]] bool any_hit(request_state& st) const;
   void parse_headers(request_state& st) const;
   void add_key(std::uint32_t key, request_state& st) const;
-  void select_regexes(request_state& st) const;
+  void select_regexes(std::uint32_t group, request_state& st) const;
 
   std::vector<route> routes_;
   regex_cache regexes_;  ///< owns the patterns wildcards_ and regex_code_ point to
@@ -155,8 +163,10 @@ class radix_router {
 
   /// Keys: prefix paths 0..regex_base_-1, regexes (in first-occurrence
   /// order) from regex_base_, then one key for the entries without a path.
-  prefix_index prefixes_;        ///< prefix path -> key
-  prefix_index regex_literals_;  ///< literal prefix -> literal group
+  /// The trie maps a prefix path to its key and a literal prefix to its
+  /// literal group | literal_bit.
+  static constexpr std::uint32_t literal_bit = 0x80000000U;
+  prefix_index paths_;
   std::vector<const regex*> regex_code_;  ///< per regex index
   /// Per literal group: its regexes (ascending) and, when there are several,
   /// one alternation of them (null when they cannot be combined).
@@ -165,10 +175,9 @@ class radix_router {
   std::vector<std::shared_ptr<const regex>> literal_code_;  ///< from compiled_alternation()
   std::uint32_t regex_base_ = 0;
   std::uint32_t no_path_key_ = 0;
-  std::vector<std::uint32_t> general_off_;  ///< per key (+1): start in general_
+  std::vector<key_lists> key_lists_;  ///< per key, plus a sentinel
   std::vector<std::uint32_t> general_;
-  std::vector<std::uint32_t> group_off_;    ///< per key (+1): start in groups_
-  std::vector<host_group> groups_;          ///< sorted by host inside a key, plus a sentinel
+  std::vector<host_group> groups_;    ///< sorted by host inside a key, plus a sentinel
   std::vector<std::uint32_t> by_host_;
 
   count_table counts_;
