@@ -381,10 +381,12 @@ template <class HeaderFilter>
 
 /// Whether the request of `ctx` satisfies every rule of `e` except its paths
 /// (for an entry whose path is known to match). `wildcard(h, host_with_port)`
-/// tests a wildcard host rule, so a caller can memoise those answers.
+/// tests a wildcard host rule, so a caller can memoise those answers. With
+/// `method_known`, the caller has already established that the method rule
+/// (if any) holds, and the route's method strings are not read.
 template <class WildcardTest>
 [[nodiscard]] inline bool matches_except_path(const marshalled_route& e, const match_context& ctx,
-                                              WildcardTest&& wildcard) {
+                                              WildcardTest&& wildcard, bool method_known = false) {
   /// Host: a plain host equal to the Host header as sent or to the host
   /// without its port; else a wildcard matching the host with port (the
   /// scheme's default port when none was sent). Comparison is
@@ -426,7 +428,7 @@ template <class WildcardTest>
     }
   }
 
-  if ((e.match_rules & rule_method) != 0 &&
+  if (!method_known && (e.match_rules & rule_method) != 0 &&
       std::find(e.methods.begin(), e.methods.end(), ctx.method) == e.methods.end()) {
     return false;
   }

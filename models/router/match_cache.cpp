@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstring>
 #include <functional>
 #include <stdexcept>
 #include <utility>
@@ -12,43 +13,65 @@ namespace gwsim::router {
 
 namespace {
 
-void append_length(std::string& key, std::size_t size) {
+/// Writes a field's length (four bytes, little-endian) at `p`; returns the
+/// position after it.
+char* put_length(char* p, std::size_t size) noexcept {
   const auto n = static_cast<std::uint32_t>(size);
-  const char bytes[4] = {static_cast<char>(n & 0xffU), static_cast<char>((n >> 8) & 0xffU),
-                         static_cast<char>((n >> 16) & 0xffU), static_cast<char>((n >> 24) & 0xffU)};
-  key.append(bytes, 4);
+  p[0] = static_cast<char>(n & 0xffU);
+  p[1] = static_cast<char>((n >> 8) & 0xffU);
+  p[2] = static_cast<char>((n >> 16) & 0xffU);
+  p[3] = static_cast<char>((n >> 24) & 0xffU);
+  return p + 4;
+}
+
+/// Writes a length-prefixed field at `p`; returns the position after it.
+char* put_field(char* p, std::string_view field) noexcept {
+  p = put_length(p, field.size());
+  if (!field.empty()) {
+    std::memcpy(p, field.data(), field.size());
+  }
+  return p + field.size();
+}
+
+/// The bytes put_field() writes for `field`.
+std::size_t field_bytes(std::string_view field) noexcept {
+  return 4 + field.size();
 }
 
 void append_field(std::string& key, std::string_view field) {
-  append_length(key, field.size());
-  key += field;
+  const std::size_t at = key.size();
+  key.resize(at + field_bytes(field));
+  put_field(key.data() + at, field);
 }
 
 }  // namespace
 
 match_cache::match_cache(std::size_t slots) {
-  if (slots >= none) {
+  if (slots > max_slots) {
     throw std::invalid_argument("match_cache: slots = " + std::to_string(slots) + ", allowed range [0, " +
-                                std::to_string(none - 1) + "]");
+                                std::to_string(max_slots) + "]");
   }
   slots_.resize(slots);
   if (slots > 0) {
-    table_.assign(std::bit_ceil(2 * slots), none);
+    table_.assign(std::bit_ceil(2 * slots), empty);
     mask_ = table_.size() - 1;
   }
 }
 
 void match_cache::begin_key(std::string& out, std::string_view method, std::string_view raw_host,
                             std::string_view scheme, std::string_view path, std::string_view sni) {
-  out.clear();
-  append_length(out, method.size());
+  /// Sized once and written in place: every request builds a key, and
+  /// appending the pieces one by one costs a call and a capacity check each.
+  const std::string_view secure = scheme == "https" ? "s" : "";
+  out.resize(field_bytes(method) + field_bytes(raw_host) + field_bytes(secure) + field_bytes(path) + field_bytes(sni));
+  char* p = put_length(out.data(), method.size());
   for (char c : method) {
-    out += (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+    *p++ = (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
   }
-  append_field(out, raw_host);
-  append_field(out, scheme == "https" ? "s" : "");
-  append_field(out, path);
-  append_field(out, sni);
+  p = put_field(p, raw_host);
+  p = put_field(p, secure);
+  p = put_field(p, path);
+  put_field(p, sni);
 }
 
 void match_cache::append_header(std::string& out, std::string_view name, const std::vector<std::string>& values) {
@@ -86,8 +109,10 @@ std::uint64_t match_cache::hash(std::string_view key) noexcept {
 }
 
 std::size_t match_cache::probe(std::uint64_t h) const noexcept {
+  const std::uint32_t tag = tag_of(h);
   std::size_t pos = h & mask_;
-  while (table_[pos] != none && slots_[table_[pos]].hash != h) {
+  while (table_[pos] != empty &&
+         (tag_of_entry(table_[pos]) != tag || slots_[slot_of_entry(table_[pos])].hash != h)) {
     pos = (pos + 1) & mask_;
   }
   return pos;
@@ -96,8 +121,8 @@ std::size_t match_cache::probe(std::uint64_t h) const noexcept {
 void match_cache::erase_at(std::size_t pos) noexcept {
   std::size_t hole = pos;
   std::size_t next = (pos + 1) & mask_;
-  while (table_[next] != none) {
-    const std::size_t home = slots_[table_[next]].hash & mask_;
+  while (table_[next] != empty) {
+    const std::size_t home = tag_of_entry(table_[next]) & mask_;
     /// The entry at `next` may move into the hole unless its home lies
     /// cyclically in (hole, next].
     if (((next - home) & mask_) >= ((next - hole) & mask_)) {
@@ -106,7 +131,7 @@ void match_cache::erase_at(std::size_t pos) noexcept {
     }
     next = (next + 1) & mask_;
   }
-  table_[hole] = none;
+  table_[hole] = empty;
 }
 
 std::optional<std::uint64_t> match_cache::find(std::uint64_t h, std::string_view key) {
@@ -114,11 +139,12 @@ std::optional<std::uint64_t> match_cache::find(std::uint64_t h, std::string_view
     ++misses_;
     return std::nullopt;
   }
-  const std::uint32_t s = table_[probe(h)];
-  if (s == none || slots_[s].key != key) {
+  const std::uint64_t e = table_[probe(h)];
+  if (e == empty || slots_[slot_of_entry(e)].key != key) {
     ++misses_;
     return std::nullopt;
   }
+  const std::uint32_t s = slot_of_entry(e);
   ++hits_;
   if (head_ != s) {
     unlink(s);
@@ -132,18 +158,19 @@ void match_cache::insert(std::uint64_t h, std::string_view key, std::uint64_t va
     return;
   }
   std::size_t pos = probe(h);
-  std::uint32_t s = table_[pos];
-  if (s != none) {
+  std::uint32_t s = none;
+  if (table_[pos] != empty) {
+    s = slot_of_entry(table_[pos]);
     unlink(s);  /// a colliding key takes over the slot
   } else if (used_ < slots_.size()) {
     s = static_cast<std::uint32_t>(used_++);
-    table_[pos] = s;
+    table_[pos] = entry_of(h, s);
   } else {
     s = tail_;
     unlink(s);
     erase_at(probe(slots_[s].hash));
     pos = probe(h);  /// the deletion may have shifted the free position
-    table_[pos] = s;
+    table_[pos] = entry_of(h, s);
   }
   slot& sl = slots_[s];
   sl.hash = h;
@@ -153,7 +180,7 @@ void match_cache::insert(std::uint64_t h, std::string_view key, std::uint64_t va
 }
 
 void match_cache::flush() noexcept {
-  std::fill(table_.begin(), table_.end(), none);
+  std::fill(table_.begin(), table_.end(), empty);
   used_ = 0;
   head_ = tail_ = none;
 }

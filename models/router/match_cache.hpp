@@ -17,12 +17,16 @@
 /// Storage: a fixed array of slots linked into a recency list through index
 /// fields (most recent at the head; the tail is evicted when all slots are
 /// used) plus an open-addressing table from key hash to slot, sized once.
-/// Two keys with the same hash share one slot and only evict each other.
+/// A table entry keeps the low 32 bits of its key's hash next to the slot
+/// number, so probing (a miss above all) and the moves of a deletion read
+/// no slot but the one whose tag matches. Two keys with the same hash share
+/// one slot and only evict each other.
 /// A slot keeps its key buffer when its key is replaced, so once every slot
 /// has held a key of the usual length, lookups and inserts allocate nothing
 /// (callers can build keys into a reused buffer with the `out` overloads).
 /// flush() empties the cache without releasing any storage. A slot count of
-/// 0 disables the cache: find() always misses and insert() does nothing.
+/// 0 disables the cache: find() always misses and insert() does nothing; at
+/// most 2^31 slots (a table position fits the 32-bit tag).
 
 #include <cstddef>
 #include <cstdint>
@@ -84,6 +88,16 @@ class match_cache {
 
  private:
   static constexpr std::uint32_t none = UINT32_MAX;
+  static constexpr std::size_t max_slots = std::size_t{1} << 31U;
+  /// A table entry: the key hash's low 32 bits (its tag) above the slot
+  /// number; all ones when the position is free.
+  static constexpr std::uint64_t empty = UINT64_MAX;
+  static std::uint32_t tag_of(std::uint64_t h) noexcept { return static_cast<std::uint32_t>(h); }
+  static std::uint64_t entry_of(std::uint64_t h, std::uint32_t s) noexcept {
+    return (static_cast<std::uint64_t>(tag_of(h)) << 32U) | s;
+  }
+  static std::uint32_t tag_of_entry(std::uint64_t e) noexcept { return static_cast<std::uint32_t>(e >> 32U); }
+  static std::uint32_t slot_of_entry(std::uint64_t e) noexcept { return static_cast<std::uint32_t>(e); }
 
   struct slot {
     std::uint64_t hash = 0;
@@ -103,9 +117,9 @@ class match_cache {
   void push_front(std::uint32_t s) noexcept;
 
   std::vector<slot> slots_;
-  /// Linear-probing table of slot numbers (`none` = empty), a power of two
-  /// at least twice the slot count, so probes stay short.
-  std::vector<std::uint32_t> table_;
+  /// Linear-probing table of tagged slot numbers (entry_of()), a power of
+  /// two at least twice the slot count, so probes stay short.
+  std::vector<std::uint64_t> table_;
   std::size_t mask_ = 0;
   std::size_t used_ = 0;
   std::uint32_t head_ = none;

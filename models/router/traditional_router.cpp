@@ -405,9 +405,12 @@ struct traditional_router::impl {
   }
 
   /// matches() without its path rule, for an entry whose path is known to
-  /// match the request's.
-  [[nodiscard]] static bool other_rules_match(const entry& e, const context& ctx) {
-    return matches_except_path(e, ctx, wildcard_matches);
+  /// match the request's. `method_known`: the entry passed the method-bit
+  /// filter of find() for a method that has a bit, which settles its method
+  /// rule (the bits of the common methods are distinct), so the route's
+  /// method strings (cold on a miss) are not compared.
+  [[nodiscard]] static bool other_rules_match(const entry& e, const context& ctx, bool method_known) {
+    return matches_except_path(e, ctx, wildcard_matches, method_known);
   }
 
 
@@ -511,8 +514,9 @@ struct traditional_router::impl {
     /// for the unchecked entries, whose regexes run last (once each).
     thread_local std::vector<std::pair<const regex*, bool>> regex_results;
     regex_results.clear();
+    const bool method_known = request_method != 0;
     auto passes = [&](const entry& e, const context& c) {
-      if (!other_rules_match(e, c)) {
+      if (!other_rules_match(e, c, method_known)) {
         return false;
       }
       const auto idx = static_cast<std::uint32_t>(&e - entries.data());
