@@ -283,57 +283,44 @@ void candidate_set::clear() noexcept {
   nodes_ = 1;
 }
 
-hit_string candidate_set::collect(std::string_view path, const host_probe& h, std::vector<entry_range>& out) const {
+template <class Visit>
+hit_string candidate_set::walk(std::string_view path, Visit&& visit) const {
   hit_string longest;
   const node* cur = &root_;
   std::size_t pos = 0;
   while (true) {
     if (cur->entries) {
-      cur->entries->collect(h, out);
       longest = path.substr(0, pos);
     }
-    if (cur->regex_entries) {
-      cur->regex_entries->collect(h, out);
-    }
+    visit(*cur);
     if (pos >= path.size()) {
       break;
     }
     const node* child = cur->child(path[pos]);
-    if (child == nullptr) {
-      break;
-    }
-    if (!label_at(path, pos, child->label)) {
+    if (child == nullptr || !label_at(path, pos, child->label)) {
       break;
     }
     pos += child->label.size();
     cur = child;
   }
+  return longest;
+}
+
+hit_string candidate_set::collect(std::string_view path, const host_probe& h, std::vector<entry_range>& out) const {
+  const hit_string longest = walk(path, [&](const node& n) {
+    if (n.entries) {
+      n.entries->collect(h, out);
+    }
+    if (n.regex_entries) {
+      n.regex_entries->collect(h, out);
+    }
+  });
   no_uri_entries_.collect(h, out);
   return longest;
 }
 
 hit_string candidate_set::longest_prefix(std::string_view path) const {
-  hit_string longest;
-  const node* cur = &root_;
-  std::size_t pos = 0;
-  while (true) {
-    if (cur->entries) {
-      longest = path.substr(0, pos);
-    }
-    if (pos >= path.size()) {
-      break;
-    }
-    const node* child = cur->child(path[pos]);
-    if (child == nullptr) {
-      break;
-    }
-    if (!label_at(path, pos, child->label)) {
-      break;
-    }
-    pos += child->label.size();
-    cur = child;
-  }
-  return longest;
+  return walk(path, [](const node&) {});
 }
 
 std::size_t candidate_set::node_bytes(const node& n) {

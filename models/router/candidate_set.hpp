@@ -265,6 +265,11 @@ class candidate_set {
     }
   };
 
+  /// Calls visit(node) for every node on `path`'s way down the trie, root
+  /// first; returns the longest prefix of `path` whose node holds prefix
+  /// entries.
+  template <class Visit>
+  hit_string walk(std::string_view path, Visit&& visit) const;
   /// The node of `key`, created (splitting edges) when absent.
   node& node_of(std::string_view key);
   /// Removes `e` from the node of `key` (its regex list when `regex`),
