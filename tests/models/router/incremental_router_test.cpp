@@ -2,10 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
-
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -14,6 +10,7 @@
 #include "models/router/match_cache.hpp"
 #include "models/router/reference_matcher.hpp"
 #include "models/router/synthetic_routes.hpp"
+#include "tests/models/router/bytes_estimate_check.hpp"
 
 namespace {
 
@@ -192,22 +189,8 @@ TEST(IncrementalRouter, AgreesWithTheReferenceOnASyntheticSetAfterChanges) {
 
 #if defined(__GLIBC__)
 TEST(IncrementalRouter, BytesEstimateTracksTheHeap) {
-  /// bytes() counts requested sizes (no allocator overhead, no PCRE2 code),
-  /// so it may sit somewhat below what the heap hands out, never far from it.
-  gwsim::router::route_set_config c;
-  c.routes = 5'000;
-  c.distinct_hosts = 20;
-  const std::vector<route> routes = gwsim::router::generate_routes(c);
-  auto in_use = [] {
-    const struct mallinfo2 m = mallinfo2();
-    return static_cast<double>(m.uordblks + m.hblkhd);
-  };
-  const double before = in_use();
-  const incremental_router router(routes, 0);
-  const double held = in_use() - before + static_cast<double>(sizeof(incremental_router));
-  const auto estimate = static_cast<double>(router.bytes());
-  EXPECT_GT(estimate, 0.6 * held);
-  EXPECT_LT(estimate, 1.2 * held);
+  gwsim::router::testing::expect_bytes_track_the_heap<incremental_router>(
+      [](const std::vector<route>& routes) { return incremental_router(routes, 0); });
 }
 #endif
 

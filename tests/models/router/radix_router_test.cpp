@@ -12,10 +12,7 @@
 
 #include "models/router/reference_matcher.hpp"
 #include "models/router/synthetic_routes.hpp"
-
-#if defined(__GLIBC__)
-#include <malloc.h>
-#endif
+#include "tests/models/router/bytes_estimate_check.hpp"
 
 namespace {
 
@@ -147,22 +144,8 @@ TEST(RadixRouter, SyntheticRequestsAgreeWithReference) {
 
 #if defined(__GLIBC__)
 TEST(RadixRouter, BytesEstimateTracksTheHeap) {
-  /// bytes() counts requested sizes (no allocator overhead), so it may sit
-  /// somewhat below what the heap hands out, never far from it.
-  gwsim::router::route_set_config c;
-  c.routes = 5'000;
-  c.distinct_hosts = 20;
-  const std::vector<route> routes = gwsim::router::generate_routes(c);
-  auto in_use = [] {
-    const struct mallinfo2 m = mallinfo2();
-    return static_cast<double>(m.uordblks + m.hblkhd);
-  };
-  const double before = in_use();
-  const radix_router router{std::vector<route>(routes)};
-  const double held = in_use() - before + static_cast<double>(sizeof(radix_router));
-  const auto estimate = static_cast<double>(router.bytes());
-  EXPECT_GT(estimate, 0.6 * held);
-  EXPECT_LT(estimate, 1.2 * held);
+  gwsim::router::testing::expect_bytes_track_the_heap<radix_router>(
+      [](const std::vector<route>& routes) { return radix_router{std::vector<route>(routes)}; });
 }
 #endif
 
