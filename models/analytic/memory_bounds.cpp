@@ -60,6 +60,10 @@ void validate(const memory_bound_params& p) {
   require_non_negative("routes", p.routes);
   require_non_negative("router_bytes_per_route", p.router_bytes_per_route);
   require_non_negative("build_garbage_per_route_bytes", p.build_garbage_per_route_bytes);
+  require_non_negative("build_held_per_route_bytes", p.build_held_per_route_bytes);
+  if (p.build_held_per_route_bytes > p.build_garbage_per_route_bytes) {
+    bad("build_held_per_route_bytes", p.build_held_per_route_bytes, "<= build_garbage_per_route_bytes");
+  }
   require_non_negative("entity_cache_bytes_per_route", p.entity_cache_bytes_per_route);
   require_non_negative("baseline_heap_bytes", p.baseline_heap_bytes);
   require_non_negative("cache_slots", p.cache_slots);
@@ -114,6 +118,9 @@ memory_bound memory_bounds(const memory_bound_params& p, rebuild_kind kind) {
   const double slots = p.cache_slots * p.cache_slot_bytes;
   const double values = p.cache_slots * p.cache_value_bytes;
   const double v = p.cache_value_bytes;
+  /// What a build holds until it ends, in all and per build step.
+  const double held = p.routes * p.build_held_per_route_bytes;
+  const double held_step = p.build_held_per_route_bytes * std::min(p.routes_per_build_step, p.routes);
   /// A request allocates at most one live cache value beside its garbage.
   const double request_share = share(v, p.request_garbage_bytes);
   const double worker_live = worker_live_bytes(p);
@@ -123,23 +130,33 @@ memory_bound memory_bounds(const memory_bound_params& p, rebuild_kind kind) {
   switch (kind) {
     case rebuild_kind::replace_per_worker:
       out.live_bytes = worker_live;
-      /// Old and new routers are both live until the build ends.
-      out.peak_live_bytes = worker_live + router;
-      /// A build allocates its router and a fresh slot array beside N b of garbage.
-      out.live_share = std::max(request_share, share(router + slots, p.routes * p.build_garbage_per_route_bytes));
-      /// A build step's router chunk at either edge of the window, the slot
-      /// array allocated at the end of a build whose garbage came before the
-      /// window, one cache value.
-      out.slack_bytes = 2.0 * p.router_bytes_per_route * std::min(p.routes_per_build_step, p.routes) + slots + v;
+      /// Old and new routers are both live until the build ends, with what
+      /// the build holds.
+      out.peak_live_bytes = worker_live + router + held;
+      /// A build allocates its router, what it holds and a fresh slot array
+      /// beside N (b - h) of garbage that dies at once.
+      out.live_share = std::max(request_share, share(router + held + slots,
+                                                     p.routes * p.build_garbage_per_route_bytes - held));
+      /// A build step's router chunk and held chunk at either edge of the
+      /// window, the slot array allocated at the end of a build whose garbage
+      /// came before the window, one cache value.
+      out.slack_bytes =
+          2.0 * (p.router_bytes_per_route * std::min(p.routes_per_build_step, p.routes) + held_step) + slots + v;
       break;
     case rebuild_kind::in_place_per_worker:
-      out.live_bytes = out.peak_live_bytes = worker_live;
-      out.live_share = request_share;
-      out.slack_bytes = v;
+      out.live_bytes = worker_live;
+      /// A sharded build holds the routes of the shards it rebuilds.
+      out.peak_live_bytes = worker_live + held;
+      out.live_share = std::max(request_share, share(p.build_held_per_route_bytes,
+                                                     p.router_bytes_per_route + p.build_garbage_per_route_bytes -
+                                                         p.build_held_per_route_bytes));
+      out.slack_bytes = v + 2.0 * held_step;
       if (p.route_count_changes) {
-        /// An added route grows the router by r after r + b of change garbage.
-        out.live_share = std::max(out.live_share, share(p.router_bytes_per_route,
-                                                        p.router_bytes_per_route + p.build_garbage_per_route_bytes));
+        /// An added route grows the router by r after r + b of change garbage
+        /// (of which a sharded build holds h until it ends).
+        out.live_share = std::max(out.live_share, share(p.router_bytes_per_route + p.build_held_per_route_bytes,
+                                                        p.router_bytes_per_route + p.build_garbage_per_route_bytes -
+                                                            p.build_held_per_route_bytes));
         out.slack_bytes += p.router_bytes_per_route * p.max_routes_added_per_update;
       }
       break;

@@ -52,6 +52,8 @@ struct memory_bound_params {
   double routes = 0;                         ///< N: the most routes the configuration holds at any time
   double router_bytes_per_route = 0;         ///< r
   double build_garbage_per_route_bytes = 0;  ///< b: transient garbage of a full build
+  /// h: the part of b a build holds live until it ends (the decoded routes); <= b.
+  double build_held_per_route_bytes = 0;
   double entity_cache_bytes_per_route = 0;   ///< e
   double baseline_heap_bytes = 0;            ///< B
   double cache_slots = 0;                    ///< match cache slots

@@ -32,6 +32,7 @@ build_plan full_build_plan(const config_store& store, const scenario& s, const c
   p.replace_router = true;
   p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
   p.garbage_bytes = store.routes() * s.memory.build_garbage_per_route_bytes;
+  p.held_bytes = store.routes() * s.memory.build_held_per_route_bytes;
   p.cache = cache_policy::new_per_build;
   return p;
 }

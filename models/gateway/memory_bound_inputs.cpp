@@ -72,6 +72,8 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
   p.routes = s.routes.routes + creates;
   p.router_bytes_per_route = m.router_bytes_per_route;
   p.build_garbage_per_route_bytes = m.build_garbage_per_route_bytes;
+  /// The incremental design reads only the changed routes; sharded holds those of the shards it rebuilds.
+  p.build_held_per_route_bytes = m.build_held_per_route_bytes;
   p.entity_cache_bytes_per_route = m.entity_cache_bytes_per_route;
   p.baseline_heap_bytes = m.baseline_heap_bytes;
   p.cache_slots = m.lru_slots;

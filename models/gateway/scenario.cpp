@@ -70,6 +70,13 @@ void validate(const scenario& s) {
                 ", i.e. be >= " + format_number(duration / max_samples) + " (seconds)");
   }
 
+  if (s.memory.build_held_per_route_bytes > s.memory.build_garbage_per_route_bytes) {
+    invalid("memory.build_held_per_route_bytes", s.memory.build_held_per_route_bytes,
+            "must be <= memory.build_garbage_per_route_bytes = " +
+                format_number(s.memory.build_garbage_per_route_bytes) +
+                " (bytes per route: it is the part of the build's garbage held until the build ends)");
+  }
+
   // What a pod holds before any worker exists: a limit below it cannot start.
   const cluster_config& c = s.cluster;
   const double fixed = c.master_memory_bytes + c.mem_cache_dicts * c.mem_cache_size_bytes + c.fixed_zones_bytes;

@@ -120,6 +120,7 @@ struct memory_config {
   double baseline_heap_bytes = 60.0 * (1 << 20);  ///< Lua heap of an idle worker
   double router_bytes_per_route = 6.0 * 1024;     ///< live router per route (incl. per-path objects)
   double build_garbage_per_route_bytes = 4.0 * 1024;  ///< transient garbage of a build, per route
+  double build_held_per_route_bytes = 0.0;  ///< of that garbage, what stays live until the build ends
   double entity_cache_bytes_per_route = 2.0 * 1024;   ///< worker L1 entity cache filled by a build
   int lru_slots = 5000;               ///< MATCH_LRUCACHE_SIZE
   double lru_slot_bytes = 32.0;       ///< empty slot array, per slot

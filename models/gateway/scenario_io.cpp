@@ -388,6 +388,9 @@ std::vector<field<scenario>> build_scenario_fields() {
               "live router per route, including its per-path objects");
   GWSIM_FIELD(m, build_garbage_per_route_bytes, K::size, "bytes per route", at_least(0),
               "transient garbage a build allocates per route");
+  GWSIM_FIELD(m, build_held_per_route_bytes, K::size, "bytes per route", at_least(0),
+              "of the build's garbage, what the build holds until it ends (the decoded configuration it reads "
+              "before building from it): a collector cycle marking meanwhile keeps it one more cycle");
   GWSIM_FIELD(m, entity_cache_bytes_per_route, K::size, "bytes per route", at_least(0),
               "worker L1 entity cache a build fills, per route");
   GWSIM_FIELD(m, lru_slots, K::integer, "slots", between(1, 10'000'000),

@@ -41,6 +41,7 @@ class sharded final : public rebuild_strategy {
     p.router_bytes = store.routes() * s.memory.router_bytes_per_route;
     // The touched shards are rebuilt beside the old ones, which then die.
     p.garbage_bytes = delta.routes * (s.memory.router_bytes_per_route + s.memory.build_garbage_per_route_bytes);
+    p.held_bytes = delta.routes * s.memory.build_held_per_route_bytes;  // the touched shards' routes, read
     p.cache = delta.shards > 0 ? cache_policy::flush : cache_policy::reuse;
     return p;
   }

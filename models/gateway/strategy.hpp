@@ -32,6 +32,7 @@ struct build_plan {
   bool replace_router = true;   ///< a new router replaces the old (released when done)
   double router_bytes = 0;      ///< live router bytes after the build
   double garbage_bytes = 0;     ///< transient garbage allocated over the build
+  double held_bytes = 0;        ///< the part of garbage_bytes that stays live until the build ends
   cache_policy cache = cache_policy::new_per_build;
 };
 

@@ -52,8 +52,11 @@ worker::worker(context& ctx, node& owner, int index)
     entity_cache_ = true;
     for (int k = 0; k < pages; ++k) {
       router_chunks_.push_back(heap_.allocate(first.router_bytes / pages));
-      if (first.garbage_bytes > 0) heap_.allocate_garbage(first.garbage_bytes / pages);
+      if (first.held_bytes > 0) held_chunks_.push_back(heap_.allocate(first.held_bytes / pages));
+      const double transient = first.garbage_bytes - first.held_bytes;
+      if (transient > 0) heap_.allocate_garbage(transient / pages);
     }
+    release_held();
     router_bytes_ = first.router_bytes;
     slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
   } else {
@@ -383,11 +386,20 @@ double worker::run_build_page() {
     entity_cache_id_ = heap_.allocate(ctx_.store.routes() * m.entity_cache_bytes_per_route);
     entity_cache_ = true;
   }
-  if (plan_.garbage_bytes > 0) heap_.allocate_garbage(plan_.garbage_bytes / pages);
+  // What the page decodes stays live until the build ends (Kong's build
+  // reads every route before it builds from them); the rest dies at once.
+  if (plan_.held_bytes > 0) held_chunks_.push_back(heap_.allocate(plan_.held_bytes / pages));
+  const double transient = plan_.garbage_bytes - plan_.held_bytes;
+  if (transient > 0) heap_.allocate_garbage(transient / pages);
   cpu += charge_gc();
   memory_changed();
   build_cpu_s_ += cpu;
   return cpu;
+}
+
+void worker::release_held() {
+  for (auto id : held_chunks_) heap_.release(id);
+  held_chunks_.clear();
 }
 
 double worker::run_build_finish() {
@@ -405,6 +417,7 @@ double worker::run_build_finish() {
     // without yielding) and swaps routers and caches.
     cpu += plan_.last_slice_cpu_s;
     const memory_config& m = ctx_.s.memory;
+    release_held();
     if (plan_.replace_router) {
       for (auto id : router_chunks_) heap_.release(id);
       router_chunks_ = std::move(new_router_chunks_);
@@ -490,6 +503,7 @@ void worker::kill() {
   router_chunks_.clear();
   router_bytes_ = 0;
   new_router_chunks_.clear();
+  held_chunks_.clear();
   cache_values_id_ = {};
   cache_values_bytes_ = 0;
   entity_cache_ = false;

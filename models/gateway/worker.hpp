@@ -96,6 +96,8 @@ class worker {
   double run_request(request* r);  ///< returns CPU seconds
   double run_build_page();
   double run_build_finish();
+  /// The build's held data becomes garbage (it has ended).
+  void release_held();
   double charge_gc();
 
   // requests
@@ -173,6 +175,8 @@ class worker {
   std::vector<memory::object_id> router_chunks_;
   double router_bytes_ = 0;  ///< sum over router_chunks_
   std::vector<memory::object_id> new_router_chunks_;
+  /// What the build under way holds until it ends (build_plan::held_bytes), one chunk per page.
+  std::vector<memory::object_id> held_chunks_;
   memory::object_id slot_array_id_{};
   memory::object_id cache_values_id_{};
   double cache_values_bytes_ = 0;

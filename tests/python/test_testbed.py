@@ -228,6 +228,10 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # measurements' own routers leave resident.
     assert 1 << 20 < p["memory.non_heap_bytes"] < 64 << 20
     assert p["memory.release_delay_s"] in (0.0, 3600.0)
+    # The decoded routes a build holds until it ends: part of what reading the pages allocated (the page
+    # strings die at once), and of the build's garbage.
+    assert all(0 < pt["held_bytes"] < pt["read_alloc_bytes"] for pt in cal["points"])
+    assert 0 < p["memory.build_held_per_route_bytes"] <= p["memory.build_garbage_per_route_bytes"]
     # The testbed yields with a 1 ms sleep: each yield costs a build about that much wall time.
     assert 0.0005 < p["kong.yield_delay_s"] < 0.02
     # Whole rebuilds on the lone worker, and the simulator's prediction of them.

@@ -55,6 +55,9 @@ PARAMETERS = {
     "memory.lru_slot_bytes": "router bytes at zero routes (the empty match caches) per cache slot",
     "memory.lru_value_bytes": "0: a cached match holds references to live routes; its key is in the per-request garbage",
     "memory.build_garbage_per_route_bytes": "slope of (bytes read and build allocate - router bytes) against routes",
+    "memory.build_held_per_route_bytes": "slope against routes of what the build holds until it ends (the decoded "
+                                         "routes: heap with them beside the current router, full collections, "
+                                         "less the heap without them); at most the build's garbage",
     "memory.entity_cache_bytes_per_route": "0: the testbed has no entity cache",
     "memory.baseline_heap_bytes": "median Lua heap without a router",
     "memory.non_heap_bytes": "the quiet worker's proportional set size less its Lua heap, fitted against the "
@@ -338,6 +341,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
         "build_garbage_bytes": fit("build_garbage_bytes", N,
                                    [p["read_alloc_bytes"] + p["build_alloc_bytes"] - p["router_bytes"] for p in points],
                                    "linear"),
+        "held_bytes": fit("held_bytes", N, [p.get("held_bytes", 0.0) for p in points], "linear"),
         "build_ns": fit("build_ns", P, [(p["read_cpu_s"] + p["build_cpu_s"]) * 1e9 for p in points], "nlogn"),
         # The fits' quality is reported; the simulator reads the build's CPU
         # per unit as measured, interpolated at the experiment's size
@@ -367,6 +371,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
         "memory.incremental_router_bytes_per_route": fits["incremental_router_bytes"]["b"],
         "memory.lru_value_bytes": 0.0,
         "memory.build_garbage_per_route_bytes": fits["build_garbage_bytes"]["b"],
+        "memory.build_held_per_route_bytes": min(max(0.0, fits["held_bytes"]["b"]), fits["build_garbage_bytes"]["b"]),
         "memory.entity_cache_bytes_per_route": 0.0,
         "memory.baseline_heap_bytes": statistics.median(p["heap_bytes"] - p["router_bytes"] for p in points),
         "memory.non_heap_bytes": _non_heap(points, fits),
@@ -539,6 +544,8 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
                                             p["memory.router_bytes_per_route"])
             if gw.router == "incremental" else p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],
+            "build_held_per_route_bytes": min(p.get("memory.build_held_per_route_bytes", 0.0),
+                                              p["memory.build_garbage_per_route_bytes"]),
             "entity_cache_bytes_per_route": 0.0,
             "lru_slots": gw.cache_slots,
             "lru_slot_bytes": p["memory.lru_slot_bytes"],

@@ -82,6 +82,7 @@ struct setup {
   double stepmul = 200;
   double router_bytes_per_route = 6 * 1024;
   double garbage_per_route = 4 * 1024;
+  double held_share = 0;  ///< of the build's garbage, what it holds until it ends
   double entity_per_route = 2 * 1024;
   double baseline = 60 * mib;
   double rate_per_worker = 20;  ///< requests per second per worker
@@ -100,6 +101,7 @@ scenario make(const setup& u, const std::string& strategy) {
   s.memory.gc_stepmul = u.stepmul;
   s.memory.router_bytes_per_route = u.router_bytes_per_route;
   s.memory.build_garbage_per_route_bytes = u.garbage_per_route;
+  s.memory.build_held_per_route_bytes = u.held_share * u.garbage_per_route;
   s.memory.entity_cache_bytes_per_route = u.entity_per_route;
   s.memory.baseline_heap_bytes = u.baseline;
   s.traffic.rate_per_s = u.rate_per_worker * u.workers;
@@ -175,6 +177,7 @@ setup draw_setup() {
   u.stepmul = *full_range(100, 1000);
   u.router_bytes_per_route = *full_range(256, 8192);
   u.garbage_per_route = *full_range(0, 8192);
+  u.held_share = *full_range(0, 100) * 1e-2;
   u.entity_per_route = *full_range(0, 4096);
   u.baseline = *full_range(1, 128) * mib;
   u.rate_per_worker = *full_range(1, 30);

@@ -227,6 +227,7 @@ distinct distinct_scenario() {
   MEMBER(memory.baseline_heap_bytes, 61.0 * (1 << 20));
   MEMBER(memory.router_bytes_per_route, 6100.0);
   MEMBER(memory.build_garbage_per_route_bytes, 4100.0);
+  MEMBER(memory.build_held_per_route_bytes, 1700.0);
   MEMBER(memory.entity_cache_bytes_per_route, 2100.0);
   MEMBER(memory.lru_slots, 100'000);
   MEMBER(memory.lru_slot_bytes, 33.0);
@@ -447,6 +448,8 @@ scenario random_valid_scenario() {
   const auto& c = s.cluster;
   s.cluster.pod_memory_limit_bytes =
       c.master_memory_bytes + c.mem_cache_dicts * c.mem_cache_size_bytes + c.fixed_zones_bytes + 1e9;
+  s.memory.build_held_per_route_bytes =
+      s.memory.build_garbage_per_route_bytes * (*rc::gen::inRange(0, 1001)) / 1000.0;
   const auto ops = *rc::gen::inRange(0, 4);
   for (int i = 0; i < ops; ++i) {
     admin_op op;

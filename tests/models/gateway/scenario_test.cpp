@@ -211,6 +211,18 @@ TEST(Validate, SampleIntervalFitsTheRun) {
   EXPECT_TRUE(starts_with(msg, "run.sample_interval_s = 1e-06 is invalid: must give at most 10000000 samples")) << msg;
 }
 
+TEST(Validate, WhatABuildHoldsIsPartOfItsGarbage) {
+  const std::string msg = problem_after([](scenario& s) {
+    s.memory.build_garbage_per_route_bytes = 1000;
+    s.memory.build_held_per_route_bytes = 1500;
+  });
+  EXPECT_TRUE(starts_with(msg, "memory.build_held_per_route_bytes = 1500 is invalid: must be <= "
+                               "memory.build_garbage_per_route_bytes = 1000"))
+      << msg;
+  EXPECT_EQ(problem_after([](scenario& s) { s.memory.build_held_per_route_bytes = s.memory.build_garbage_per_route_bytes; }),
+            "");
+}
+
 TEST(Validate, PodLimitExceedsFixedMemory) {
   const std::string msg = problem_after([](scenario& s) { s.cluster.pod_memory_limit_bytes = 256.0 * (1 << 20); });
   // master 64 MiB + 2 x 128 MiB dicts + 16 MiB zones = 336 MiB
