@@ -33,15 +33,15 @@ double mean_traffic_rate(const traffic_config& t) {
 /// marks the live bytes L and sweeps L + G. G is the pause's headroom
 /// (gc_pause/100 - 1) L plus what is allocated while the cycle runs: the
 /// cycle does about 2L + A units of work at gc_stepmul/100 units per
-/// allocated byte, so A = 2L / (k - 1) for k = gc_stepmul/100 > 1. The result
-/// does not depend on L.
+/// allocated byte, so A = 2L / (k - 1) for k = gc_stepmul/100 > 1; and it frees
+/// the G bytes. The result does not depend on L.
 double gc_cpu_per_byte(const memory_config& m) {
   const double p = m.gc_pause / 100.0;
   const double k = m.gc_stepmul / 100.0;
   const double during = k > 1.0 ? 2.0 / (k - 1.0) : inf;
   const double g = std::max(0.0, p - 1.0) + during;  // in units of L
   if (!std::isfinite(g)) return 0.0;                  // a collector that never finishes a cycle frees nothing
-  return (m.gc_mark_ns_per_byte + m.gc_sweep_ns_per_byte * (1.0 + g)) / g * 1e-9;
+  return ((m.gc_mark_ns_per_byte + m.gc_sweep_ns_per_byte * (1.0 + g)) / g + m.gc_free_ns_per_byte) * 1e-9;
 }
 
 /// The run cut where an admin loop starts or stops: in each piece the writes

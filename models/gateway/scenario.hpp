@@ -116,6 +116,7 @@ struct memory_config {
   double gc_stepmul = 200.0;  ///< collector work per allocated byte, in percent
   double gc_mark_ns_per_byte = 0.5;   ///< CPU to traverse a live byte
   double gc_sweep_ns_per_byte = 0.1;  ///< CPU to sweep a byte (live or dead)
+  double gc_free_ns_per_byte = 0.0;   ///< CPU to free a dead byte, on top of sweeping it
   double gc_mean_object_bytes = 64.0;  ///< mean Lua object size: LuaJIT paces its sweep per object
   double baseline_heap_bytes = 60.0 * (1 << 20);  ///< Lua heap of an idle worker
   double router_bytes_per_route = 6.0 * 1024;     ///< live router per route (incl. per-path objects)

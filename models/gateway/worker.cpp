@@ -16,6 +16,7 @@ memory::gc_params gc_params_of(const memory_config& m) {
   p.stepmul = m.gc_stepmul;
   p.mark_ns_per_byte = m.gc_mark_ns_per_byte;
   p.sweep_ns_per_byte = m.gc_sweep_ns_per_byte;
+  p.free_ns_per_byte = m.gc_free_ns_per_byte;
   p.mean_object_bytes = m.gc_mean_object_bytes;
   return p;
 }

@@ -36,6 +36,9 @@ void validate(const gc_params& p) {
   if (!(std::isfinite(p.sweep_ns_per_byte) && p.sweep_ns_per_byte >= 0.0)) {
     sim::detail::throw_invalid_argument("gc_sweep_ns_per_byte", p.sweep_ns_per_byte, "finite and >= 0 (ns)");
   }
+  if (!(std::isfinite(p.free_ns_per_byte) && p.free_ns_per_byte >= 0.0)) {
+    sim::detail::throw_invalid_argument("gc_free_ns_per_byte", p.free_ns_per_byte, "finite and >= 0 (ns)");
+  }
   require_in_range(p.step_size_bytes, 1.0, 1073741824.0, "gc_step_size_bytes", "in [1, 1073741824] (bytes)");
   require_in_range(p.mean_object_bytes, 8.0, 1073741824.0, "gc_mean_object_bytes", "in [8, 1073741824] (bytes)");
 }
@@ -362,6 +365,9 @@ void gc_heap::charge_sweep(double bytes) noexcept {
 void gc_heap::free_bytes(double bytes) noexcept {
   pending_freed_ += bytes;
   cumulative_freed_ += bytes;
+  const double ns = bytes * params_.free_ns_per_byte;
+  pending_cpu_ns_ += ns;
+  cumulative_cpu_ns_ += ns;
 }
 
 void gc_heap::set_threshold_from_estimate() noexcept {

@@ -72,7 +72,8 @@
 /// PCRE regexes, that keep objects alive one more cycle), string-table
 /// resizing, the atomic step being deferred while a trace runs, and LuaJIT's
 /// own allocator overheads. CPU: marking costs `mark_ns_per_byte` per byte
-/// marked (paced and atomic), sweeping `sweep_ns_per_byte` per byte swept.
+/// marked (paced and atomic), sweeping `sweep_ns_per_byte` per byte swept and
+/// `free_ns_per_byte` more per byte it frees.
 
 #include <cstddef>
 #include <cstdint>
@@ -98,6 +99,9 @@ struct gc_params {
   double mark_ns_per_byte = 0.5;
   /// CPU per byte swept, ns. Finite, >= 0.
   double sweep_ns_per_byte = 0.1;
+  /// CPU per byte freed, on top of sweeping it, ns: a dead object goes back
+  /// to the allocator, a live one only has its mark flipped. Finite, >= 0.
+  double free_ns_per_byte = 0;
   /// Bytes allocated between steps (LuaJIT's GCSTEPSIZE, 1 KiB). Valid:
   /// [1, 1073741824].
   double step_size_bytes = 1024;
@@ -174,7 +178,7 @@ class gc_heap {
   double take_gc_cpu_s() noexcept;
   double cumulative_gc_cpu_s() const noexcept { return cumulative_cpu_ns_ * 1e-9; }
   /// Bytes marked (paced and atomic) and swept since construction or reset:
-  /// the GC CPU is exactly marked * mark_ns_per_byte + swept * sweep_ns_per_byte.
+  /// the GC CPU is exactly marked * mark_ns_per_byte + swept * sweep_ns_per_byte + freed * free_ns_per_byte.
   double cumulative_marked_bytes() const noexcept { return cumulative_marked_; }
   double cumulative_swept_bytes() const noexcept { return cumulative_swept_; }
 

@@ -348,20 +348,24 @@ def test_the_incremental_router_changes_routes_in_place():
 def test_collector_costs_come_from_the_stepped_cycle_and_fall_back_on_full_collections():
     from gwsim.testbed.calibrate import gc_costs, mean_object_bytes
 
-    # Stepped cycle: 100 MB at its start, 40 MB freed; 60 ms marking 60 MB live, 50 ms sweeping 100 MB.
+    # m = 1 ns per byte marked, s = 0.2 per byte swept, f = 0.75 more per byte freed.
+    # Stepped cycle: 100 MB at its start, 40 MB freed; 60 ms marking 60 MB live, 20 + 30 ms sweeping 100 MB.
+    # Full collections of W = 100 MB live (T1 = 120 ms) and of the same with R = 40 MB dead
+    # (T2 = 60 + 20 + 30 = 110 ms).
     point = {"gc_phase_heap_bytes": 100e6, "gc_phase_freed_bytes": 40e6, "gc_phase_mark_cpu_s": 0.060,
              "gc_phase_sweep_cpu_s": 0.050, "heap_bytes": 60e6, "router_bytes": 40e6,
-             "collect_live_cpu_s": 0.1, "collect_garbage_cpu_s": 0.1}
-    mark, sweep = gc_costs(point)
-    assert mark == pytest.approx(1.0) and sweep == pytest.approx(0.5)
+             "collect_live_cpu_s": 0.120, "collect_garbage_cpu_s": 0.110}
+    assert gc_costs(point) == pytest.approx((1.0, 0.2, 0.75))
+    # Timer noise never makes a cost negative.
+    assert min(gc_costs({**point, "collect_garbage_cpu_s": 0.0})) == 0.0
     # 2,500 sweep steps at stepmul 200 visit 500,000 objects of 100 MB: 200 B each.
     assert mean_object_bytes({**point, "gc_phase_sweep_steps": 2500, "gc_stepmul": 200}) == pytest.approx(200.0)
     assert mean_object_bytes({}) == 64.0
-    # Without it: T1 = (m + s) W and T2 = m A + s W with m = 1, s = 0.5, W = 100 MB, A = 60 MB.
+    # Without it: T1 = (m + s) W and T2 = m A + s W with m = 1, s = 0.5, W = 100 MB, A = 60 MB; no freeing term.
     old = {k: point[k] for k in ("heap_bytes", "router_bytes")}
     old["collect_live_cpu_s"] = 1.5 * 100e6 * 1e-9
     old["collect_garbage_cpu_s"] = (1.0 * 60e6 + 0.5 * 100e6) * 1e-9
-    assert gc_costs(old) == pytest.approx((1.0, 0.5))
+    assert gc_costs(old) == pytest.approx((1.0, 0.5, 0.0))
 
 
 def test_repeated_runs_are_judged_on_their_medians():

@@ -85,7 +85,11 @@ PARAMETERS = {
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
     "memory.gc_mark_ns_per_byte": "median over the points of one collector cycle the worker steps through by "
                                   "hand: marking CPU per live byte (see gc_costs)",
-    "memory.gc_sweep_ns_per_byte": "idem: sweeping CPU per byte present when the sweep starts, live or dead",
+    "memory.gc_sweep_ns_per_byte": "idem: sweeping CPU per byte present when the sweep starts, live or dead, "
+                                   "less the freeing (see gc_costs)",
+    "memory.gc_free_ns_per_byte": "median over the points of the freeing CPU per dead byte, on top of sweeping "
+                                  "it: from the two timed full collections, with and without a router as "
+                                  "garbage (see gc_costs)",
     "memory.gc_mean_object_bytes": "idem: the heap at the sweep's start over the objects swept (LuaJIT charges "
                                    "10 work units per object swept and a step does stepmul / 10 units per 100 bytes "
                                    "of GCSTEPSIZE, so objects = sweep steps x stepmul)",
@@ -240,34 +244,36 @@ def mean_object_bytes(point: Mapping[str, Any]) -> float:
     return min(1 << 30, max(8.0, heap / (steps * stepmul)))
 
 
-def gc_costs(point: Mapping[str, Any]) -> tuple[float, float]:
-    """(mark, sweep) CPU in ns per byte: per live byte marked and per byte swept, live or dead.
+def gc_costs(point: Mapping[str, Any]) -> tuple[float, float, float]:
+    """(mark, sweep, free) CPU in ns per byte: per live byte marked, per byte swept (live or dead) and per dead
+    byte freed, on top of sweeping it (a dead object goes back to the allocator, a live one only has its mark
+    flipped).
 
-    From one collector cycle the worker stepped through by hand with a dropped router as garbage
-    (``gc_phase_*``): marking walks the bytes that stay live (the heap at the cycle's start less what
-    it freed), sweeping walks every byte present at its start. Points without those figures fall back
-    on the two timed full collections: with W bytes live and none dead a cycle costs T1 = (m + s) W;
-    once the new router (R = W - A bytes) is garbage it costs T2 = m A + s W, hence
-    s = (T2 - T1 A / W) / R and m = T1 / W - s. That split is poorly determined (freeing a dead byte
-    costs LuaJIT more than sweeping a live one, so T1 and T2 come out nearly equal and m near 0), which
-    is why the stepped cycle is measured. Each value is clamped at 0 (timer noise).
+    Marking comes from one collector cycle the worker stepped through by hand with a dropped router as garbage
+    (``gc_phase_*``): it walks the bytes that stay live (the heap at the cycle's start less what it freed).
+    Freeing comes from the two timed full collections: with W bytes live and none dead a collection costs
+    T1 = (m + s) W; once the new router (R bytes) is garbage it costs T2 = m (W - R) + s W + f R, hence
+    f = m + (T2 - T1) / R. Sweeping is the stepped cycle's sweep less its freeing: s = (S - f F) / H for the
+    H bytes present at its start, of which it freed F. Points without the stepped cycle fall back on the two
+    collections alone, with f = 0: s = (T2 - T1 (W - R) / W) / R and m = T1 / W - s. Each value is clamped
+    at 0 (timer noise).
     """
+    w = float(point["heap_bytes"] + point["router_bytes"])
+    r = float(point["router_bytes"])
+    t1 = float(point["collect_live_cpu_s"]) * 1e9
+    t2 = float(point["collect_garbage_cpu_s"]) * 1e9
     heap = float(point.get("gc_phase_heap_bytes") or 0.0)
     freed = float(point.get("gc_phase_freed_bytes") or 0.0)
     if heap > 0 and heap > freed >= 0 and point.get("gc_phase_mark_cpu_s") is not None:
         mark = max(0.0, float(point["gc_phase_mark_cpu_s"]) * 1e9 / (heap - freed))
-        sweep = max(0.0, float(point["gc_phase_sweep_cpu_s"]) * 1e9 / heap)
-        return mark, sweep
-    w = float(point["heap_bytes"] + point["router_bytes"])
-    r = float(point["router_bytes"])
-    a = w - r
-    t1 = float(point["collect_live_cpu_s"]) * 1e9
-    t2 = float(point["collect_garbage_cpu_s"]) * 1e9
+        free = max(0.0, mark + (t2 - t1) / r) if r > 0 else 0.0
+        sweep = max(0.0, (float(point["gc_phase_sweep_cpu_s"]) * 1e9 - free * freed) / heap)
+        return mark, sweep, free
     if w <= 0 or r <= 0:
-        return 0.0, 0.0
-    sweep = max(0.0, (t2 - t1 * a / w) / r)
+        return 0.0, 0.0, 0.0
+    sweep = max(0.0, (t2 - t1 * (w - r) / w) / r)
     mark = max(0.0, t1 / w - sweep)
-    return mark, sweep
+    return mark, sweep, 0.0
 
 
 def _non_heap(points: Sequence[Mapping[str, Any]], fits: Mapping[str, Mapping[str, Any]]) -> float:
@@ -396,6 +402,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
                                            "b": fits["incremental_change_ns"]["b"]},
         "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
         "memory.gc_sweep_ns_per_byte": statistics.median(gc_costs(p)[1] for p in points),
+        "memory.gc_free_ns_per_byte": statistics.median(gc_costs(p)[2] for p in points),
         "memory.gc_mean_object_bytes": statistics.median(mean_object_bytes(p) for p in points),
         "kong.yield_delay_s": statistics.median(p.get("yield_delay_s", 0.0) for p in points),
         "cluster.cpu_cores": float(_cores()),
@@ -538,6 +545,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "gc_stepmul": gw.gc_stepmul,
             "gc_mark_ns_per_byte": p["memory.gc_mark_ns_per_byte"],
             "gc_sweep_ns_per_byte": p["memory.gc_sweep_ns_per_byte"],
+            "gc_free_ns_per_byte": p.get("memory.gc_free_ns_per_byte", 0.0),
             "gc_mean_object_bytes": p.get("memory.gc_mean_object_bytes", 64.0),
             "baseline_heap_bytes": p["memory.baseline_heap_bytes"],
             "router_bytes_per_route": p.get("memory.incremental_router_bytes_per_route",

@@ -223,6 +223,7 @@ distinct distinct_scenario() {
   MEMBER(memory.gc_stepmul, 300.0);
   MEMBER(memory.gc_mark_ns_per_byte, 0.55);
   MEMBER(memory.gc_sweep_ns_per_byte, 0.15);
+  MEMBER(memory.gc_free_ns_per_byte, 0.75);
   MEMBER(memory.gc_mean_object_bytes, 96.0);
   MEMBER(memory.baseline_heap_bytes, 61.0 * (1 << 20));
   MEMBER(memory.router_bytes_per_route, 6100.0);

@@ -77,6 +77,9 @@ TEST(GcHeap, InvalidParametersNameTheParameterValueAndRange) {
   p.sweep_ns_per_byte = inf;
   expect_invalid(p, "gc_sweep_ns_per_byte = inf");
   p = {};
+  p.free_ns_per_byte = -0.5;
+  expect_invalid(p, "gc_free_ns_per_byte = -0.5 is invalid: must be finite and >= 0");
+  p = {};
   p.step_size_bytes = 0.5;
   expect_invalid(p, "gc_step_size_bytes = 0.5 is invalid: must be in [1, 1073741824]");
   p = {};
@@ -273,6 +276,7 @@ TEST(GcHeap, GcCpuIsWorkTimesCost) {
   gc_params p;
   p.mark_ns_per_byte = 0.7;
   p.sweep_ns_per_byte = 0.3;
+  p.free_ns_per_byte = 0.9;
   const double live = 8 * mib;
   gc_heap heap(p, live);
   double taken = 0;
@@ -280,7 +284,10 @@ TEST(GcHeap, GcCpuIsWorkTimesCost) {
     heap.allocate_garbage(4 * kib);
     taken += heap.take_gc_cpu_s();
   }
-  const double expected_ns = heap.cumulative_marked_bytes() * 0.7 + heap.cumulative_swept_bytes() * 0.3;
+  // Freeing is charged on top of sweeping: every cycle frees the garbage it swept.
+  EXPECT_GT(heap.cumulative_freed_bytes(), 4 * live);
+  const double expected_ns = heap.cumulative_marked_bytes() * 0.7 + heap.cumulative_swept_bytes() * 0.3 +
+                             heap.cumulative_freed_bytes() * 0.9;
   EXPECT_NEAR(heap.cumulative_gc_cpu_s(), expected_ns * 1e-9, 1e-12);
   EXPECT_NEAR(taken, heap.cumulative_gc_cpu_s(), 1e-12);
   EXPECT_EQ(heap.take_gc_cpu_s(), 0);
@@ -436,6 +443,7 @@ RC_GTEST_PROP(GcHeap, RandomHistoriesKeepTheBooks, ()) {
   p.stepmul = *rc::gen::inRange(100, 10001);
   p.step_size_bytes = *rc::gen::element(1.0, 64.0, 1024.0, 65536.0);
   p.mean_object_bytes = *rc::gen::element(8.0, 64.0, 4096.0);
+  p.free_ns_per_byte = *rc::gen::element(0.0, 0.8);
   const double baseline = *rc::gen::inRange(0, 1 << 20);
   const auto ops = *rc::gen::container<std::vector<op>>(rc::gen::build<op>(
       rc::gen::set(
@@ -516,7 +524,8 @@ RC_GTEST_PROP(GcHeap, RandomHistoriesKeepTheBooks, ()) {
     RC_ASSERT(std::abs(heap.cumulative_freed_bytes() - freed) <= tol);
     RC_ASSERT(std::abs(cpu - heap.cumulative_gc_cpu_s()) <= 1e-9 * (1 + cpu));
     RC_ASSERT(std::abs(heap.cumulative_gc_cpu_s() - 1e-9 * (heap.cumulative_marked_bytes() * p.mark_ns_per_byte +
-                                                            heap.cumulative_swept_bytes() * p.sweep_ns_per_byte)) <=
+                                                            heap.cumulative_swept_bytes() * p.sweep_ns_per_byte +
+                                                            heap.cumulative_freed_bytes() * p.free_ns_per_byte)) <=
               1e-9 * (1 + cpu));
     RC_ASSERT(heap.threshold_bytes() >= heap.estimate_bytes() * p.pause / 100 - tol);
   }
