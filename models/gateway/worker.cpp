@@ -53,9 +53,7 @@ worker::worker(context& ctx, node& owner, int index)
     entity_cache_ = true;
     for (int k = 0; k < pages; ++k) {
       router_chunks_.push_back(heap_.allocate(first.router_bytes / pages));
-      if (first.held_bytes > 0) held_chunks_.push_back(heap_.allocate(first.held_bytes / pages));
-      const double transient = first.garbage_bytes - first.held_bytes;
-      if (transient > 0) heap_.allocate_garbage(transient / pages);
+      allocate_page_garbage(first, pages);
     }
     release_held();
     router_bytes_ = first.router_bytes;
@@ -387,15 +385,19 @@ double worker::run_build_page() {
     entity_cache_id_ = heap_.allocate(ctx_.store.routes() * m.entity_cache_bytes_per_route);
     entity_cache_ = true;
   }
-  // What the page decodes stays live until the build ends (Kong's build
-  // reads every route before it builds from them); the rest dies at once.
-  if (plan_.held_bytes > 0) held_chunks_.push_back(heap_.allocate(plan_.held_bytes / pages));
-  const double transient = plan_.garbage_bytes - plan_.held_bytes;
-  if (transient > 0) heap_.allocate_garbage(transient / pages);
+  allocate_page_garbage(plan_, pages);
   cpu += charge_gc();
   memory_changed();
   build_cpu_s_ += cpu;
   return cpu;
+}
+
+void worker::allocate_page_garbage(const build_plan& plan, double pages) {
+  // What the page decodes stays live until the build ends (Kong's build
+  // reads every route before it builds from them); the rest dies at once.
+  if (plan.held_bytes > 0) held_chunks_.push_back(heap_.allocate(plan.held_bytes / pages));
+  const double transient = plan.garbage_bytes - plan.held_bytes;
+  if (transient > 0) heap_.allocate_garbage(transient / pages);
 }
 
 void worker::release_held() {

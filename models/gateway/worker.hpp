@@ -96,6 +96,8 @@ class worker {
   double run_request(request* r);  ///< returns CPU seconds
   double run_build_page();
   double run_build_finish();
+  /// One page's share of a build's garbage: the held part live, the rest dead at once.
+  void allocate_page_garbage(const build_plan& plan, double pages);
   /// The build's held data becomes garbage (it has ended).
   void release_held();
   double charge_gc();
