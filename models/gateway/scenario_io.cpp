@@ -382,7 +382,7 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(m, gc_sweep_ns_per_byte, K::real, "ns per byte", at_least(0), "CPU to sweep one byte, live or dead");
   GWSIM_FIELD(m, gc_free_ns_per_byte, K::real, "ns per byte", at_least(0),
               "CPU to free one dead byte, on top of sweeping it (it goes back to the allocator; the testbed "
-              "measures about 0.8 ns against 0.2 ns to sweep a live byte)");
+              "measures 0.5-0.8 ns against about 0.2 ns to sweep a live byte)");
   GWSIM_FIELD(m, gc_mean_object_bytes, K::size, "bytes", between(8, 1'073'741'824),
               "mean size of a Lua object in the heap: LuaJIT paces its sweep per object (10 work units each), so "
               "larger objects sweep more bytes per allocated byte (the testbed measures about 150 B)");

@@ -552,8 +552,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
                                             p["memory.router_bytes_per_route"])
             if gw.router == "incremental" else p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],
-            "build_held_per_route_bytes": min(p.get("memory.build_held_per_route_bytes", 0.0),
-                                              p["memory.build_garbage_per_route_bytes"]),
+            "build_held_per_route_bytes": p.get("memory.build_held_per_route_bytes", 0.0),
             "entity_cache_bytes_per_route": 0.0,
             "lru_slots": gw.cache_slots,
             "lru_slot_bytes": p["memory.lru_slot_bytes"],
