@@ -66,7 +66,10 @@ using string_set = std::unordered_set<std::string, string_hash, std::equal_to<>>
 /// `o` flag caches each compiled pattern, keyed by its text, in a cache per
 /// worker process that outlives router rebuilds (lua-resty-core's
 /// resty.core.regex), so a rebuild does not compile again the patterns the
-/// cache still holds. This is that cache, shared by every router of the
+/// cache still holds. Kong compiles a pattern when a match first needs it;
+/// here a build parses each pattern (refusing a bad one at once) and the
+/// JIT compilation, most of the cost, waits for the pattern's first match
+/// (see regex). This is that cache, shared by every router of the
 /// process (thread-safe): it returns the compiled `pattern`, compiling it on
 /// a miss. Like OpenResty's, it is an LRU cache (resty.lrucache) of at most
 /// compiled_regex_cache_max_entries patterns: `lua_regex_cache_max_entries`,

@@ -44,8 +44,16 @@ regex::regex(std::string_view pattern, jit_mode jit) : pattern_(pattern) {
   /// JIT is an optimisation only: when the library was built without it the
   /// interpreter gives the same answers, as ngx.re does without `j`.
   if (jit == jit_mode::automatic) {
-    jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+    jit_state_.store(jit_untried, std::memory_order_relaxed);
   }
+}
+
+bool regex::compile_jit() const {
+  std::call_once(jit_once_, [this] {
+    const bool ok = pcre2_jit_compile(as_code(code_.get()), PCRE2_JIT_COMPLETE) == 0;
+    jit_state_.store(ok ? jit_on : jit_off, std::memory_order_release);
+  });
+  return jit_state_.load(std::memory_order_acquire) == jit_on;
 }
 
 namespace {
@@ -96,7 +104,7 @@ regex::regex(std::string pattern, alternation_tag) : pattern_(std::move(pattern)
     return;
   }
   code_.reset(code);
-  jit_ = pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0;
+  jit_state_.store(jit_untried, std::memory_order_relaxed);
 }
 
 std::unique_ptr<regex> regex::alternation(const std::vector<std::string_view>& patterns) {
@@ -148,8 +156,9 @@ int match_once(pcre2_code* code, bool jit, std::string_view subject, pcre2_match
 }  // namespace
 
 int regex::first_alternative(std::string_view subject) const {
+  const bool jit = use_jit();
   pcre2_match_data* data = thread_match_data();
-  const int rc = match_once(as_code(code_.get()), jit_, subject, data);
+  const int rc = match_once(as_code(code_.get()), jit, subject, data);
   if (rc == PCRE2_ERROR_NOMATCH) {
     return -1;
   }
@@ -168,7 +177,7 @@ int regex::first_alternative(std::string_view subject) const {
 }
 
 bool regex::matches_prefix(std::string_view subject) const {
-  const int rc = match_once(as_code(code_.get()), jit_, subject, thread_match_data());
+  const int rc = match_once(as_code(code_.get()), use_jit(), subject, thread_match_data());
   /// Any failure other than a match (no match, or a resource limit hit by a
   /// degenerate pattern) counts as "does not match".
   return rc >= 0;

@@ -2,12 +2,19 @@
 /// A compiled PCRE2 pattern with the matching discipline Kong's router uses
 /// through `ngx.re.find(subject, pattern, "ajo")`: anchored at the start of
 /// the subject (`a`), JIT-compiled when the library supports it (`j`),
-/// compiled once and reused (`o`). The end is not anchored, so a path regex
+/// compiled once and reused (`o`). Construction parses the pattern (so a bad
+/// one is refused at once); the JIT compilation, which costs about ten times
+/// as much, waits for the first match, as Kong's `ngx.re.find` compiles a
+/// route's pattern when a request first needs it and its Router.new
+/// compiles none: a router build pays only the parse. The end is not anchored, so a path regex
 /// such as `/users/\d+` also matches `/users/42/profile`, exactly as Kong's
 /// traditional router treats regex paths as regex *prefixes*.
 
+#include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,7 +35,9 @@ public:
   [[nodiscard]] bool matches_prefix(std::string_view subject) const;
 
   [[nodiscard]] const std::string& pattern() const noexcept { return pattern_; }
-  [[nodiscard]] bool jit_compiled() const noexcept { return jit_; }
+  /// Whether matches run JIT code: false until the first match (and always
+  /// with jit_mode::disabled or a library without JIT).
+  [[nodiscard]] bool jit_compiled() const noexcept { return jit_state_.load(std::memory_order_acquire) == jit_on; }
 
   /// One pattern trying `patterns` in order as alternatives, so one anchored
   /// match tells which of them is the first to match a subject (what Kong
@@ -52,9 +61,23 @@ private:
     void operator()(void* code) const noexcept;
   };
 
+  /// Whether matches run JIT code. The first match of a pattern that
+  /// wants JIT compiles it (once, whichever thread gets there first; the
+  /// others wait); later ones read one atomic.
+  [[nodiscard]] bool use_jit() const {
+    const std::uint8_t state = jit_state_.load(std::memory_order_acquire);
+    return state == jit_untried ? compile_jit() : state == jit_on;
+  }
+  bool compile_jit() const;
+
+  static constexpr std::uint8_t jit_untried = 0;
+  static constexpr std::uint8_t jit_on = 1;
+  static constexpr std::uint8_t jit_off = 2;
+
   std::string pattern_;
   std::unique_ptr<void, code_deleter> code_;
-  bool jit_ = false;
+  mutable std::once_flag jit_once_;
+  mutable std::atomic<std::uint8_t> jit_state_{jit_off};
 };
 
 /// Literal strings of which every subject the anchored `pattern` matches
