@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <string_view>
 #include <vector>
 
 #include "models/analytic/availability.hpp"
@@ -107,7 +108,13 @@ worker_workload workload_of(const scenario& s) {
   const double c = w.gc_cpu_s_per_byte;
   const double h = w.cache_hit_ratio;
   const double s_hit = t.plugin_cpu_s + t.match_hit_cpu_s + c * t.request_garbage_bytes;
-  const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + c * (t.request_garbage_bytes + m.lru_value_bytes);
+  // Kong 2.x's regex scan (regex_scan.hpp): once the regex paths outnumber
+  // ngx.re's cache, every miss compiles all of them and evicts as many.
+  const bool thrashes = std::string_view(strategy->traits().router_design) == "traditional" &&
+                        s.routes.regex_paths > s.kong.regex_cache_entries;
+  const double compiles = thrashes ? static_cast<double>(s.routes.regex_paths) : 0.0;
+  const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + compiles * t.regex_compile_cpu_s +
+                        c * (t.request_garbage_bytes + m.lru_value_bytes + compiles * m.regex_object_bytes);
   w.mean_service_s = h * s_hit + (1 - h) * s_miss;
   const double second = h * s_hit * s_hit + (1 - h) * s_miss * s_miss;
   w.service_scv = std::max(0.0, second / (w.mean_service_s * w.mean_service_s) - 1.0);

@@ -77,6 +77,13 @@ void validate(const scenario& s) {
                 " (bytes per route: it is the part of the build's garbage held until the build ends)");
   }
 
+  const double paths = static_cast<double>(s.routes.routes) * s.routes.paths_per_route;
+  if (s.routes.regex_paths > paths) {
+    invalid("routes.regex_paths", s.routes.regex_paths,
+            "must be <= routes.routes * routes.paths_per_route = " + format_number(paths) +
+                " (paths: the regex paths are some of the route paths)");
+  }
+
   // What a pod holds before any worker exists: a limit below it cannot start.
   const cluster_config& c = s.cluster;
   const double fixed = c.master_memory_bytes + c.mem_cache_dicts * c.mem_cache_size_bytes + c.fixed_zones_bytes;

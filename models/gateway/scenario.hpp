@@ -76,6 +76,9 @@ struct routes_config {
   int routes = 50'000;
   int services = 50'000;
   double paths_per_route = 1.0;  ///< paths split per route by the build
+  /// Distinct regex paths among the P paths: Kong 2.x tries them in order,
+  /// through ngx.re's cache of compiled patterns, on every match-cache miss.
+  int regex_paths = 0;
 };
 
 struct traffic_config {
@@ -95,6 +98,9 @@ struct traffic_config {
   double match_hit_cpu_s = 0.000002;  ///< router match, LRU cache hit
   double match_miss_cpu_s = 0.00005;  ///< router match, cache miss (category scan)
   double request_garbage_bytes = 16.0 * 1024;  ///< Lua heap garbage per request
+  /// CPU to compile one regex path when ngx.re's cache does not hold it
+  /// (PCRE compile and JIT); the testbed measured about 60 us.
+  double regex_compile_cpu_s = 0.00006;
   balancing balance = balancing::random;
 };
 
@@ -109,6 +115,9 @@ struct kong_config {
   /// the shortest sleep stands in for it (the testbed's nginx).
   double yield_delay_s = 0.0;
   double rebuild_timeout_s = 5.0;     ///< strict: mutex wait before a request fails (pg_timeout)
+  /// lua_regex_cache_max_entries: compiled patterns ngx.re keeps per worker
+  /// (an LRU cache; 1,024 in Kong 2.x, 0 = none kept).
+  int regex_cache_entries = 1024;
 };
 
 struct memory_config {
@@ -128,6 +137,11 @@ struct memory_config {
   double lru_value_bytes = 1024.0;    ///< per cached match
   double non_heap_bytes = 40.0 * (1 << 20);  ///< worker RSS outside the Lua heap
   double release_delay_s = 0.0;       ///< freed heap pages stay resident this long
+  /// A compiled pattern in ngx.re's cache: its Lua objects (the cdata, its
+  /// key string, the cache's entry) and its PCRE code and JIT code outside
+  /// the Lua heap, freed only by the cdata's finalizer.
+  double regex_object_bytes = 64.0;
+  double regex_native_bytes = 1024.0;
 };
 
 /// Rebuild cost model: a full build of R routes and P paths costs

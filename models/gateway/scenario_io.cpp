@@ -328,6 +328,9 @@ std::vector<field<scenario>> build_scenario_fields() {
               "services in the configuration; a build looks up each route's service");
   GWSIM_FIELD(r, paths_per_route, K::real, "paths per route", between(1, 1000),
               "mean paths per route; a build splits routes per path, P = routes * paths_per_route");
+  GWSIM_FIELD(r, regex_paths, K::integer, "paths", between(0, 10'000'000),
+              "distinct regex paths among the P paths: every match-cache miss tries them in order through ngx.re's "
+              "cache of compiled patterns (kong.regex_cache_entries), compiling those it does not hold; at most P");
 
   table_builder<scenario, traffic_config> tr(t, "traffic", &scenario::traffic);
   GWSIM_FIELD(tr, rate_per_s, K::real, "per second", at_least(0),
@@ -349,6 +352,9 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(tr, plugin_cpu_s, K::duration, "seconds", at_least(0), "worker CPU per request outside routing");
   GWSIM_FIELD(tr, match_hit_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that hits the LRU cache");
+  GWSIM_FIELD(tr, regex_compile_cpu_s, K::duration, "seconds", at_least(0),
+              "worker CPU to compile one regex path that ngx.re's cache does not hold (PCRE compile and JIT; the "
+              "testbed measured about 60 us)");
   GWSIM_FIELD(tr, match_miss_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that misses the cache (category scan)");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");
@@ -372,6 +378,10 @@ std::vector<field<scenario>> build_scenario_fields() {
               "ngx.sleep(0); about 1 ms where the shortest real sleep stands in for it");
   GWSIM_FIELD(k, rebuild_timeout_s, K::duration, "seconds", above(0),
               "strict: how long a request waits for the rebuild mutex before it fails (pg_timeout)");
+  GWSIM_FIELD(k, regex_cache_entries, K::integer, "patterns", between(0, 10'000'000),
+              "lua_regex_cache_max_entries: compiled patterns ngx.re keeps per worker, least recently used out "
+              "first (1024 in Kong 2.x; 0 keeps none). Fewer than routes.regex_paths: every miss compiles every "
+              "regex path (Kong #7482)");
 
   table_builder<scenario, memory_config> m(t, "memory", &scenario::memory);
   GWSIM_FIELD(m, gc_pause, K::real, "percent", between(100, 1000),
@@ -403,6 +413,12 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(m, non_heap_bytes, K::size, "bytes", at_least(0), "worker resident memory outside the Lua heap");
   GWSIM_FIELD(m, release_delay_s, K::duration, "seconds", at_least(0),
               "freed heap pages stay resident this long (the heap grows back into them first)");
+  GWSIM_FIELD(m, regex_object_bytes, K::size, "bytes per pattern", at_least(0),
+              "Lua heap of one compiled pattern in ngx.re's cache (its cdata, key string and cache entry); garbage "
+              "when the cache evicts it");
+  GWSIM_FIELD(m, regex_native_bytes, K::size, "bytes per pattern", at_least(0),
+              "PCRE and JIT code of one compiled pattern, outside the Lua heap: an evicted pattern's is freed by "
+              "its finalizer, when a collector cycle that found it dead ends");
 
   table_builder<scenario, cost_config> co(t, "cost", &scenario::cost);
   GWSIM_FIELD(co, read_ns_per_route, K::real, "ns per route", at_least(0),

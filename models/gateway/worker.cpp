@@ -36,7 +36,9 @@ worker::worker(context& ctx, node& owner, int index)
       resume_build_(ctx.sim, [this] { enqueue(job{job_kind::build_finish, nullptr}); }),
       heap_(gc_params_of(ctx.s.memory), ctx.s.memory.baseline_heap_bytes),
       lru_(static_cast<std::size_t>(ctx.s.memory.lru_slots)),
-      rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")) {
+      rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")),
+      scans_regexes_(std::string_view(traits_.router_design) == "traditional" && ctx.s.routes.regex_paths > 0),
+      regexes_(scans_regexes_ ? ctx.s.routes.regex_paths : 0, ctx.s.kong.regex_cache_entries) {
   // The worker has built its router from the initial configuration, filled
   // its entity cache, and has an empty match cache. A pod-wide table
   // (build_site::node) lives outside the workers' heaps.
@@ -67,6 +69,9 @@ worker::worker(context& ctx, node& owner, int index)
       entity_cache_ = true;
     }
     slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
+    // Requests have run: ngx.re's cache holds what it can.
+    regexes_.warm();
+    size_regex_cache_object();
     heap_.full_collect();
   }
   (void)heap_.take_gc_cpu_s();
@@ -97,7 +102,7 @@ bool worker::accepting() const noexcept {
 }
 
 double worker::resident_bytes() const {
-  return alive_ ? rss_.resident_bytes(heap_.total_bytes(), ctx_.sim.now()) : 0.0;
+  return alive_ ? rss_.resident_bytes(heap_.total_bytes(), ctx_.sim.now()) + regex_native_bytes() : 0.0;
 }
 
 int worker::gc_phase() const noexcept {
@@ -182,6 +187,7 @@ double worker::run_request(request* r) {
   const bool hit = lru_.access(r->cache_key);
   ctx_.stats.cache_access(hit);
   double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
+  if (!hit && scans_regexes_) cpu += scan_regexes();
   if (!hit) {
     if (lru_.size() > cached) {
       // The cache grows by one value.
@@ -298,6 +304,12 @@ double worker::charge_gc() {
   if (cycles > gc_cycles_seen_) {
     ctx_.stats.gc_cycles(cycles - gc_cycles_seen_);
     ctx_.stats.log(ctx_.sim.now(), "gc_cycle_end", node_.index(), index_, heap_.total_bytes());
+    // The finalizers of the patterns those cycles found dead free their
+    // native code; a second cycle also frees what the first kept.
+    for (std::uint64_t k = gc_cycles_seen_; k < cycles && (native_due_ > 0 || native_later_ > 0); ++k) {
+      native_due_ = native_later_;
+      native_later_ = 0;
+    }
     gc_cycles_seen_ = cycles;
   }
   const double freed = heap_.take_freed_bytes();
@@ -306,6 +318,33 @@ double worker::charge_gc() {
 }
 
 void worker::memory_changed() { node_.memory_changed(*this); }
+
+double worker::scan_regexes() {
+  const memory_config& m = ctx_.s.memory;
+  const regex_scan::result r = regexes_.on_miss();
+  if (r.compiles <= 0) return 0.0;
+  // Each evicted pattern's Lua objects die at once; its native code waits
+  // for a cycle that finds it dead (one that has not started marking yet).
+  if (r.evicted > 0) {
+    heap_.allocate_garbage(r.evicted * m.regex_object_bytes);
+    (heap_.phase() == memory::gc_phase::pause ? native_due_ : native_later_) += r.evicted * m.regex_native_bytes;
+  }
+  size_regex_cache_object();
+  return r.compiles * ctx_.s.traffic.regex_compile_cpu_s;
+}
+
+void worker::size_regex_cache_object() {
+  const double bytes = regexes_.cached() * ctx_.s.memory.regex_object_bytes;
+  if (regex_cache_id_ == memory::object_id{}) {
+    if (bytes > 0) regex_cache_id_ = heap_.allocate(bytes);
+  } else if (bytes != heap_.object_bytes(regex_cache_id_)) {
+    heap_.resize(regex_cache_id_, bytes);
+  }
+}
+
+double worker::regex_native_bytes() const noexcept {
+  return regexes_.cached() * ctx_.s.memory.regex_native_bytes + native_due_ + native_later_;
+}
 
 void worker::set_router_bytes(double bytes) {
   bytes = std::max(0.0, bytes);
@@ -512,6 +551,11 @@ void worker::kill() {
   entity_cache_ = false;
   lru_.flush();
   rss_.reset();
+  // The process is gone, with its compiled patterns.
+  regexes_.reset();
+  regex_cache_id_ = {};
+  native_due_ = 0;
+  native_later_ = 0;
 }
 
 void worker::respawn() {
@@ -530,6 +574,11 @@ void worker::fork_generation() {
 void worker::start_fresh() {
   alive_ = true;
   heap_.reset(ctx_.s.memory.baseline_heap_bytes);
+  // A new process: ngx.re's cache starts empty.
+  regexes_.reset();
+  regex_cache_id_ = {};
+  native_due_ = 0;
+  native_later_ = 0;
   gc_cycles_seen_ = heap_.cycles_completed();
   slot_array_id_ = heap_.allocate(ctx_.s.memory.lru_slots * ctx_.s.memory.lru_slot_bytes);
   (void)heap_.take_gc_cpu_s();

@@ -21,6 +21,7 @@
 #include "models/memory/gc_heap.hpp"
 #include "models/memory/lru_cache.hpp"
 #include "models/memory/resident_memory.hpp"
+#include "models/gateway/regex_scan.hpp"
 #include "sim/log_histogram.hpp"
 #include "sim/ring_buffer.hpp"
 #include "sim/timer.hpp"
@@ -101,6 +102,12 @@ class worker {
   /// The build's held data becomes garbage (it has ended).
   void release_held();
   double charge_gc();
+  /// A match-cache miss's regex scan: its CPU; allocates what it compiles.
+  double scan_regexes();
+  /// The cached patterns' Lua objects as one heap object of their size.
+  void size_regex_cache_object();
+  /// Native code of compiled patterns, outside the Lua heap.
+  [[nodiscard]] double regex_native_bytes() const noexcept;
 
   // requests
   void fail(request* r);
@@ -185,6 +192,16 @@ class worker {
   memory::object_id entity_cache_id_{};
   bool entity_cache_ = false;
   std::uint64_t gc_cycles_seen_ = 0;
+
+  // ngx.re's compiled patterns (traditional router only)
+  bool scans_regexes_ = false;
+  regex_scan regexes_;
+  memory::object_id regex_cache_id_{};  ///< the cached patterns' Lua objects
+  /// Native code of evicted patterns awaiting their finalizers: freed when
+  /// the next cycle to end ends (evicted while no cycle ran), or the one
+  /// after (evicted while a cycle ran: it may have marked them already).
+  double native_due_ = 0;
+  double native_later_ = 0;
 
   window window_;
 };

@@ -198,6 +198,7 @@ distinct distinct_scenario() {
   MEMBER(routes.routes, 12345);
   MEMBER(routes.services, 2345);
   MEMBER(routes.paths_per_route, 1.7);
+  MEMBER(routes.regex_paths, 321);
   MEMBER(traffic.rate_per_s, 321.5);
   ENUM_MEMBER(traffic.mode, arrival_mode::on_off, "on_off");
   MEMBER(traffic.on_s, 11.5);
@@ -210,6 +211,7 @@ distinct distinct_scenario() {
   MEMBER(traffic.plugin_cpu_s, 0.00021);
   MEMBER(traffic.match_hit_cpu_s, 0.0000021);
   MEMBER(traffic.match_miss_cpu_s, 0.000051);
+  MEMBER(traffic.regex_compile_cpu_s, 0.000071);
   MEMBER(traffic.request_garbage_bytes, 17000.0);
   ENUM_MEMBER(traffic.balance, balancing::round_robin, "round_robin");
   ENUM_MEMBER(kong.worker_consistency, consistency::eventual, "eventual");
@@ -219,6 +221,7 @@ distinct distinct_scenario() {
   MEMBER(kong.build_yield_every, 1000);
   MEMBER(kong.yield_delay_s, 0.001);
   MEMBER(kong.rebuild_timeout_s, 4.5);
+  MEMBER(kong.regex_cache_entries, 2048);
   MEMBER(memory.gc_pause, 150.0);
   MEMBER(memory.gc_stepmul, 300.0);
   MEMBER(memory.gc_mark_ns_per_byte, 0.55);
@@ -235,6 +238,8 @@ distinct distinct_scenario() {
   MEMBER(memory.lru_value_bytes, 1000.0);
   MEMBER(memory.non_heap_bytes, 41e6);
   MEMBER(memory.release_delay_s, 2.5);
+  MEMBER(memory.regex_object_bytes, 80.0);
+  MEMBER(memory.regex_native_bytes, 1500.0);
   MEMBER(cost.build_ns_per_path, 21'000.0);
   MEMBER(cost.build_ns_per_path_log, 510.0);
   MEMBER(cost.prefix_sort_ns_per_path_log, 120.0);
@@ -451,6 +456,8 @@ scenario random_valid_scenario() {
       c.master_memory_bytes + c.mem_cache_dicts * c.mem_cache_size_bytes + c.fixed_zones_bytes + 1e9;
   s.memory.build_held_per_route_bytes =
       s.memory.build_garbage_per_route_bytes * (*rc::gen::inRange(0, 1001)) / 1000.0;
+  s.routes.regex_paths = static_cast<int>(std::floor(std::min(1e7, s.routes.routes * s.routes.paths_per_route) *
+                                                     (*rc::gen::inRange(0, 1001)) / 1000.0));
   const auto ops = *rc::gen::inRange(0, 4);
   for (int i = 0; i < ops; ++i) {
     admin_op op;

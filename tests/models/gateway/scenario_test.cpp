@@ -147,6 +147,8 @@ TEST(Validate, EveryNumericFieldRejectsNaNAndValuesJustOutsideItsRange) {
       f.set(s, value(f.range.max_open ? f.range.max : outside(f.range.max, +1)));
       EXPECT_TRUE(starts_with(problem(s), path + " = ")) << path << ": " << problem(s);
       if (!f.range.max_open) {
+        // Regex paths are some of the P route paths: enough routes for the largest count.
+        s.routes.routes = 10'000'000;
         f.set(s, value(f.range.max));
         EXPECT_FALSE(starts_with(problem(s), path + " = ")) << path << ": " << problem(s);
       }
@@ -247,6 +249,17 @@ TEST(Validate, EveryRegisteredStrategyIsAccepted) {
   for (const std::string& name : known_strategies()) {
     EXPECT_EQ(problem_after([&](scenario& s) { s.strategy = name; }), "") << name;
   }
+}
+
+TEST(Validate, RegexPathsAreSomeOfTheRoutePaths) {
+  scenario s;
+  s.routes.routes = 1000;
+  s.routes.paths_per_route = 1.5;
+  s.routes.regex_paths = 1500;
+  EXPECT_EQ(problem(s), "");
+  s.routes.regex_paths = 1501;
+  EXPECT_EQ(problem(s), "routes.regex_paths = 1501 is invalid: must be <= routes.routes * routes.paths_per_route = "
+                        "1500 (paths: the regex paths are some of the route paths)");
 }
 
 }  // namespace
