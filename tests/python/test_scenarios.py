@@ -53,3 +53,20 @@ def test_incremental_counterpart_survives_the_same_writes() -> None:
     assert incremental["oom_kills"] == 0
     assert incremental["errors"] < incident["errors"] / 100
     assert incremental["latency_p99_s"] < incident["latency_p99_s"] / 20
+
+
+def test_regex_cache_cliff_falls_over_without_a_write_and_a_larger_cache_stops_it() -> None:
+    cliff = gwsim.load_scenario(REPO / "scenarios" / "regex-cache-cliff.toml")
+    assert cliff["routes"]["regex_paths"] > cliff["kong"]["regex_cache_entries"]
+    past = _summary(cliff)
+    roomy = copy.deepcopy(cliff)
+    roomy["kong"]["regex_cache_entries"] = cliff["routes"]["regex_paths"]
+    held = _summary(roomy)
+    # Same traffic and seed, no admin write in either.
+    assert past["requests"] == held["requests"]
+    assert past["admin_writes"] == held["admin_writes"] == 0
+    assert past["oom_kills"] > 0
+    assert past["errors"] > 0.5 * past["requests"]
+    assert held["oom_kills"] == 0
+    assert held["errors"] == 0
+    assert held["peak_pod_memory_bytes"] < 0.7 * past["peak_pod_memory_bytes"]

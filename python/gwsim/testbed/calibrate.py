@@ -36,7 +36,9 @@ __all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "fit_points
 #: lua_regex_cache_max_entries (1,024, Kong 2.x's setting) and every regex
 #: match recompiles its pattern (Kong #7482): at 50,000 routes a cache miss
 #: costs about 130 ms of CPU and allocates about 150 KB in the testbed, a
-#: cliff no a + b N fit describes and the simulator does not model yet.
+#: cliff no a + b N fit describes. The simulator models it as a mechanism of
+#: its own (routes.regex_paths, kong.regex_cache_entries); this fit stays
+#: below it.
 MATRIX_QUICK = (1000, 4000, 16000)
 MATRIX_FULL = (1000, 2500, 5000, 10000, 20000)
 

@@ -60,8 +60,9 @@ KNOWN_GAPS = [
     "build reads (they keep a collector cycle marking into the first write); since then it has missed either way, "
     "256 ms measured against 323 ms predicted in one full validation and 365 against 267 in the next.",
     "Above about 20,000 synthetic routes the regex paths outnumber lua_regex_cache_max_entries and every match "
-    "recompiles its patterns (Kong #7482): a cliff the model has no term for; the held-out experiments stay "
-    "below it.",
+    "recompiles its patterns (Kong #7482). The simulator models the cliff (routes.regex_paths, "
+    "kong.regex_cache_entries) with constants from that measurement, but the calibration does not fit them; the "
+    "held-out experiments stay below it.",
 ]
 
 #: Relative tolerances of the targets.
