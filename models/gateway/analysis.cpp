@@ -288,8 +288,7 @@ latency_prediction predict_latency(const scenario& s) {
 
 memory_prediction predict_memory(const scenario& s) {
   const analytic::memory_bound_params p = memory_bound_inputs(s);
-  const analytic::rebuild_kind kind = rebuild_kind_of(s.strategy);
-  const analytic::memory_bound b = analytic::memory_bounds(p, kind);
+  const analytic::memory_bound b = memory_bounds_of(s);
   memory_prediction out;
   out.quiet_live_bytes = b.live_bytes;
   out.worker_heap_bound_bytes = b.worker_heap_bytes;
@@ -306,6 +305,8 @@ memory_prediction predict_memory(const scenario& s) {
   out.rebuild_extra_bytes = std::max(0.0, out.worker_heap_bound_bytes - out.quiet_heap_bound_bytes);
   out.typical_quiet_pod_bytes =
       p.pod_fixed_bytes + b.shared_bytes + workers * (p.non_heap_bytes + out.typical_quiet_heap_bytes);
+  // Past ngx.re's cache even a quiet pod's native code has no bound.
+  if (regex_native_unbounded(s)) out.typical_quiet_pod_bytes = std::numeric_limits<double>::infinity();
   out.safe_concurrent_rebuilds = workers;
   for (int k = 0; k <= workers; ++k) {
     if (out.typical_quiet_pod_bytes + k * out.rebuild_extra_bytes > out.pod_limit_bytes) {

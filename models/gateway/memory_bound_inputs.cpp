@@ -25,6 +25,14 @@ double loop_steps(const admin_loop& l, double duration_s) {
 
 }  // namespace
 
+bool scans_ngx_re(const scenario& s) {
+  return rebuild_kind_of(s.strategy) != rebuild_kind::in_place_per_worker && s.routes.regex_paths > 0;
+}
+
+bool regex_native_unbounded(const scenario& s) {
+  return scans_ngx_re(s) && s.routes.regex_paths > s.kong.regex_cache_entries && s.memory.regex_native_bytes > 0;
+}
+
 analytic::rebuild_kind rebuild_kind_of(std::string_view strategy) {
   using analytic::rebuild_kind;
   if (strategy == "full_rebuild" || strategy == "lazy") return rebuild_kind::replace_per_worker;
@@ -42,20 +50,9 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
   const memory_config& m = s.memory;
   analytic::memory_bound_params p;
   /// ngx.re's compiled patterns (regex_scan.hpp), for the designs that match
-  /// with Kong 2.x's traditional router. While the cache holds every regex
-  /// path they are live data of a fixed size; once the paths outnumber it,
-  /// every miss leaves native code that only finalizers free, which these
-  /// bounds do not follow.
-  const rebuild_kind kind = rebuild_kind_of(s.strategy);
-  const bool scans_regexes = kind != rebuild_kind::in_place_per_worker && s.routes.regex_paths > 0;
-  if (scans_regexes && s.routes.regex_paths > s.kong.regex_cache_entries && m.regex_native_bytes > 0) {
-    throw std::invalid_argument(
-        "routes.regex_paths = " + std::to_string(s.routes.regex_paths) + " exceeds kong.regex_cache_entries = " +
-        std::to_string(s.kong.regex_cache_entries) +
-        ": every match-cache miss compiles every regex path and the evicted patterns' native code waits for "
-        "their finalizers (Kong #7482); the closed-form bounds do not cover it (simulate the scenario, or keep "
-        "routes.regex_paths <= kong.regex_cache_entries)");
-  }
+  /// with Kong 2.x's traditional router: while the cache holds every regex
+  /// path, live data of a fixed size (past it, see regex_native_unbounded).
+  const bool scans_regexes = scans_ngx_re(s);
   const double cached_patterns =
       scans_regexes ? std::min<double>(s.routes.regex_paths, s.kong.regex_cache_entries) : 0.0;
 
@@ -133,7 +130,9 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
 }
 
 analytic::memory_bound memory_bounds_of(const scenario& s) {
-  return analytic::memory_bounds(memory_bound_inputs(s), rebuild_kind_of(s.strategy));
+  analytic::memory_bound b = analytic::memory_bounds(memory_bound_inputs(s), rebuild_kind_of(s.strategy));
+  if (regex_native_unbounded(s)) b.pod_bytes = inf;
+  return b;
 }
 
 }  // namespace gwsim::gateway

@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <stdexcept>
+#include <cmath>
 
 #include "models/gateway/analysis.hpp"
 #include "models/gateway/memory_bound_inputs.hpp"
@@ -132,8 +132,18 @@ TEST(GatewayRegexScan, TheSteadyStateAnalysisChargesTheCliff) {
   EXPECT_LT(past - below, 1.5 * 2000 * s.traffic.regex_compile_cpu_s);
 }
 
-TEST(GatewayRegexScan, MemoryBoundsRefuseTheCliffAndCountTheCacheBelowIt) {
-  EXPECT_THROW(memory_bound_inputs(misses(2000)), std::invalid_argument);
+TEST(GatewayRegexScan, PastTheCacheThePodHasNoBoundAndBelowItTheCacheIsCounted) {
+  const scenario past = misses(2000);
+  EXPECT_TRUE(regex_native_unbounded(past));
+  EXPECT_TRUE(std::isinf(memory_bounds_of(past).pod_bytes));
+  const memory_prediction m = predict_memory(past);
+  EXPECT_TRUE(std::isinf(m.pod_bound_bytes));
+  EXPECT_EQ(m.safe_concurrent_rebuilds, -1);
+  // The worker heap bound still holds: it counts every miss's pattern objects.
+  EXPECT_TRUE(std::isfinite(m.worker_heap_bound_bytes));
+  EXPECT_DOUBLE_EQ(memory_bound_inputs(past).request_garbage_bytes,
+                   past.traffic.request_garbage_bytes + 2000 * past.memory.regex_object_bytes);
+  EXPECT_FALSE(regex_native_unbounded(misses(1000)));
   const auto none = memory_bound_inputs(misses(0));
   const auto below = memory_bound_inputs(misses(1000));
   const scenario s = misses(1000);
@@ -141,7 +151,8 @@ TEST(GatewayRegexScan, MemoryBoundsRefuseTheCliffAndCountTheCacheBelowIt) {
   EXPECT_DOUBLE_EQ(below.non_heap_bytes - none.non_heap_bytes, 1000 * s.memory.regex_native_bytes);
   scenario incremental = misses(2000);
   incremental.strategy = "incremental";
-  EXPECT_NO_THROW(memory_bound_inputs(incremental));
+  EXPECT_FALSE(regex_native_unbounded(incremental));
+  EXPECT_TRUE(std::isfinite(memory_bounds_of(incremental).pod_bytes));
 }
 
 }  // namespace
