@@ -354,7 +354,7 @@ std::vector<field<scenario>> build_scenario_fields() {
               "worker CPU of a router match that hits the LRU cache");
   GWSIM_FIELD(tr, regex_compile_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU to compile one regex path that ngx.re's cache does not hold (PCRE compile and JIT; the "
-              "testbed measured about 60 us)");
+              "testbed measures about 30 us)");
   GWSIM_FIELD(tr, match_miss_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that misses the cache (category scan)");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");

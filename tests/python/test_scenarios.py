@@ -66,7 +66,8 @@ def test_regex_cache_cliff_falls_over_without_a_write_and_a_larger_cache_stops_i
     assert past["requests"] == held["requests"]
     assert past["admin_writes"] == held["admin_writes"] == 0
     assert past["oom_kills"] > 0
-    assert past["errors"] > 0.5 * past["requests"]
+    assert past["errors"] > 0
+    assert past["latency_p99_s"] > 10 * held["latency_p99_s"]
     assert held["oom_kills"] == 0
     assert held["errors"] == 0
     assert held["peak_pod_memory_bytes"] < 0.7 * past["peak_pod_memory_bytes"]

@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from conftest import REPO
 from gwsim.testbed import Gateway, GatewaySettings, GatewayUnavailable, find_nginx, probe
 
 try:
@@ -234,6 +235,12 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     assert 0 < p["memory.build_held_per_route_bytes"] <= p["memory.build_garbage_per_route_bytes"]
     # The testbed yields with a 1 ms sleep: each yield costs a build about that much wall time.
     assert 0.0005 < p["kong.yield_delay_s"] < 0.02
+    # ngx.re's cache past its capacity: every find of the later passes compiled its pattern (PCRE and JIT:
+    # microseconds, not the ~0.1 us of a cached find), allocated its cdata and left native code behind.
+    assert cal["regex"]["patterns"] > 1024 and "not_measured" not in cal
+    assert 5e-6 < p["traffic.regex_compile_cpu_s"] < 1e-3
+    assert 16 < p["memory.regex_object_bytes"] < 4096
+    assert 200 < p["memory.regex_native_bytes"] < 64 << 10
     # Whole rebuilds on the lone worker, and the simulator's prediction of them.
     assert all(pt["rebuild_cpu_s"] > 0 and pt["rebuild_wall_s"] >= pt["rebuild_cpu_s"] * 0.5 for pt in cal["points"])
     lone = lone_rebuilds(cal)
@@ -246,6 +253,9 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
                           "load": {"rate_per_s": 50, "duration_s": 5}, "writes": {"count": 2, "start_s": 1}})
     scenario = scenario_for(config, cal)
     assert scenario["cost"]["build_ns_per_path"] + scenario["cost"]["build_ns_per_path_log"] > 0
+    # The experiment's route set: its distinct regex paths, tried through a cache of 1,024.
+    assert 0 < scenario["routes"]["regex_paths"] < 1024 and scenario["kong"]["regex_cache_entries"] == 1024
+    assert scenario["traffic"]["regex_compile_cpu_s"] == p["traffic.regex_compile_cpu_s"]
     summary = gwsim.run(scenario)["summary"]
     assert summary["rebuilds"] >= 2 * 2
     assert summary["peak_worker_heap_bytes"] > p["memory.router_bytes_per_route"] * 2000
@@ -395,3 +405,15 @@ def test_validate_refuses_a_repeat_count_out_of_range(capsys):
 
     assert main(["testbed", "validate", "--repeat", "0", "--calibration", "testbed/calibration.json"]) == 2
     assert "--repeat must be in [1, 10]" in capsys.readouterr().err
+
+
+def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
+    from gwsim.testbed.calibrate import fit_points, read_calibration, regex_paths
+
+    assert regex_paths([{"paths": ["/a", r"/b/\d+", "/c-d_e~f%20"]}, {"paths": [r"/b/\d+", "/x$"]}, {}]) == \
+        [r"/b/\d+", "/x$"]
+    saved = read_calibration(REPO / "testbed" / "calibration.json")
+    refit = fit_points(saved["points"], saved["seed"])
+    assert refit["not_measured"] == ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes",
+                                     "memory.regex_native_bytes"]
+    assert refit["parameters"]["traffic.regex_compile_cpu_s"] == 30e-6

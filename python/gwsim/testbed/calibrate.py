@@ -13,20 +13,24 @@ fit quality is kept) and turned into the simulator's scenario fields
 experiment configuration into a simulator scenario.
 
 The collector's per-byte costs come from two full collections the worker
-times (:func:`gc_costs`).
+times (:func:`gc_costs`). ngx.re's cache of compiled patterns past its
+capacity (what a find that compiles costs in CPU, Lua heap and native code)
+is measured once, on patterns more numerous than the cache
+(:func:`measure_regex`).
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 import statistics
 import sys
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
-from .gateway import Gateway, GatewaySettings
+from .gateway import REGEX_CACHE_ENTRIES, Gateway, GatewaySettings
 
 __all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "fit_points", "gc_costs", "mean_object_bytes",
            "measure", "scenario_for", "write_calibration", "read_calibration"]
@@ -102,7 +106,31 @@ PARAMETERS = {
                           "ngx.sleep(0)); also the page reads' latency, as the build yields after every page",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
                          "workers share them, with the harness's load generator and sampler",
+    "traffic.regex_compile_cpu_s": "median CPU of a find through ngx.re's cache that compiles: the distinct regex "
+                                   "paths of REGEX_ROUTES synthetic routes (more than lua_regex_cache_max_entries) "
+                                   "tried in order on a path none matches, as the router's scan tries them, "
+                                   "collector stopped (see measure_regex)",
+    "memory.regex_object_bytes": "idem: Lua heap each such find allocates (the cdata, its cache key and entry)",
+    "memory.regex_native_bytes": "idem: resident memory each such find adds beyond the Lua heap (the pattern's "
+                                 "PCRE and JIT code, freed by the evicted cdata's finalizer)",
 }
+
+#: Routes of the synthetic set whose distinct regex paths measure ngx.re's
+#: cache past its capacity (about 2,200 paths, twice lua_regex_cache_max_entries).
+REGEX_ROUTES = 50000
+
+#: Kong's rule (router.lua): a path holding any other character is a regex.
+_PLAIN_PATH = re.compile(r"[a-zA-Z0-9.\-_~/%]*")
+
+
+def regex_paths(route_set: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The distinct regex paths of a route set, in the order they first appear."""
+    seen: dict[str, None] = {}
+    for r in route_set:
+        for p in r.get("paths") or ():
+            if _PLAIN_PATH.fullmatch(p) is None:
+                seen.setdefault(p, None)
+    return list(seen)
 
 
 def _clean_request(q: Mapping[str, Any]) -> dict[str, Any]:
@@ -230,6 +258,28 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     return figures
 
 
+def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str, float]:
+    """ngx.re's cache past its capacity, measured by a one-worker gateway (admin ``POST /measure_regex``).
+
+    The distinct regex paths of :data:`REGEX_ROUTES` synthetic routes are tried in order, `passes` times after
+    a first pass that fills the cache; each figure is the median of `repeats` measurements.
+    """
+    if not 1 <= repeats <= 20:
+        raise ValueError(f"repeats must be in [1, 20], got {repeats!r}")
+    from .. import _core
+    from .gateway import REGEX_CACHE_ENTRIES
+
+    patterns = regex_paths(_core.synthetic_routes(REGEX_ROUTES, seed=seed))
+    if len(patterns) <= REGEX_CACHE_ENTRIES:
+        raise ValueError(f"{REGEX_ROUTES} synthetic routes give {len(patterns)} regex paths, not more than "
+                         f"lua_regex_cache_max_entries = {REGEX_CACHE_ENTRIES}")
+    settings = GatewaySettings(workers=1, update_frequency_s=1.0)
+    with Gateway(settings).start(_core.synthetic_routes(1000, seed=seed), timeout_s=120) as gw:
+        runs = [gw._admin("POST", "/measure_regex", {"patterns": patterns, "passes": passes}, timeout_s=600)
+                for _ in range(repeats)]
+    return {k: statistics.median(float(r[k]) for r in runs) for k in runs[0]}
+
+
 def mean_object_bytes(point: Mapping[str, Any]) -> float:
     """Mean Lua object size from the stepped cycle: the heap at its start over the objects its sweep visited.
 
@@ -318,11 +368,19 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         if progress:
             progress(f"measuring {n:,} routes")
         points.append(measure(n, seed=seed))
-    return fit_points(points, seed)
+    if progress:
+        progress("measuring ngx.re's cache past its capacity")
+    return fit_points(points, seed, regex=measure_regex(seed))
 
 
-def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, Any]:
-    """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's)."""
+#: The simulator's own defaults for the regex-cache constants, for points saved without measure_regex.
+_REGEX_DEFAULTS = {"compile_cpu_s": 30e-6, "object_bytes": 96.0, "native_bytes": 1024.0}
+
+
+def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
+               regex: Optional[Mapping[str, float]] = None) -> dict[str, Any]:
+    """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's) and
+    :func:`measure_regex`'s figures (the simulator's defaults when None, listed under ``not_measured``)."""
     from .. import _core
 
     points = sorted(points, key=lambda p: p["routes"])
@@ -412,7 +470,16 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1) -> dict[str, 
         "paths_per_route": statistics.median(p["paths"] / p["routes"] for p in points),
         "build_ns_constant": fits["build_ns"]["a"],
     }
-    return {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed}
+    figures = dict(regex) if regex is not None else dict(_REGEX_DEFAULTS)
+    parameters["traffic.regex_compile_cpu_s"] = float(figures["compile_cpu_s"])
+    parameters["memory.regex_object_bytes"] = float(figures["object_bytes"])
+    parameters["memory.regex_native_bytes"] = float(figures["native_bytes"])
+    out = {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed,
+           "regex": figures}
+    if regex is None:
+        out["not_measured"] = ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes",
+                               "memory.regex_native_bytes"]
+    return out
 
 
 def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
@@ -473,6 +540,15 @@ def _unique_key_fraction(config: Mapping[str, Mapping[str, Any]]) -> float:
     return unique_key_fraction(keys, int(config["routes"]["count"]), float(config["load"]["zipf_s"]))
 
 
+def _regex_path_count(config: Mapping[str, Mapping[str, Any]]) -> int:
+    """Distinct regex paths of the experiment's route set (routes.regex_paths)."""
+    from .. import _core
+
+    r = dict(config["routes"])
+    count, seed = r.pop("count"), r.pop("seed")
+    return len(regex_paths(_core.synthetic_routes(count, seed=seed, **r)))
+
+
 def _cores_left(cores: float, harness_cores: float) -> float:
     """The gateway's share of `cores` once the harness has taken its own (0 = a core per worker, unchanged)."""
     if cores <= 0:
@@ -516,7 +592,10 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "start_heap": "just_built",
             "cpu_cores": _cores_left(float(p.get("cluster.cpu_cores", 0.0)), harness_cores),
         },
-        "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"])},
+        # The router tries its regex paths through ngx.re's cache on every
+        # match-cache miss; a fresh worker's first miss compiles them.
+        "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"]),
+                   "regex_paths": _regex_path_count(config)},
         "traffic": {
             "rate_per_s": load["rate_per_s"],
             "zipf_s": load["zipf_s"],
@@ -527,6 +606,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "request_garbage_bytes": _at(p["traffic.request_garbage_bytes"], n),
             "plugin_cpu_s": _at(p["traffic.plugin_cpu_s"], n),
             "upstream_latency_s": p["traffic.upstream_latency_s"],
+            "regex_compile_cpu_s": p.get("traffic.regex_compile_cpu_s", _REGEX_DEFAULTS["compile_cpu_s"]),
         },
         "kong": {
             "worker_consistency": gw.mode,
@@ -535,6 +615,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "build_yield_every": gw.yield_every,
             "yield_delay_s": p.get("kong.yield_delay_s", 0.0) if gw.yield_every > 0 else 0.0,
             "rebuild_timeout_s": gw.lock_timeout_s,
+            "regex_cache_entries": REGEX_CACHE_ENTRIES,
         },
         # The store is in shared memory: a page costs no wait of its own, but
         # a yielding full build yields after every page (an in-place change
@@ -555,6 +636,8 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             if gw.router == "incremental" else p["memory.router_bytes_per_route"],
             "build_garbage_per_route_bytes": p["memory.build_garbage_per_route_bytes"],
             "build_held_per_route_bytes": p.get("memory.build_held_per_route_bytes", 0.0),
+            "regex_object_bytes": p.get("memory.regex_object_bytes", _REGEX_DEFAULTS["object_bytes"]),
+            "regex_native_bytes": p.get("memory.regex_native_bytes", _REGEX_DEFAULTS["native_bytes"]),
             "entity_cache_bytes_per_route": 0.0,
             "lru_slots": gw.cache_slots,
             "lru_slot_bytes": p["memory.lru_slot_bytes"],

@@ -39,6 +39,8 @@ __all__ = ["Gateway", "GatewaySettings", "GatewayUnavailable", "find_nginx"]
 
 _REPO = Path(__file__).resolve().parents[3]
 _TEMPLATE = _REPO / "testbed" / "nginx" / "nginx.conf.in"
+#: lua_regex_cache_max_entries of the testbed's nginx: Kong 2.x's setting.
+REGEX_CACHE_ENTRIES = 1024
 _LUA_DIR = _REPO / "testbed" / "lua"
 _LUA_MODULE = Path("/usr/lib/nginx/modules/ngx_http_lua_module.so")
 _PACKAGES = "nginx-core libnginx-mod-http-lua lua-resty-core lua-resty-lrucache lua-cjson"
@@ -236,6 +238,7 @@ class Gateway:
             user_directive=user,
             lua_dir=str(lua_dir),
             config_dict_size=f"{self.settings.config_dict_size_mb}m",
+            regex_cache_entries=REGEX_CACHE_ENTRIES,
             settings_json=json.dumps(self.settings.lua_settings(str(self.prefix / "routes.json"))),
             upstream_port=self.ports.upstream,
             proxy_port=self.ports.proxy,

@@ -11,11 +11,14 @@
 --   GET    /status            {"version":..,"routes":..,"workers":[..]}
 --   POST   /measure           body: {"requests": [..]}; calibration figures
 --                             of the serving worker (gateway.measure)
+--   POST   /measure_regex     body: {"patterns": [..], "passes": n}; ngx.re's
+--                             cache past its capacity (gateway.measure_regex)
 --
 -- Every write bumps the store version and answers {"version": v}; errors
 -- answer 400/404 with {"error": "..."}.
 
 local cjson = require "cjson.safe"
+local router = require "gwsim_testbed.router"
 local store = require "gwsim_testbed.store"
 
 local _M = {}
@@ -88,6 +91,17 @@ function _M.handle()
     end
     return reply(200, figures)
   end
+  if method == "POST" and uri == "/measure_regex" then
+    local body, err = body_json()
+    if type(body) ~= "table" or type(body.patterns) ~= "table" then
+      return reply(400, { error = err or "body must be {\"patterns\": [...], \"passes\": n}" })
+    end
+    local passes = tonumber(body.passes) or 3
+    if passes < 1 or passes > 20 then
+      return reply(400, { error = "passes must be in [1, 20]" })
+    end
+    return reply(200, require("gwsim_testbed.gateway").measure_regex(body.patterns, passes))
+  end
   if method == "POST" and uri == "/noop" then
     return reply(200, { version = store.noop() })
   end
@@ -100,6 +114,10 @@ function _M.handle()
       if not is_route(r) or r.id == nil then
         return reply(400, { error = "route " .. i .. ": needs an integer id >= 1" })
       end
+      local ok, perr = router.check_patterns(r)
+      if not ok then
+        return reply(400, { error = perr })
+      end
     end
     return reply(200, { version = store.replace(routes), routes = #routes })
   end
@@ -107,6 +125,10 @@ function _M.handle()
     local route, err = body_json()
     if not is_route(route) then
       return reply(400, { error = err or "body must be a route object with an optional integer id >= 1" })
+    end
+    local ok, perr = router.check_patterns(route)
+    if not ok then
+      return reply(400, { error = perr })
     end
     local new_id, version = store.create(route)
     if not new_id then
@@ -119,6 +141,10 @@ function _M.handle()
       local route, err = body_json()
       if not is_route(route) then
         return reply(400, { error = err or "body must be a route object" })
+      end
+      local ok, perr = router.check_patterns(route)
+      if not ok then
+        return reply(400, { error = perr })
       end
       local version, missing = store.update(id, route)
       if not version then

@@ -106,6 +106,13 @@ function _M.init(opts)
     if type(routes) ~= "table" then
       error("routes_file " .. settings.routes_file .. " is not a JSON array: " .. tostring(derr))
     end
+    -- The patterns are checked as the Admin API checks a written route.
+    for _, r in ipairs(routes) do
+      local ok, perr = router.check_patterns(r)
+      if not ok then
+        error("routes_file " .. settings.routes_file .. ": " .. perr)
+      end
+    end
     store.replace(routes)
   end
 end
@@ -298,6 +305,61 @@ local function full_collect()
   collectgarbage("collect")
   collectgarbage("collect")
   return collectgarbage("count") * 1024
+end
+
+-- Resident memory of this process (/proc/self/statm), in bytes.
+local function resident_bytes()
+  local f = io.open("/proc/self/statm", "r")
+  if not f then
+    return 0
+  end
+  local line = f:read("*l") or ""
+  f:close()
+  local rss = line:match("^%d+%s+(%d+)")
+  return (tonumber(rss) or 0) * 4096
+end
+
+-- Calibration of ngx.re's cache of compiled patterns past its capacity
+-- (admin POST /measure_regex): `patterns`, more than
+-- lua_regex_cache_max_entries of them, are tried in order with the
+-- matcher's options ("ajo") on a path none of them matches, as the
+-- router's regex scan tries its regex paths on a miss. The first pass fills
+-- the cache; in each of the `passes` after it every pattern was evicted
+-- since its last use, so every find compiles. With the collector stopped,
+-- per find of those passes:
+--   compile_cpu_s  CPU of one find that compiles (PCRE compile, JIT, match)
+--   object_bytes   Lua heap it allocates (the cdata, its cache key and entry)
+--   native_bytes   resident memory beyond that: the pattern's PCRE and JIT
+--                  code, freed only by the evicted cdata's finalizer
+function _M.measure_regex(patterns, passes)
+  passes = passes or 3
+  local subject = "/zz-nomatch/calibration"
+  local find = ngx.re.find
+  full_collect()
+  collectgarbage("stop")
+  for i = 1, #patterns do
+    find(subject, patterns[i], "ajo")
+  end
+  local kb0, rss0 = collectgarbage("count"), resident_bytes()
+  local c0 = os.clock()
+  for _ = 1, passes do
+    for i = 1, #patterns do
+      find(subject, patterns[i], "ajo")
+    end
+  end
+  local cpu = os.clock() - c0
+  local lua_bytes = (collectgarbage("count") - kb0) * 1024
+  local rss = resident_bytes() - rss0
+  collectgarbage("restart")
+  full_collect()
+  local n = passes * #patterns
+  return {
+    patterns = #patterns,
+    finds = n,
+    compile_cpu_s = cpu / n,
+    object_bytes = lua_bytes / n,
+    native_bytes = math.max(0, rss - lua_bytes) / n,
+  }
 end
 
 -- Calibration (admin POST /measure; run it on a one-worker gateway so the

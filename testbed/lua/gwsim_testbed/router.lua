@@ -157,12 +157,37 @@ local function wildcard_host_regex(host)
 end
 _M.wildcard_host_regex = wildcard_host_regex
 
--- Whether `re` compiles with the options the matcher uses ("ajo"), so a bad
--- pattern is reported at build time rather than at every request.
+-- Whether `re` compiles with the options the matcher uses, without the `o`
+-- flag: the check neither fills nor cycles ngx.re's cache of compiled
+-- patterns (lua_regex_cache_max_entries), which only matches use, as in Kong.
 local function check_regex(re)
-  local _, _, err = re_find("", re, "ajo")
+  local _, _, err = re_find("", re, "aj")
   if err then
     return nil, err
+  end
+  return true
+end
+
+--- Checks a route's patterns (regex paths, wildcard hosts) as Kong's Admin
+--- API checks them when a route is written: Router.new compiles none, a
+--- match compiles a pattern when it first needs it (through ngx.re's cache).
+--- Returns true, or nil and a message naming the route and the pattern.
+function _M.check_patterns(route)
+  for _, h in ipairs(type(route.hosts) == "table" and route.hosts or {}) do
+    if type(h) == "string" and find(h, "*", 1, true) then
+      local ok, err = check_regex(wildcard_host_regex(h))
+      if not ok then
+        return nil, "route " .. tostring(route.id) .. ": invalid wildcard host '" .. h .. "': " .. err
+      end
+    end
+  end
+  for _, path in ipairs(type(route.paths) == "table" and route.paths or {}) do
+    if type(path) == "string" and is_regex_path(path) then
+      local ok, err = check_regex(path)
+      if not ok then
+        return nil, "route " .. tostring(route.id) .. ": invalid regex path '" .. path .. "': " .. err
+      end
+    end
   end
   return true
 end
@@ -254,12 +279,7 @@ local function marshall(route, path, path_index)
         any_wildcard = true
         local _, _, had_port = split_port(h)
         wildcard_port = wildcard_port or had_port
-        local re = wildcard_host_regex(h)
-        local ok, err = check_regex(re)
-        if not ok then
-          return nil, "route " .. tostring(route.id) .. ": invalid wildcard host '" .. h .. "': " .. err
-        end
-        e.hosts[i] = { value = h, wildcard = true, regex = re }
+        e.hosts[i] = { value = h, wildcard = true, regex = wildcard_host_regex(h) }
       else
         e.hosts[i] = { value = h, wildcard = false }
         e.plain_hosts[h] = true
@@ -303,10 +323,8 @@ local function marshall(route, path, path_index)
     e.match_rules = bor(e.match_rules, RULE_URI)
     e.match_weight = e.match_weight + 1
     if is_regex_path(path) then
-      local ok, err = check_regex(path)
-      if not ok then
-        return nil, "route " .. tostring(route.id) .. ": invalid regex path '" .. path .. "': " .. err
-      end
+      -- Not compiled here (Router.new compiles none): the Admin API checked
+      -- it (check_patterns) and a match compiles it through ngx.re's cache.
       e.uris[1] = { value = path, is_regex = true }
       e.submatch_weight = bor(e.submatch_weight, SUB_REGEX_URI)
     else
@@ -521,7 +539,8 @@ local mt = { __index = _M }
 
 --- Builds a router. `routes` is an array of route tables (see the module
 --- header); returns the router, or nil and a message naming the route for a
---- route with no matching field or a pattern that does not compile.
+--- route with no matching field. Patterns are not compiled (check_patterns
+--- is the Admin API's check).
 --- opts: cache_slots (default 5000), negative_cache (default true: Kong 2.x
 --- also caches misses in a second LRU of the same size), yield_every +
 --- yield (a function called every yield_every routes / entries).
