@@ -25,7 +25,7 @@ namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
 
 double mean_traffic_rate(const traffic_config& t) {
-  if (t.mode == arrival_mode::poisson) return t.rate_per_s;
+  if (t.mode != arrival_mode::on_off) return t.rate_per_s;
   return (t.rate_per_s * t.on_s + t.off_rate_per_s * t.off_s) / (t.on_s + t.off_s);
 }
 

@@ -40,8 +40,9 @@ enum class initial_heap {
 };
 
 enum class arrival_mode {
-  poisson,  ///< constant rate
-  on_off,   ///< alternating on/off periods (bursts), exponential durations
+  poisson,   ///< constant rate
+  on_off,    ///< alternating on/off periods (bursts), exponential durations
+  periodic,  ///< one request every 1/rate seconds (a fixed-rate load generator such as wrk2's)
 };
 
 /// How nginx spreads connections over workers.

@@ -334,9 +334,10 @@ std::vector<field<scenario>> build_scenario_fields() {
 
   table_builder<scenario, traffic_config> tr(t, "traffic", &scenario::traffic);
   GWSIM_FIELD(tr, rate_per_s, K::real, "per second", at_least(0),
-              "mean request arrival rate (poisson; the rate during on periods in on_off)");
+              "mean request arrival rate (poisson, periodic; the rate during on periods in on_off)");
   GWSIM_FIELD(tr, mode, K::choice, "", any_number(),
-              "arrival process: poisson (constant rate) or on_off (bursts with exponential on and off periods)");
+              "arrival process: poisson (constant rate), on_off (bursts with exponential on and off periods) or "
+              "periodic (one request every 1/rate_per_s seconds, as a fixed-rate load generator sends them)");
   GWSIM_FIELD(tr, on_s, K::duration, "seconds", above(0), "mean on period (on_off)");
   GWSIM_FIELD(tr, off_s, K::duration, "seconds", above(0), "mean off period (on_off)");
   GWSIM_FIELD(tr, off_rate_per_s, K::real, "per second", at_least(0), "arrival rate during off periods (on_off)");

@@ -70,7 +70,7 @@ struct enum_traits<initial_heap> {
 };
 template <>
 struct enum_traits<arrival_mode> {
-  static constexpr std::array<std::string_view, 2> names{"poisson", "on_off"};
+  static constexpr std::array<std::string_view, 3> names{"poisson", "on_off", "periodic"};
 };
 template <>
 struct enum_traits<balancing> {

@@ -45,7 +45,9 @@ void traffic::schedule_next() {
     next_arrival_.cancel();
     return;
   }
-  const double gap = -std::log(sim::uniform_open01(arrivals_rng_)) / rate;
+  const double gap = ctx_.s.traffic.mode == arrival_mode::periodic
+                         ? 1.0 / rate
+                         : -std::log(sim::uniform_open01(arrivals_rng_)) / rate;
   next_arrival_.arm_in(sim::from_seconds(gap, "traffic inter-arrival time"));
 }
 

@@ -69,6 +69,19 @@ http {{
       end
       return cjson.decode(body)
     end
+    -- A route set's patterns as the testbed's Admin API checks them before
+    -- a write (Router.new compiles none): nil and the message for the first
+    -- bad one.
+    function test_check_patterns(routes)
+      local router = require "gwsim_testbed.router"
+      for _, route in ipairs(routes or {{}}) do
+        local ok, err = router.check_patterns(route)
+        if not ok then
+          return nil, err
+        end
+      end
+      return true
+    end
     -- Requests as select() arguments, headers as nginx hands them over:
     -- lower-cased names, a repeated header an array of values.
     function test_requests(list)
@@ -101,6 +114,12 @@ http {{
         local data = test_body()
         -- A yielding build when asked: ngx.sleep(0) yields to the event loop.
         local yields = 0
+        local checked, perr = test_check_patterns(data.routes)
+        if not checked then
+          ngx.status = 400
+          ngx.say(cjson.encode({{ error = perr }}))
+          return
+        end
         local r, err = router.new(data.routes, {{
           cache_slots = data.cache_slots,
           negative_cache = data.negative_cache,
@@ -159,6 +178,10 @@ http {{
           ngx.say(cjson.encode({{ error = err }}))
         end
         if data.routes then
+          local checked, perr = test_check_patterns(data.routes)
+          if not checked then
+            return fail(perr)
+          end
           local r, err = irouter.new(data.routes, {{
             cache_slots = data.cache_slots,
             negative_cache = data.negative_cache,
@@ -236,7 +259,11 @@ http {{
         local op_errors = {{}}
         for i, op in ipairs(data.ops or {{}}) do
           local ok, err
-          if op.op == "add" then
+          -- A written route's patterns are checked first, as the Admin API checks them.
+          local checked, perr = test_check_patterns(op.route and {{ op.route }} or nil)
+          if not checked then
+            err = perr
+          elseif op.op == "add" then
             ok, err = r:add(op.route)
           elseif op.op == "update" then
             ok, err = r:update(op.route)

@@ -597,6 +597,8 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
         "routes": {"routes": int(n), "services": int(n), "paths_per_route": max(1.0, p["paths_per_route"]),
                    "regex_paths": _regex_path_count(config)},
         "traffic": {
+            # The harness's client sends one request every 1/rate seconds.
+            "mode": "periodic",
             "rate_per_s": load["rate_per_s"],
             "zipf_s": load["zipf_s"],
             "unique_key_fraction": _unique_key_fraction(config),

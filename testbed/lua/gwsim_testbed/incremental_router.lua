@@ -382,7 +382,8 @@ local function remove_entry(self, e)
 end
 
 -- Marshals a deep copy of `route` (router.lua's marshall_route: the same
--- Kong rules and error messages). O(d + k) plus regex compile checks.
+-- Kong rules and error messages). O(d + k); patterns are not compiled (the
+-- Admin API checks them, a match compiles them).
 local function marshall(route)
   if type(route) ~= "table" then
     return nil, "route must be a table"

@@ -40,6 +40,27 @@ TEST(GatewayTraffic, OnOffBurstsCarryTrafficOnlyWhileOn) {
   EXPECT_GT(run(s).totals.requests, 2 * bursts.totals.requests);
 }
 
+TEST(GatewayTraffic, PeriodicArrivalsComeOnTheBeatAndQueueLessThanPoissonOnes) {
+  scenario s = base();
+  s.cluster.workers_per_node = 1;
+  s.traffic.mode = arrival_mode::periodic;
+  s.traffic.rate_per_s = 50;
+  s.traffic.upstream_latency_s = 0;
+  s.traffic.plugin_cpu_s = 0.015;  // 75% load: 15 ms of CPU every 20 ms
+  s.traffic.match_miss_cpu_s = s.traffic.match_hit_cpu_s = 0;
+  s.traffic.request_garbage_bytes = 0;
+  const result beat = run(s);
+  // One arrival every 20 ms: exactly rate x duration of them (the last one
+  // at the end of the run or just after it).
+  EXPECT_NEAR(static_cast<double>(beat.totals.requests), 50.0 * s.run.duration_s, 1.0);
+  // Each request is served before the next arrives: no request waits.
+  EXPECT_NEAR(beat.totals.latency_p99_s, 0.015, 0.001);
+  s.traffic.mode = arrival_mode::poisson;
+  const result poisson = run(s);
+  // M/D/1 at 75% load: requests do wait, several service times at the tail.
+  EXPECT_GT(poisson.totals.latency_p99_s, 3 * beat.totals.latency_p99_s);
+}
+
 TEST(GatewayTraffic, ClientTimeoutTurnsSlowAnswersIntoErrors) {
   scenario s = base();
   s.traffic.upstream_latency_s = 0.5;  // exponential, mean 0.5 s

@@ -707,7 +707,7 @@ TEST(TomlInput, TypeErrorsNameFieldAndExpectedType) {
             "t.toml:2:9: cluster.nodes: expected an integer (pods), got string \"4\"");
   EXPECT_EQ(err("[cluster]\nnodes = 2.5\n"), "t.toml:2:9: cluster.nodes: expected an integer (pods), got number 2.5");
   EXPECT_EQ(err("[traffic]\nmode = 1\n"),
-            "t.toml:2:8: traffic.mode: expected a string, one of: poisson, on_off, got integer 1");
+            "t.toml:2:8: traffic.mode: expected a string, one of: poisson, on_off, periodic, got integer 1");
   EXPECT_EQ(err("[traffic]\non_s = true\n"),
             "t.toml:2:8: traffic.on_s: expected a duration (a number of seconds or a string such as \"250ms\"), got "
             "boolean true");
