@@ -4,7 +4,6 @@
 #include <cmath>
 #include <limits>
 #include <memory>
-#include <string_view>
 #include <vector>
 
 #include "models/analytic/availability.hpp"
@@ -14,6 +13,7 @@
 #include "models/gateway/calibrated_cost.hpp"
 #include "models/gateway/config_store.hpp"
 #include "models/gateway/memory_bound_inputs.hpp"
+#include "models/gateway/regex_scan.hpp"
 #include "models/gateway/scenario_io.hpp"
 #include "models/gateway/strategy.hpp"
 #include "sim/random.hpp"
@@ -110,9 +110,8 @@ worker_workload workload_of(const scenario& s) {
   const double s_hit = t.plugin_cpu_s + t.match_hit_cpu_s + c * t.request_garbage_bytes;
   // Kong 2.x's regex scan (regex_scan.hpp): once the regex paths outnumber
   // ngx.re's cache, every miss compiles all of them and evicts as many.
-  const bool thrashes = std::string_view(strategy->traits().router_design) == "traditional" &&
-                        s.routes.regex_paths > s.kong.regex_cache_entries;
-  const double compiles = thrashes ? static_cast<double>(s.routes.regex_paths) : 0.0;
+  const double compiles =
+      regex_scan_thrashes(strategy->traits(), s) ? static_cast<double>(s.routes.regex_paths) : 0.0;
   const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + compiles * t.regex_compile_cpu_s +
                         c * (t.request_garbage_bytes + m.lru_value_bytes + compiles * m.regex_object_bytes);
   w.mean_service_s = h * s_hit + (1 - h) * s_miss;

@@ -6,12 +6,12 @@
 #include <stdexcept>
 #include <string>
 
+#include "models/gateway/regex_scan.hpp"
+#include "models/gateway/strategy.hpp"
 #include "models/memory/gc_heap.hpp"
 
 namespace gwsim::gateway {
 namespace {
-
-using analytic::rebuild_kind;
 
 constexpr double inf = std::numeric_limits<double>::infinity();
 
@@ -25,12 +25,8 @@ double loop_steps(const admin_loop& l, double duration_s) {
 
 }  // namespace
 
-bool scans_ngx_re(const scenario& s) {
-  return rebuild_kind_of(s.strategy) != rebuild_kind::in_place_per_worker && s.routes.regex_paths > 0;
-}
-
 bool regex_native_unbounded(const scenario& s) {
-  return scans_ngx_re(s) && s.routes.regex_paths > s.kong.regex_cache_entries && s.memory.regex_native_bytes > 0;
+  return regex_scan_thrashes(make_strategy(s.strategy)->traits(), s) && s.memory.regex_native_bytes > 0;
 }
 
 analytic::rebuild_kind rebuild_kind_of(std::string_view strategy) {
@@ -52,7 +48,8 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
   /// ngx.re's compiled patterns (regex_scan.hpp), for the designs that match
   /// with Kong 2.x's traditional router: while the cache holds every regex
   /// path, live data of a fixed size (past it, see regex_native_unbounded).
-  const bool scans_regexes = scans_ngx_re(s);
+  const strategy_traits design = make_strategy(s.strategy)->traits();
+  const bool scans_regexes = scans_regex_paths(design, s);
   const double cached_patterns =
       scans_regexes ? std::min<double>(s.routes.regex_paths, s.kong.regex_cache_entries) : 0.0;
 
@@ -97,9 +94,8 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
   p.cache_value_bytes = m.lru_value_bytes;
   /// Past the cache, a miss also drops every pattern's Lua objects (counted
   /// against every request: a bound).
-  const bool thrashes = scans_regexes && s.routes.regex_paths > s.kong.regex_cache_entries;
-  p.request_garbage_bytes =
-      s.traffic.request_garbage_bytes + (thrashes ? s.routes.regex_paths * m.regex_object_bytes : 0.0);
+  p.request_garbage_bytes = s.traffic.request_garbage_bytes +
+                            (regex_scan_thrashes(design, s) ? s.routes.regex_paths * m.regex_object_bytes : 0.0);
   /// A lazy build allocates the whole router in one step (no pages).
   p.routes_per_build_step = s.strategy == "lazy" ? std::max(1.0, p.routes) : s.database.page_size;
   p.route_count_changes = count_changes;

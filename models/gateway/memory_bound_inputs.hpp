@@ -23,11 +23,6 @@ namespace gwsim::gateway {
 /// for an unknown name.
 analytic::rebuild_kind rebuild_kind_of(std::string_view strategy);
 
-/// Whether the scenario's workers match through ngx.re's cache of compiled
-/// patterns (regex_scan.hpp): Kong 2.x's traditional router, for every
-/// design but the in-place ones, with regex paths.
-bool scans_ngx_re(const scenario& s);
-
 /// Whether its pods hold memory these bounds cannot follow: past ngx.re's
 /// cache every match-cache miss leaves native code that only finalizers
 /// free, when a collector cycle ends (Kong #7482). The worker heap bound

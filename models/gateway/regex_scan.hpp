@@ -23,7 +23,18 @@
 /// matches; the model lets every miss try all R (the regex routes are a
 /// small share of a route set and of its traffic).
 
+#include "models/gateway/scenario.hpp"
+#include "models/gateway/strategy.hpp"
+
 namespace gwsim::gateway {
+
+/// Whether a design's workers match through ngx.re's cache: those charged
+/// the traditional router's costs (Kong 2.x's router.lua), when the route
+/// set has regex paths. The in-place designs' routers (Kong 3.x's) compile
+/// their own patterns.
+[[nodiscard]] bool scans_regex_paths(const strategy_traits& design, const scenario& s) noexcept;
+/// Whether such a scan is past the cache: every miss compiles every pattern.
+[[nodiscard]] bool regex_scan_thrashes(const strategy_traits& design, const scenario& s) noexcept;
 
 class regex_scan {
  public:

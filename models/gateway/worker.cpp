@@ -37,7 +37,7 @@ worker::worker(context& ctx, node& owner, int index)
       heap_(gc_params_of(ctx.s.memory), ctx.s.memory.baseline_heap_bytes),
       lru_(static_cast<std::size_t>(ctx.s.memory.lru_slots)),
       rss_(ctx.s.memory.non_heap_bytes, sim::from_seconds(ctx.s.memory.release_delay_s, "memory.release_delay_s")),
-      scans_regexes_(std::string_view(traits_.router_design) == "traditional" && ctx.s.routes.regex_paths > 0),
+      scans_regexes_(scans_regex_paths(traits_, ctx.s)),
       regexes_(scans_regexes_ ? ctx.s.routes.regex_paths : 0, ctx.s.kong.regex_cache_entries) {
   // The worker has built its router from the initial configuration, filled
   // its entity cache, and has an empty match cache. A pod-wide table

@@ -89,14 +89,6 @@ class rule_counts {
     return 0;
   }
 
-  /// Starts loading the slot where count(tag, key, key_hash) begins its
-  /// probe, so that the lookups of several fields wait on memory together.
-  void prefetch(std::uint32_t tag, std::uint64_t key_hash) const noexcept {
-    if (!slots_.empty()) {
-      __builtin_prefetch(&slots_[tagged_hash(key_hash, tag) & mask_]);
-    }
-  }
-
   [[nodiscard]] std::size_t bytes() const { return estimate::flat_bytes(slots_); }
 
  private:
@@ -345,13 +337,6 @@ struct traditional_router::impl {
     const std::uint32_t bits = categories[c].bits;
     rule_field best = field_none;
     std::uint32_t best_count = 0;
-    /// The table is large and cold on a miss: every field's probe is
-    /// started before the first one is read.
-    for (std::uint32_t f = field_host; f < field_none; ++f) {
-      if ((bits & field_bit[f]) != 0 && k.present[f]) {
-        counts.prefetch(tag(c, static_cast<rule_field>(f)), k.hash[f]);
-      }
-    }
     for (std::uint32_t f = field_host; f < field_none; ++f) {
       if ((bits & field_bit[f]) == 0 || !k.present[f]) {
         continue;
@@ -511,11 +496,6 @@ struct traditional_router::impl {
     thread_local std::vector<std::uint64_t> by_category;
     by_category.clear();
     const std::uint8_t request_method = method_bit(ctx.method);
-    /// Each candidate's info is a separate load from a cold array: all are
-    /// started before the filter below reads the first.
-    for (std::uint32_t idx : matching) {
-      __builtin_prefetch(&entry_info[idx]);
-    }
     for (std::uint32_t idx : matching) {
       const std::uint32_t info = entry_info[idx];
       const std::uint32_t c = info & 0xffU;
