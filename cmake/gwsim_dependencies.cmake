@@ -24,6 +24,10 @@ find_package(PkgConfig QUIET)
 gwsim_require(PkgConfig_FOUND "pkg-config" pkg-config)
 pkg_check_modules(PCRE2 QUIET IMPORTED_TARGET libpcre2-8)
 gwsim_require(PCRE2_FOUND "PCRE2 (libpcre2-8)" libpcre2-dev)
+# xxHash: the match cache's key hash (XXH3, several times std::hash's speed
+# on keys of a few dozen bytes).
+pkg_check_modules(XXHASH QUIET IMPORTED_TARGET libxxhash)
+gwsim_require(XXHASH_FOUND "xxHash (libxxhash)" libxxhash-dev)
 
 find_package(Eigen3 3.3 QUIET NO_MODULE)
 gwsim_require(Eigen3_FOUND "Eigen" libeigen3-dev)

@@ -3,9 +3,10 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
-#include <functional>
 #include <stdexcept>
 #include <utility>
+
+#include <xxhash.h>
 
 #include "models/router/byte_estimates.hpp"
 
@@ -105,7 +106,7 @@ std::string match_cache::make_key(const match_context& ctx, std::string_view sch
 }
 
 std::uint64_t match_cache::hash(std::string_view key) noexcept {
-  return std::hash<std::string_view>{}(key);
+  return XXH3_64bits(key.data(), key.size());
 }
 
 std::size_t match_cache::probe(std::uint64_t h) const noexcept {

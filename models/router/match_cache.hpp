@@ -59,8 +59,9 @@ class match_cache {
                         std::string_view path, std::string_view sni);
   /// Appends one kept header (lower-cased name and values) after begin_key.
   static void append_header(std::string& out, std::string_view name, const std::vector<std::string>& values);
-  /// A 64-bit hash of `key` (libstdc++'s std::hash of a string_view: eight
-  /// bytes per step, where a byte-wise FNV-1a costs a multiply per byte).
+  /// A 64-bit hash of `key`: xxHash's XXH3, which takes a key of a few
+  /// dozen bytes in a handful of wide steps (libstdc++'s std::hash, eight
+  /// bytes per step, was a fifth of a cache hit's time).
   [[nodiscard]] static std::uint64_t hash(std::string_view key) noexcept;
 
   /// The value cached for `key` (its hash is `h`), refreshing its recency;

@@ -158,6 +158,10 @@ struct traditional_router::impl {
   /// every request reads one block rather than a heap string per wildcard.
   std::string wildcard_pool;
   view_table header_rank;  ///< first appearance
+  /// Bit min(length, 63) set for every name in header_rank: a request header
+  /// whose name has no such length is passed over without being lower-cased
+  /// and looked up (most requests carry only headers no route names).
+  std::uint64_t header_lengths = 0;
   std::vector<std::string_view> header_names;                       ///< by rank
   /// Kong scans its regex paths in order, then looks the path up among
   /// plain paths and prefixes (longest first), then scans candidate lists.
@@ -244,6 +248,7 @@ struct traditional_router::impl {
         counts.add(tag(c, field_header), h.name);
         if (header_rank.try_emplace(h.name, static_cast<std::uint32_t>(header_names.size())).second) {
           header_names.push_back(h.name);
+          header_lengths |= length_bit(h.name.size());
         }
       }
       for (const auto& u : e.uris) {
@@ -272,7 +277,7 @@ struct traditional_router::impl {
   }
 
   /// Headers no route looks at are dropped from a request's context.
-  [[nodiscard]] bool header_wanted(const std::string& name) const { return header_rank.contains(name); }
+  [[nodiscard]] bool header_wanted(const std::string& name) const { return (header_lengths & length_bit(name.size())) != 0 && header_rank.contains(name); }
 
   [[nodiscard]] context make_context(const request& req) const {
     return make_match_context(req, [this](const std::string& name) { return header_wanted(name); });
@@ -284,6 +289,10 @@ struct traditional_router::impl {
     return context_buffer;
   }
 
+  [[nodiscard]] static std::uint64_t length_bit(std::size_t length) noexcept {
+    return std::uint64_t{1} << std::min<std::size_t>(length, 63);
+  }
+
   /// Whether make_context would keep any header of `req`.
   [[nodiscard]] bool keeps_a_header(const request& req) {
     if (header_rank.empty()) {
@@ -292,6 +301,9 @@ struct traditional_router::impl {
     const std::size_t n_headers = std::min(req.headers.size(), max_request_headers);
     for (std::size_t i = 0; i < n_headers; ++i) {
       const std::string& name = req.headers[i].first;
+      if ((header_lengths & length_bit(name.size())) == 0) {
+        continue;
+      }
       name_buffer.assign(name.size(), '\0');
       std::transform(name.begin(), name.end(), name_buffer.begin(),
                      [](char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; });
