@@ -1,7 +1,9 @@
 #pragma once
 /// A FIFO ring buffer that grows by doubling and never shrinks: model queues
 /// (customers waiting, requests parked on a mutex) push and pop constantly,
-/// and std::deque allocates and frees blocks as it slides along.
+/// and std::deque allocates and frees blocks as it slides along. push_front
+/// puts an item ahead of the queue (work that continues before anything
+/// that waits).
 
 #include <cstddef>
 #include <utility>
@@ -18,6 +20,13 @@ class ring_buffer {
   void push_back(T value) {
     if (size_ == slots_.size()) grow();
     slots_[(head_ + size_) & (slots_.size() - 1)] = std::move(value);
+    ++size_;
+  }
+
+  void push_front(T value) {
+    if (size_ == slots_.size()) grow();
+    head_ = (head_ + slots_.size() - 1) & (slots_.size() - 1);
+    slots_[head_] = std::move(value);
     ++size_;
   }
 

@@ -137,11 +137,23 @@ memory_bound memory_bounds(const memory_bound_params& p, rebuild_kind kind) {
       /// beside N (b - h) of garbage that dies at once.
       out.live_share = std::max(request_share, share(router + held + slots,
                                                      p.routes * p.build_garbage_per_route_bytes - held));
-      /// A build step's router chunk and held chunk at either edge of the
-      /// window, the slot array allocated at the end of a build whose garbage
-      /// came before the window, one cache value.
-      out.slack_bytes =
-          2.0 * (p.router_bytes_per_route * std::min(p.routes_per_build_step, p.routes) + held_step) + slots + v;
+      if (p.router_after_reads) {
+        /// A build is its pages (held chunk, then garbage: a live share
+        /// h/b, below the build's) and then its router and slot array, all
+        /// live. A window that starts inside a build takes at most
+        /// (1 - f)(R + S) more live bytes than the share f allows (its end
+        /// is the build's most live part, which f averages with the pages);
+        /// one that ends inside a build, at most a page's held chunk; one
+        /// cache value.
+        out.slack_bytes = (1.0 - out.live_share) * (router + slots) + held_step + v;
+      } else {
+        /// Each step allocates its share of the router, its held chunk and
+        /// its garbage: a step's router and held chunks at either edge of
+        /// the window, the slot array allocated at the end of a build whose
+        /// garbage came before the window, one cache value.
+        out.slack_bytes =
+            2.0 * (p.router_bytes_per_route * std::min(p.routes_per_build_step, p.routes) + held_step) + slots + v;
+      }
       break;
     case rebuild_kind::in_place_per_worker:
       out.live_bytes = worker_live;

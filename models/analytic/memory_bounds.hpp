@@ -60,9 +60,13 @@ struct memory_bound_params {
   double cache_slot_bytes = 0;
   double cache_value_bytes = 0;      ///< v
   double request_garbage_bytes = 0;  ///< g
-  /// Routes whose router bytes one build step allocates at once (a database
-  /// page; every route for a build from memory).
+  /// Routes one build step reads at once, with what it holds of them and
+  /// their garbage (a database page; every route for a build from memory).
   double routes_per_build_step = 1000;
+  /// Whether a replacing build allocates its router only after it has read
+  /// every step (Kong's build_router calls Router.new after the last page),
+  /// rather than a part of it with each step (a build from memory).
+  bool router_after_reads = true;
   /// Whether the history may change the number of routes (creates and
   /// deletes); an in-place router then grows in place, which is live
   /// allocation.

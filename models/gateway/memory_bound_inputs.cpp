@@ -98,6 +98,9 @@ analytic::memory_bound_params memory_bound_inputs(const scenario& s) {
                             (regex_scan_thrashes(design, s) ? s.routes.regex_paths * m.regex_object_bytes : 0.0);
   /// A lazy build allocates the whole router in one step (no pages).
   p.routes_per_build_step = s.strategy == "lazy" ? std::max(1.0, p.routes) : s.database.page_size;
+  /// A build that reads the database builds its router after the last page
+  /// (the worker model's run_build_finish); one from memory as it goes.
+  p.router_after_reads = design.reads_database;
   p.route_count_changes = count_changes;
   p.max_routes_added_per_update = creates;
   p.gc_pause = m.gc_pause;

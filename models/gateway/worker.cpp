@@ -54,9 +54,10 @@ worker::worker(context& ctx, node& owner, int index)
     entity_cache_id_ = heap_.allocate(routes * m.entity_cache_bytes_per_route);
     entity_cache_ = true;
     for (int k = 0; k < pages; ++k) {
-      router_chunks_.push_back(heap_.allocate(first.router_bytes / pages));
+      if (!traits_.reads_database) router_chunks_.push_back(heap_.allocate(first.router_bytes / pages));
       allocate_page_garbage(first, pages);
     }
+    if (traits_.reads_database) router_chunks_.push_back(heap_.allocate(first.router_bytes));
     release_held();
     router_bytes_ = first.router_bytes;
     slot_array_id_ = heap_.allocate(m.lru_slots * m.lru_slot_bytes);
@@ -283,8 +284,11 @@ void worker::on_cpu_done() {
         // A yielding build goes to the back of the queue: the requests that
         // arrived meanwhile run first. With a yield delay it comes back only
         // once the delay is over, the loop free for other work meanwhile.
+        // Pieces of a Router.new that does not yield continue at once.
         const double delay = ctx_.s.kong.yield_delay_s;
-        if (delay > 0) {
+        if (per_route_slices_ == 0) {
+          cpu_queue_.push_front(job{job_kind::build_finish, nullptr});
+        } else if (delay > 0) {
           resume_build_.arm_in(sim::from_seconds(delay, "kong.yield_delay_s"));
         } else {
           cpu_queue_.push_back(job{job_kind::build_finish, nullptr});
@@ -391,7 +395,11 @@ void worker::start_build() {
   per_route_cpu_s_ = std::max(1, plan_.db_pages) * ctx_.cost.page_cpu_s(plan_.page_routes, ctx_.s.routes.paths_per_route);
   per_route_slices_ =
       yield_every > 0 && plan_.replace_router ? std::max(1, (routes + yield_every - 1) / yield_every) : 0;
-  finish_slices_left_ = per_route_slices_ + 1;
+  // A Router.new that does not yield still grows its router a little at a
+  // time, and the pod's limit can be crossed part of the way: it runs as one
+  // piece per page of routes, back to back, ahead of every request.
+  const bool grows_in_pieces = per_route_slices_ == 0 && plan_.replace_router && traits_.reads_database;
+  finish_slices_left_ = per_route_slices_ > 0 ? per_route_slices_ + 1 : grows_in_pieces ? pages_left_ : 1;
   finish_slices_total_ = finish_slices_left_;
   ctx_.stats.log(build_started_, "rebuild_start", node_.index(), index_, static_cast<double>(build_target_));
   request_page();
@@ -415,9 +423,11 @@ double worker::run_build_page() {
   const double pages = std::max(1, plan_.db_pages);
   // Reading and decoding the page's rows (Kong's DAO page loop).
   double cpu = traits_.reads_database ? ctx_.s.cost.read_ns_per_route * plan_.page_routes * 1e-9 : 0.0;
-  if (plan_.replace_router) {
-    // The new router grows page by page while the old one still serves:
-    // both are live until the build ends.
+  if (plan_.replace_router && !traits_.reads_database) {
+    // A router built from the routes in memory grows as the loop goes
+    // while the old one still serves: both are live until the build ends.
+    // One that reads the database grows only in Router.new, after the
+    // pages (run_build_finish).
     new_router_chunks_.push_back(heap_.allocate(plan_.router_bytes / pages));
   }
   if (!entity_cache_) {
@@ -447,12 +457,22 @@ void worker::release_held() {
 double worker::run_build_finish() {
   const int slice = finish_slices_total_ - finish_slices_left_;
   double cpu = 0;
+  // Kong's build_router reads every page into a list of routes and only
+  // then calls Router.new, whose per-route loops allocate the new router
+  // (marshalled routes, categories, indexes) while the routes read and the
+  // old router are all live.
+  const bool grows_here = plan_.replace_router && traits_.reads_database;
   if (per_route_slices_ == 0) {
-    cpu = per_route_cpu_s_ + plan_.finish_cpu_s;  // Router.new in one piece
+    // Router.new without a yield: one piece, or one of the pieces it is cut
+    // into to grow the router (start_build).
+    const double pieces = finish_slices_total_;
+    cpu = (per_route_cpu_s_ + plan_.finish_cpu_s) / pieces;
+    if (grows_here) new_router_chunks_.push_back(heap_.allocate(plan_.router_bytes / pieces));
   } else if (slice == per_route_slices_ / 2) {
     cpu = plan_.finish_cpu_s;  // the sort, between the marshalling and the categorising loops
   } else {
     cpu = per_route_cpu_s_ / per_route_slices_;
+    if (grows_here) new_router_chunks_.push_back(heap_.allocate(plan_.router_bytes / per_route_slices_));
   }
   if (finish_slices_left_ == 1) {
     // The last slice ends Router.new (Kong 2.x sorts its prefix paths there,

@@ -13,6 +13,14 @@
 /// Router.new is one slice; from 2.7 the loops yield every
 /// build_yield_every routes (slices queued behind the requests waiting for
 /// CPU), but the sort is one table.sort call and never yields.
+///
+/// Memory follows the same order: each page leaves what the build holds
+/// until it ends (the decoded routes) and its garbage; the new router is
+/// allocated by Router.new's loops, after the last page, beside the old
+/// one. A Router.new that does not yield runs as one piece per page of
+/// routes, back to back and ahead of any request, so that the pod's limit
+/// is checked as the router grows. A design that builds from memory (no
+/// page read) grows its router with each step instead.
 
 #include <cstdint>
 #include <vector>

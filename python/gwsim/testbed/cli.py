@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import signal
 import sys
 from pathlib import Path
 from typing import Any, Mapping
@@ -98,9 +99,17 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     return "".join(f"{k:<{width}}  {v}\n" for k, v in rows)
 
 
+def _terminated(signum: int, frame: Any) -> None:
+    raise SystemExit(128 + signum)
+
+
 def run(args: argparse.Namespace) -> int:
     """Execute a parsed ``gwsim testbed`` command; the exit status."""
     from . import GatewayUnavailable, find_nginx, probe
+
+    # A SIGTERM (a CI timeout, kill) unwinds like Ctrl-C, so that the
+    # gateways, clients and cgroups of a run are stopped and removed.
+    signal.signal(signal.SIGTERM, _terminated)
 
     if args.testbed_command == "probe":
         try:

@@ -39,10 +39,6 @@ KNOWN_GAPS = [
     "(80-112 ms at 8,000 routes) each come with a sweep that frees 35-77 MiB; the model now prices freeing "
     "per byte (memory.gc_free_ns_per_byte) but still predicts the p99 of continuous writes and of a single "
     "write 24-49% short.",
-    "Peak heaps: up to about 16% low, quiet heaps up to 10% high. The model "
-    "allocates the new router page by page beside the routes it reads (memory.build_held_per_route_bytes); the "
-    "testbed reads every page first and builds the router after, which changes what is live when a collector "
-    "cycle starts marking, and so what it keeps for one more cycle.",
     "An incremental router's in-place change also reads its route and the change log from the store; the model "
     "charges the calibrated change alone (about 0.2 ms against 0.3-0.5 ms measured).",
     "Measurements on a shared virtual machine scatter: the same build's CPU time varies by tens of percent from "

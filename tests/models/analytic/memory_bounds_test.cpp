@@ -77,13 +77,30 @@ TEST(MemoryBoundsTest, InPlaceWorkerOnHandComputedCase) {
 }
 
 TEST(MemoryBoundsTest, ReplacingWorkerHoldsTwoRoutersAndAllocatesMostlyLiveBytes) {
-  const memory_bound b = memory_bounds(hand(), rebuild_kind::replace_per_worker);
+  // A build from memory: each step allocates its share of the router.
+  memory_bound_params p = hand();
+  p.router_after_reads = false;
+  const memory_bound b = memory_bounds(p, rebuild_kind::replace_per_worker);
   EXPECT_DOUBLE_EQ(b.peak_live_bytes, 2148.0 + 1000.0);
   EXPECT_DOUBLE_EQ(b.live_share, 1008.0 / 1508.0);  // (router + slot array) / (that + N b)
   EXPECT_DOUBLE_EQ(b.slack_bytes, 2.0 * 100 * 10 + 8 + 10);
   // The slack exceeds the pacing cap: E* = L* (1 + 1/s).
   EXPECT_DOUBLE_EQ(b.estimate_bytes, 3148.0 * 1.5);
   EXPECT_DOUBLE_EQ(b.worker_heap_bytes, 2.0 * 4722.0 + 1574.0 + 1.0);
+}
+
+TEST(MemoryBoundsTest, ARouterBuiltAfterItsReadsPutsItsUnsharedPartAtAWindowEdge) {
+  // Kong's order: the pages (here garbage only), then the router and the
+  // slot array, all live. A window starting where the router starts takes
+  // (1 - f)(R + S) more live bytes than the share f allows.
+  const memory_bound b = memory_bounds(hand(), rebuild_kind::replace_per_worker);
+  const double f = 1008.0 / 1508.0;
+  EXPECT_DOUBLE_EQ(b.live_share, f);
+  EXPECT_DOUBLE_EQ(b.slack_bytes, (1.0 - f) * 1008.0 + 10.0);
+  // Below the pacing cap L*/s = 1574 this time: E* = L* + f L*/s + slack.
+  EXPECT_DOUBLE_EQ(b.estimate_bytes, 3148.0 + f * 1574.0 + b.slack_bytes);
+  EXPECT_LT(b.estimate_bytes, 3148.0 * 1.5);
+  EXPECT_DOUBLE_EQ(b.worker_heap_bytes, 2.0 * b.estimate_bytes + 1574.0 + 1.0);
 }
 
 TEST(MemoryBoundsTest, RouteCountChangesAddTheInPlaceGrowth) {
