@@ -25,6 +25,11 @@ class node {
   /// Routes a request to one of the accepting workers (as nginx does, with
   /// no perfect balance); fails it when none accepts.
   void accept(request* r);
+  /// traffic.balance = connections: the request `r` of worker `w` is over.
+  /// Its connection goes back on the client's idle stack if the answer came
+  /// in time from the incarnation that accepted it; otherwise the client
+  /// closed it (a timeout) or the worker's death did.
+  void connection_freed(worker& w, const request& r);
   /// An admin write on this node: its workers hear of it by worker events.
   void local_write();
   /// Starts the db_update_frequency polling of the config version.
@@ -92,6 +97,19 @@ class node {
   sim::rng rng_;
   sim::rng streams_rng_;  ///< lifetimes of long-lived streams pinning RCU versions
   std::size_t next_ = 0;  ///< round-robin cursor
+  /// A client connection, pinned to the worker (incarnation) that accepted it.
+  struct client_connection {
+    worker* w;
+    std::uint32_t incarnation;
+  };
+  std::vector<client_connection> idle_connections_;  ///< a stack: the most recently freed on top
+  /// A uniformly random accepting worker, or nullptr when none accepts.
+  worker* random_accepting();
+  /// The worker that accepts a new client connection: the first idle one
+  /// in a fixed order, else the accepting one with the shortest queue;
+  /// nullptr when none accepts.
+  worker* connection_acceptor();
+  void accept_on_connection(request* r);
   double fixed_bytes_;    ///< master + shared zones
   std::vector<double> resident_;  ///< last resident bytes read per worker
   double pod_total_ = 0;          ///< fixed_bytes_ + sum of resident_

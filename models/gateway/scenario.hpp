@@ -49,6 +49,10 @@ enum class arrival_mode {
 enum class balancing {
   random,       ///< each request to a uniformly random worker (reuseport hashing)
   round_robin,  ///< perfect balance (an idealisation, for comparison)
+  /// A client's pool of persistent connections, each pinned to the worker
+  /// that accepted it; a request takes the most recently freed idle one and
+  /// a new one is opened only when all are busy (the testbed's client).
+  connections,
 };
 
 struct cluster_config {
@@ -103,6 +107,8 @@ struct traffic_config {
   /// (PCRE compile and JIT); the testbed measures about 30 us.
   double regex_compile_cpu_s = 0.00003;
   balancing balance = balancing::random;
+  /// balance = connections: connections the client opens at the start.
+  int client_connections = 8;
 };
 
 struct kong_config {

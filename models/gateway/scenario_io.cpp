@@ -360,7 +360,14 @@ std::vector<field<scenario>> build_scenario_fields() {
               "worker CPU of a router match that misses the cache (category scan)");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");
   GWSIM_FIELD(tr, balance, K::choice, "", any_number(),
-              "how requests spread over a pod's workers: random (reuseport hashing) or round_robin (ideal)");
+              "how requests spread over a pod's workers: random (reuseport hashing), round_robin (ideal) or "
+              "connections (a client's persistent connections, each pinned to the worker that accepted it: a request "
+              "takes the most recently freed idle one, a new one is opened when all are busy, as the testbed's client "
+              "does)");
+  GWSIM_FIELD(tr, client_connections, K::integer, "connections", between(1, 100000),
+              "balance = connections: connections the client opens at the start; a new connection is accepted by "
+              "the first idle worker (nginx's shared listening socket: the same worker keeps winning), else by the "
+              "one with the shortest queue");
 
   table_builder<scenario, kong_config> k(t, "kong", &scenario::kong);
   GWSIM_FIELD(k, worker_consistency, K::choice, "", any_number(),

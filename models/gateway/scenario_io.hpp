@@ -74,7 +74,7 @@ struct enum_traits<arrival_mode> {
 };
 template <>
 struct enum_traits<balancing> {
-  static constexpr std::array<std::string_view, 2> names{"random", "round_robin"};
+  static constexpr std::array<std::string_view, 3> names{"random", "round_robin", "connections"};
 };
 template <>
 struct enum_traits<admin_kind> {

@@ -146,6 +146,7 @@ void worker::fail(request* r) {
 }
 
 void worker::release(request* r) {
+  if (r->on_connection) node_.connection_freed(*this, *r);
   if (r->holds_table) {
     r->holds_table = false;
     node_.release_table(r->table);

@@ -73,10 +73,16 @@ class worker {
   bool has_router() const noexcept { return router_built_; }
   std::uint64_t router_version() const noexcept { return router_version_; }
   int index() const noexcept { return index_; }
+  /// Changes when the worker is killed: what it held (requests, client
+  /// connections) belongs to an older incarnation.
+  std::uint32_t incarnation() const noexcept { return incarnation_; }
   double heap_bytes() const noexcept { return alive_ ? heap_.total_bytes() : 0.0; }
   double resident_bytes() const;
   int gc_phase() const noexcept;
   std::size_t queue_length() const noexcept { return cpu_queue_.size() + mutex_waiters_.size(); }
+  /// Nothing on its CPU and nothing waiting for it: its event loop is in
+  /// epoll_wait, where a new connection can wake it.
+  bool idle() const noexcept { return !cpu_busy_ && cpu_queue_.empty(); }
 
   /// Windowed measures for the time series; reset by take_window().
   struct window {

@@ -609,6 +609,10 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "plugin_cpu_s": _at(p["traffic.plugin_cpu_s"], n),
             "upstream_latency_s": p["traffic.upstream_latency_s"],
             "regex_compile_cpu_s": p.get("traffic.regex_compile_cpu_s", _REGEX_DEFAULTS["compile_cpu_s"]),
+            # It keeps its connections open and reuses the one freed last:
+            # while answers come back in time, one worker serves them all.
+            "balance": "connections",
+            "client_connections": int(load.get("connections", 8)),
         },
         "kong": {
             "worker_consistency": gw.mode,

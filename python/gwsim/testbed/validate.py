@@ -62,13 +62,6 @@ KNOWN_GAPS = [
     "took about 480 ms of CPU against 310 ms predicted, in all three runs, before the model held the routes a "
     "build reads (they keep a collector cycle marking into the first write); since then it has missed either way, "
     "256 ms measured against 323 ms predicted in one full validation and 365 against 267 in the next.",
-    "Where the requests go. The harness's client opens 8 persistent connections and reuses the most recently "
-    "freed one first (a stack), so while responses come back before the next request is due, one connection, "
-    "and the one worker that accepted it, carries nearly all requests; the model spreads them over the workers "
-    "(traffic.balance). In the regex cache cliff experiment without a limit one worker's heap grew from 113.7 to "
-    "132.4 MiB in 30 s while the other's went from 113.7 to 114.7 MiB: it served almost nothing. Requests "
-    "queue behind the one busy worker's slow misses and rebuilds rather than a share of them: the likeliest "
-    "reason for the p99s the model predicts short.",
     "Past ngx.re's cache (Kong #7482; the two regex cache cliff experiments) the model lets every match-cache "
     "miss try every regex path; the router stops at the first that matches, so requests aimed at regex routes "
     "scan less. The testbed's incremental router also matches through ngx.re (it shares router.lua's select), "

@@ -4,7 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "models/gateway/simulation.hpp"
 
@@ -121,6 +123,84 @@ TEST(GatewayBalancing, RandomBalancingQueuesMoreThanRoundRobin) {
   s.traffic.balance = balancing::random;
   const result random = run(s);
   EXPECT_GT(random.totals.latency_p99_s, even.totals.latency_p99_s);
+}
+
+/// Per worker of node 0: its highest heap over the run, less its first.
+std::vector<double> heap_growth(const result& r, int workers) {
+  std::vector<double> first(static_cast<std::size_t>(workers), -1.0);
+  std::vector<double> high(static_cast<std::size_t>(workers), 0.0);
+  for (std::size_t i = 0; i < r.series.rows(); ++i) {
+    if (r.series.node[i] != 0 || r.series.worker[i] < 0) continue;
+    const auto w = static_cast<std::size_t>(r.series.worker[i]);
+    if (first[w] < 0) first[w] = r.series.heap_bytes[i];
+    high[w] = std::max(high[w], r.series.heap_bytes[i]);
+  }
+  for (std::size_t w = 0; w < high.size(); ++w) high[w] -= first[w];
+  return high;
+}
+
+TEST(GatewayBalancing, PersistentConnectionsPutLightTrafficOnOneWorker) {
+  // Every answer comes back before the next request is due, so the client
+  // reuses the connection it has just freed: one worker serves everything
+  // and only its heap gathers the requests' garbage.
+  scenario s = base();
+  s.cluster.workers_per_node = 4;
+  s.traffic.mode = arrival_mode::periodic;
+  s.traffic.rate_per_s = 10;
+  s.traffic.upstream_latency_s = 0.001;
+  s.traffic.request_garbage_bytes = 64 * 1024;
+  s.run.duration_s = 60;
+  s.traffic.balance = balancing::connections;
+  const std::vector<double> pinned = heap_growth(run(s), 4);
+  EXPECT_EQ(std::count_if(pinned.begin(), pinned.end(), [](double g) { return g > 1e6; }), 1);
+  // Spread at random, every worker serves some.
+  s.traffic.balance = balancing::random;
+  const std::vector<double> spread = heap_growth(run(s), 4);
+  EXPECT_EQ(std::count_if(spread.begin(), spread.end(), [](double g) { return g > 1e6; }), 4);
+}
+
+TEST(GatewayBalancing, NewConnectionsGoToTheFirstIdleWorker) {
+  // A worker waiting for upstreams is idle: with I/O-bound requests the
+  // connections the client opens land on the first worker, on the second
+  // only when a request's CPU slice happens to occupy the first.
+  scenario s = base();
+  s.cluster.workers_per_node = 4;
+  s.traffic.rate_per_s = 200;
+  s.traffic.upstream_latency_s = 0.05;  // about ten requests in flight
+  s.traffic.request_garbage_bytes = 64 * 1024;
+  s.run.duration_s = 60;
+  s.traffic.balance = balancing::connections;
+  s.traffic.client_connections = 2;
+  std::vector<double> growth = heap_growth(run(s), 4);
+  EXPECT_LE(std::count_if(growth.begin(), growth.end(), [](double g) { return g > 1e6; }), 2);
+  // CPU-bound requests (1.6 cores of work): the first worker is busy when
+  // the client needs more connections, and the next ones take them.
+  s.traffic.upstream_latency_s = 0.001;
+  s.traffic.plugin_cpu_s = 0.008;
+  const result r = run(s);
+  growth = heap_growth(r, 4);
+  EXPECT_GE(std::count_if(growth.begin(), growth.end(), [](double g) { return g > 1e6; }), 2);
+  EXPECT_EQ(r.totals.errors, 0u);
+}
+
+TEST(GatewayBalancing, ARequestOnAConnectionToAKilledWorkerFails) {
+  // A pod limit below the run's peak kills the one busy worker: the
+  // client's idle connections to it die with it, and the next request
+  // written on one fails, although no request was in flight (each is
+  // answered in about a millisecond, 50 ms before the next).
+  scenario s = base();
+  s.cluster.workers_per_node = 2;
+  s.traffic.mode = arrival_mode::periodic;
+  s.traffic.rate_per_s = 20;
+  s.traffic.upstream_latency_s = 0.001;
+  s.traffic.request_garbage_bytes = 512 * 1024;
+  s.memory.gc_pause = 400;
+  s.run.duration_s = 120;
+  s.traffic.balance = balancing::connections;
+  s.cluster.pod_memory_limit_bytes = run(s).totals.peak_pod_memory_bytes * 0.95;
+  const result r = run(s);
+  ASSERT_GT(r.totals.oom_kills, 0u);
+  EXPECT_GE(r.totals.errors, r.totals.oom_kills);
 }
 
 TEST(GatewayMemory, DelayedReleaseKeepsFreedPagesResident) {

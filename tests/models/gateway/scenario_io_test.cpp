@@ -213,7 +213,8 @@ distinct distinct_scenario() {
   MEMBER(traffic.match_miss_cpu_s, 0.000051);
   MEMBER(traffic.regex_compile_cpu_s, 0.000071);
   MEMBER(traffic.request_garbage_bytes, 17000.0);
-  ENUM_MEMBER(traffic.balance, balancing::round_robin, "round_robin");
+  ENUM_MEMBER(traffic.balance, balancing::connections, "connections");
+  MEMBER(traffic.client_connections, 12);
   ENUM_MEMBER(kong.worker_consistency, consistency::eventual, "eventual");
   MEMBER(kong.worker_state_update_frequency_s, 1.5);
   MEMBER(kong.db_update_frequency_s, 2.5);
