@@ -139,47 +139,51 @@ std::vector<double> heap_growth(const result& r, int workers) {
   return high;
 }
 
+/// Workers of node 0 whose heap grew by more than a MB: those that served
+/// requests (each leaves 64 KiB or more of garbage).
+long serving_workers(const result& r, int workers) {
+  const std::vector<double> growth = heap_growth(r, workers);
+  return std::count_if(growth.begin(), growth.end(), [](double g) { return g > 1e6; });
+}
+
+/// A pod of `workers` fed through a client's persistent connections, each
+/// request leaving `garbage` bytes and waiting `upstream_s` for its upstream.
+scenario on_connections(int workers, double rate_per_s, double upstream_s, double garbage) {
+  scenario s = base();
+  s.cluster.workers_per_node = workers;
+  s.traffic.rate_per_s = rate_per_s;
+  s.traffic.upstream_latency_s = upstream_s;
+  s.traffic.request_garbage_bytes = garbage;
+  s.traffic.balance = balancing::connections;
+  s.run.duration_s = 60;
+  return s;
+}
+
 TEST(GatewayBalancing, PersistentConnectionsPutLightTrafficOnOneWorker) {
   // Every answer comes back before the next request is due, so the client
   // reuses the connection it has just freed: one worker serves everything
   // and only its heap gathers the requests' garbage.
-  scenario s = base();
-  s.cluster.workers_per_node = 4;
+  scenario s = on_connections(4, 10, 0.001, 64 * 1024);
   s.traffic.mode = arrival_mode::periodic;
-  s.traffic.rate_per_s = 10;
-  s.traffic.upstream_latency_s = 0.001;
-  s.traffic.request_garbage_bytes = 64 * 1024;
-  s.run.duration_s = 60;
-  s.traffic.balance = balancing::connections;
-  const std::vector<double> pinned = heap_growth(run(s), 4);
-  EXPECT_EQ(std::count_if(pinned.begin(), pinned.end(), [](double g) { return g > 1e6; }), 1);
+  EXPECT_EQ(serving_workers(run(s), 4), 1);
   // Spread at random, every worker serves some.
   s.traffic.balance = balancing::random;
-  const std::vector<double> spread = heap_growth(run(s), 4);
-  EXPECT_EQ(std::count_if(spread.begin(), spread.end(), [](double g) { return g > 1e6; }), 4);
+  EXPECT_EQ(serving_workers(run(s), 4), 4);
 }
 
 TEST(GatewayBalancing, NewConnectionsGoToTheFirstIdleWorker) {
   // A worker waiting for upstreams is idle: with I/O-bound requests the
   // connections the client opens land on the first worker, on the second
   // only when a request's CPU slice happens to occupy the first.
-  scenario s = base();
-  s.cluster.workers_per_node = 4;
-  s.traffic.rate_per_s = 200;
-  s.traffic.upstream_latency_s = 0.05;  // about ten requests in flight
-  s.traffic.request_garbage_bytes = 64 * 1024;
-  s.run.duration_s = 60;
-  s.traffic.balance = balancing::connections;
+  scenario s = on_connections(4, 200, 0.05, 64 * 1024);  // about ten requests in flight
   s.traffic.client_connections = 2;
-  std::vector<double> growth = heap_growth(run(s), 4);
-  EXPECT_LE(std::count_if(growth.begin(), growth.end(), [](double g) { return g > 1e6; }), 2);
+  EXPECT_LE(serving_workers(run(s), 4), 2);
   // CPU-bound requests (1.6 cores of work): the first worker is busy when
   // the client needs more connections, and the next ones take them.
   s.traffic.upstream_latency_s = 0.001;
   s.traffic.plugin_cpu_s = 0.008;
   const result r = run(s);
-  growth = heap_growth(r, 4);
-  EXPECT_GE(std::count_if(growth.begin(), growth.end(), [](double g) { return g > 1e6; }), 2);
+  EXPECT_GE(serving_workers(r, 4), 2);
   EXPECT_EQ(r.totals.errors, 0u);
 }
 
@@ -188,15 +192,10 @@ TEST(GatewayBalancing, ARequestOnAConnectionToAKilledWorkerFails) {
   // client's idle connections to it die with it, and the next request
   // written on one fails, although no request was in flight (each is
   // answered in about a millisecond, 50 ms before the next).
-  scenario s = base();
-  s.cluster.workers_per_node = 2;
+  scenario s = on_connections(2, 20, 0.001, 512 * 1024);
   s.traffic.mode = arrival_mode::periodic;
-  s.traffic.rate_per_s = 20;
-  s.traffic.upstream_latency_s = 0.001;
-  s.traffic.request_garbage_bytes = 512 * 1024;
   s.memory.gc_pause = 400;
   s.run.duration_s = 120;
-  s.traffic.balance = balancing::connections;
   s.cluster.pod_memory_limit_bytes = run(s).totals.peak_pod_memory_bytes * 0.95;
   const result r = run(s);
   ASSERT_GT(r.totals.oom_kills, 0u);
