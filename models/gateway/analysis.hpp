@@ -80,8 +80,9 @@ struct write_phase {
 };
 
 /// The queueing inputs of one worker. Every worker is taken to have a core
-/// of its own (cluster.cpu_cores = 0 or >= workers_per_node); with fewer
-/// cores the simulation shares them and these forms are optimistic.
+/// of its own (cluster.cpu_cores = 0 or >= workers_per_node) and builds not
+/// to slow each other (cluster.build_contention = 0); otherwise the
+/// simulation shares the cores and these forms are optimistic.
 struct worker_workload {
   double request_rate_per_s = 0;  ///< lambda
   double cache_hit_ratio = 0;     ///< h (Che)

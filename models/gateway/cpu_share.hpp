@@ -6,10 +6,21 @@
 /// ends when that much work is done. Whenever a slice starts or ends, every
 /// running slice's remaining work is updated and its end rescheduled.
 ///
+/// Builds slow each other down beyond sharing the cores: a build allocates
+/// and walks tens of MiB, and builds running at the same moment on different
+/// cores compete for the last-level cache and the memory bus. With
+/// `contention` c, a build slice that runs beside b other build slices needs
+/// (1 + c b) times its CPU, b being the other builds that run at the same
+/// moment: all of them with a core each, at most cores - 1 of them when the
+/// cores are shared (builds that take turns on one core do not meet). Request
+/// slices neither slow down nor slow builds (their working set is small:
+/// measured on the testbed, a cache miss took 2% more CPU beside a build).
+///
 /// cores = 0 means a core for every worker (nginx's default of one worker
-/// per core): slices run at full speed and nothing is shared or tracked.
-/// A Kubernetes CPU limit below the worker count, or workers sharing the
-/// machine with other processes, is the case this models.
+/// per core): without contention, slices run at full speed and nothing is
+/// shared or tracked. A Kubernetes CPU limit below the worker count, or
+/// workers sharing the machine with other processes, is the case the
+/// sharing models.
 
 #include <vector>
 
@@ -20,15 +31,18 @@ namespace gwsim::gateway {
 
 class cpu_share {
  public:
-  /// `cores` >= 0 (0: one per worker).
-  cpu_share(sim::simulator& sim, double cores);
+  /// `cores` >= 0 (0: one per worker); `contention` >= 0 (0: none).
+  cpu_share(sim::simulator& sim, double cores, double contention = 0.0);
 
   /// A slice of `cpu_s` CPU-seconds starts; `done` is armed for its end (and
-  /// re-armed as the share changes). The slice must not be running already.
-  void start(sim::timer& done, double cpu_s);
+  /// re-armed as the share changes). `build`: a slice of a router build,
+  /// subject to contention. The slice must not be running already.
+  void start(sim::timer& done, double cpu_s, bool build = false);
   /// The slice timed by `done` has ended (its timer fired) or is abandoned
-  /// (its worker was killed: `done` is cancelled).
-  void stop(sim::timer& done);
+  /// (its worker was killed: `done` is cancelled). Returns the CPU-seconds
+  /// contention added to the slice's own (0 for a request slice): the
+  /// process was on a core, stalled on memory.
+  double stop(sim::timer& done);
 
   /// Slices on the CPU now.
   [[nodiscard]] std::size_t running() const noexcept { return running_.size(); }
@@ -37,17 +51,21 @@ class cpu_share {
   struct slice {
     sim::timer* done;
     double remaining_s;
+    bool build;
+    double rate;     ///< CPU-seconds of its work done per second, as last armed
+    double slowdown;  ///< contention's factor on its CPU, as last armed (1: none)
+    double extra_s;   ///< CPU-seconds contention has added so far
   };
   /// Takes the work done since the last change off every running slice.
   void advance();
-  /// The share for the slices running now; arms each slice's end.
+  /// The rates for the slices running now; arms each slice's end.
   void rearm();
 
   sim::simulator& sim_;
   double cores_;
+  double contention_;
   std::vector<slice> running_;
   sim::time_ns last_ = 0;
-  double rate_ = 1.0;
 };
 
 }  // namespace gwsim::gateway

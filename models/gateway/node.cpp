@@ -10,7 +10,7 @@ namespace gwsim::gateway {
 node::node(context& ctx, int index)
     : ctx_(ctx),
       index_(index),
-      cpu_(ctx.sim, ctx.s.cluster.cpu_cores),
+      cpu_(ctx.sim, ctx.s.cluster.cpu_cores, ctx.s.cluster.build_contention),
       rng_(ctx.streams.stream("balancer", static_cast<std::uint64_t>(index))),
       streams_rng_(ctx.streams.stream("long_streams", static_cast<std::uint64_t>(index))),
       fixed_bytes_(ctx.s.cluster.master_memory_bytes + ctx.s.cluster.mem_cache_dicts * ctx.s.cluster.mem_cache_size_bytes +

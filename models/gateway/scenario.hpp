@@ -65,6 +65,7 @@ struct cluster_config {
   double fixed_zones_bytes = 16.0 * (1 << 20);     ///< other lua_shared_dicts
   double respawn_delay_s = 1.0;                    ///< master notices the death and forks
   double cpu_cores = 0.0;                          ///< cores the pod's workers share; 0 = one per worker
+  double build_contention = 0.0;                   ///< extra CPU of a build per build beside it (cache, memory bus)
   respawn_policy respawn = respawn_policy::serve_errors_until_built;
   initial_heap start_heap = initial_heap::collected;  ///< the workers' heaps at time 0
 };

@@ -302,6 +302,10 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(c, cpu_cores, K::real, "cores", at_least(0),
               "cores the pod's workers share (processor sharing: k busy workers each run at min(1, cores/k)); "
               "0 = a core for every worker (what gwsim analyze's closed forms assume)");
+  GWSIM_FIELD(c, build_contention, K::real, "fraction", between(0, 10),
+              "extra CPU a build's slice needs per other build running at the same moment on another core (they "
+              "share the last-level cache and the memory bus): 0.1 = a build beside another takes 10% more CPU; "
+              "0 = none (what gwsim analyze's closed forms assume)");
   GWSIM_FIELD(c, respawn, K::choice, "", any_number(),
               "what a respawned worker does before its router is built (build_before_serving: Kong >= 3.1)");
   GWSIM_FIELD(c, start_heap, K::choice, "", any_number(),

@@ -248,14 +248,18 @@ void worker::start_next() {
     }
     current_ = j;
     cpu_busy_ = true;
-    node_.cpu().start(cpu_done_, cpu);
+    node_.cpu().start(cpu_done_, cpu, j.kind == job_kind::build_page || j.kind == job_kind::build_finish);
   }
 }
 
 void worker::on_cpu_done() {
-  node_.cpu().stop(cpu_done_);
+  const double contended = node_.cpu().stop(cpu_done_);
   cpu_busy_ = false;
   const job j = current_;
+  if (j.kind == job_kind::build_page || j.kind == job_kind::build_finish) {
+    // Builds beside builds: the CPU they took beyond their own is the build's.
+    build_cpu_s_ += contended;
+  }
   switch (j.kind) {
     case job_kind::request: {
       const double upstream = ctx_.s.traffic.upstream_latency_s;

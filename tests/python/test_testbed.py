@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import re
+import statistics
 import time
 
 import pytest
@@ -213,12 +215,22 @@ def test_experiment_config_errors_name_the_key(tmp_path):
 
 def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_path):
     import gwsim
-    from gwsim.testbed.calibrate import PARAMETERS, calibrate, read_calibration, scenario_for, write_calibration
+    from gwsim.testbed.calibrate import (CPU_FIGURES, PARAMETERS, calibrate, cpu_spread, read_calibration,
+                                         scenario_for, write_calibration)
     from gwsim.testbed.experiment import load_config
     from gwsim.testbed.validate import lone_rebuilds
 
-    cal = calibrate(counts=(500, 2000))
+    cal = calibrate(counts=(500, 2000), rounds=3)
     p = cal["parameters"]
+    # The CPU figures are the medians of samples taken in rounds over both route counts; the samples are kept.
+    for pt in cal["points"]:
+        assert set(pt["cpu_samples"]) == set(CPU_FIGURES)
+        for name, samples in pt["cpu_samples"].items():
+            assert len(samples) == 3 and pt[name] == statistics.median(samples)
+        mid, lo, hi = cpu_spread(pt)
+        assert 0 < lo <= mid == pt["build_cpu_s"] <= hi
+    # Building more routes takes more CPU, sampled over the same stretch of time.
+    assert cal["points"][1]["build_cpu_s"] > cal["points"][0]["build_cpu_s"]
     assert set(PARAMETERS) <= set(p)
     assert 500 < p["memory.router_bytes_per_route"] < 100_000  # a Lua route with its per-path objects
     assert cal["fits"]["router_bytes"]["r2"] > 0.9
@@ -238,6 +250,11 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # ngx.re's cache past its capacity: every find of the later passes compiled its pattern (PCRE and JIT:
     # microseconds, not the ~0.1 us of a cached find), allocated its cdata and left native code behind.
     assert cal["regex"]["patterns"] > 1024 and "not_measured" not in cal
+    # Builds side by side on two gateways against builds alone: both sets of samples kept, a contention
+    # in the simulator's range (a build beside another takes at most a few times its CPU).
+    c = cal["contention"]
+    assert len(c["lone_cpu_s"]) == len(c["paired_cpu_s"]) == 2 * c["rounds"]
+    assert 0 <= p["cluster.build_contention"] == c["contention"] < 3
     assert 5e-6 < p["traffic.regex_compile_cpu_s"] < 1e-3
     assert 16 < p["memory.regex_object_bytes"] < 4096
     assert 200 < p["memory.regex_native_bytes"] < 64 << 10
@@ -275,9 +292,12 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     rows = validate(cal, HELD_OUT_QUICK)
     verdicts = {row["name"]: (row["oom_kills"]["predicted"] > 0, row["oom_kills"]["measured"] > 0) for row in rows}
     assert verdicts == {"roomy pod, continuous writes": (False, False), "tight pod, continuous writes": (True, True)}
-    report = write_report(rows, tmp_path, lone_rebuilds(cal))
+    report = write_report(rows, tmp_path, lone_rebuilds(cal), calibrated_at=cal["measured_at"])
     text = report.read_text()
     assert "Lone rebuilds" in text and "| 16,000 |" in text
+    # Minutes old: the report says so (in hours).
+    age = re.search(r"The calibration was measured at [0-9-]+ [0-9:]+ UTC, ([0-9.]+) h before this report", text)
+    assert age and float(age.group(1)) < 1
     assert "same verdict" in text and (tmp_path / "memory-1.png").exists()
     # One table: its rows follow each other without blank lines.
     table = text.split("| --- |", 1)[1].split("\n\n", 1)[0]
@@ -407,6 +427,13 @@ def test_validate_refuses_a_repeat_count_out_of_range(capsys):
     assert "--repeat must be in [1, 10]" in capsys.readouterr().err
 
 
+def test_calibrate_refuses_a_round_count_out_of_range_before_measuring(capsys):
+    from gwsim.cli import main
+
+    assert main(["testbed", "calibrate", "--rounds", "0", "--out", os.devnull]) == 2
+    assert "rounds must be in [1, 20], got 0" in capsys.readouterr().err
+
+
 def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
     from gwsim.testbed.calibrate import fit_points, read_calibration, regex_paths
 
@@ -415,5 +442,12 @@ def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
     saved = read_calibration(REPO / "testbed" / "calibration.json")
     refit = fit_points(saved["points"], saved["seed"])
     assert refit["not_measured"] == ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes",
-                                     "memory.regex_native_bytes"]
+                                     "memory.regex_native_bytes", "cluster.build_contention"]
     assert refit["parameters"]["traffic.regex_compile_cpu_s"] == 30e-6
+    assert refit["parameters"]["cluster.build_contention"] == 0.0
+    # Refitted with the saved measurements, nothing is missing and the contention is the one measured.
+    again = fit_points(saved["points"], saved["seed"], regex=saved["regex"], contention=saved["contention"])
+    assert "not_measured" not in again
+    assert again["parameters"]["cluster.build_contention"] == saved["parameters"]["cluster.build_contention"]
+    c = saved["contention"]
+    assert c["contention"] == max(0.0, statistics.median(c["paired_cpu_s"]) / statistics.median(c["lone_cpu_s"]) - 1)

@@ -12,6 +12,19 @@ fit quality is kept) and turned into the simulator's scenario fields
 (:data:`PARAMETERS`), which :func:`scenario_for` combines with an
 experiment configuration into a simulator scenario.
 
+CPU times scatter on a shared machine, and its speed drifts over minutes:
+measured one route count after another, each count's CPU figures would come
+from a different stretch of time and the fits would bend with the machine.
+So the CPU figures of ``POST /measure`` are sampled apart
+(:func:`sample_cpu`): one gateway per route count, all running, and rounds
+that each measure every count once; each figure is the median of its
+rounds, and the calibration keeps every sample and prints their spread.
+
+Builds on two cores at once slow each other (they share the last-level
+cache and the memory bus): :func:`measure_contention` times the same build
+on two one-worker gateways, one at a time and both at once, and the CPU the
+pair takes beyond the lone builds becomes ``cluster.build_contention``.
+
 The collector's per-byte costs come from two full collections the worker
 times (:func:`gc_costs`). ngx.re's cache of compiled patterns past its
 capacity (what a find that compiles costs in CPU, Lua heap and native code)
@@ -27,13 +40,14 @@ import re
 import statistics
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 from .gateway import REGEX_CACHE_ENTRIES, Gateway, GatewaySettings
 
-__all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "fit_points", "gc_costs", "mean_object_bytes",
-           "measure", "scenario_for", "write_calibration", "read_calibration"]
+__all__ = ["CPU_FIGURES", "CPU_ROUNDS", "MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "cpu_spread", "fit_points", "gc_costs", "mean_object_bytes",
+           "measure", "measure_contention", "sample_cpu", "scenario_for", "write_calibration", "read_calibration"]
 
 #: Route counts of the fitting matrix. The full one stops at 20,000 synthetic
 #: routes: above about that many, the distinct regex paths outnumber
@@ -45,6 +59,17 @@ __all__ = ["MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "fit_points
 #: below it.
 MATRIX_QUICK = (1000, 4000, 16000)
 MATRIX_FULL = (1000, 2500, 5000, 10000, 20000)
+
+#: The figures of ``POST /measure`` that are CPU times, sampled in rounds (:func:`sample_cpu`).
+CPU_FIGURES = ("read_cpu_s", "build_cpu_s", "sort_cpu_s", "prefix_sort_cpu_s", "miss_cpu_s", "hit_cpu_s",
+               "incremental_change_cpu_s", "collect_live_cpu_s", "collect_garbage_cpu_s", "gc_phase_mark_cpu_s",
+               "gc_phase_sweep_cpu_s")
+#: Rounds of :func:`sample_cpu`: each measures every route count once.
+CPU_ROUNDS = 5
+#: Route count (at most: the matrix's largest below it) and rounds of :func:`measure_contention` (each round:
+#: both gateways alone, then both at once).
+CONTENTION_ROUTES = 10000
+CONTENTION_ROUNDS = 4
 
 #: How long the calibration watches a worker's resident memory after its heap shrank (seconds).
 RELEASE_WAIT_S = 2.0
@@ -106,6 +131,10 @@ PARAMETERS = {
                           "ngx.sleep(0)); also the page reads' latency, as the build yields after every page",
     "cluster.cpu_cores": "the cores the gateway's processes may run on (their CPU affinity): the testbed's "
                          "workers share them, with the harness's load generator and sampler",
+    "cluster.build_contention": "the CPU of two builds at once on two one-worker gateways over that of one at a "
+                                "time, less 1 (medians of CONTENTION_ROUNDS rounds at CONTENTION_ROUTES routes or "
+                                "the matrix's largest count below it, the collector stopped; see "
+                                "measure_contention)",
     "traffic.regex_compile_cpu_s": "median CPU of a find through ngx.re's cache that compiles: the distinct regex "
                                    "paths of REGEX_ROUTES synthetic routes (more than lua_regex_cache_max_entries) "
                                    "tried in order on a path none matches, as the router's scan tries them, "
@@ -258,6 +287,108 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     return figures
 
 
+def sample_cpu(counts: Sequence[int], seed: int = 1, rounds: int = CPU_ROUNDS, requests: int = 200,
+               cache_slots: int = 5000, progress: Optional[Callable[[str], None]] = None
+               ) -> dict[int, dict[str, list[float]]]:
+    """The CPU figures of ``POST /measure`` (:data:`CPU_FIGURES`), `rounds` samples (1-20) per route count.
+
+    One one-worker gateway per route count runs for the whole sampling, and each round measures every count
+    once, starting one count further along than the round before, so that every count's samples spread
+    over the same stretch of time and a slow minute of the machine falls on all counts alike. The
+    gateways measure one at a time (a build measured beside another build takes more CPU: they share
+    the last-level cache and the memory bus). Returns ``{routes: {figure: [sample, ...]}}``.
+    """
+    if not 1 <= rounds <= 20:
+        raise ValueError(f"rounds must be in [1, 20], got {rounds!r}")
+    from contextlib import ExitStack
+
+    from .. import _core
+
+    counts = sorted(set(int(c) for c in counts))
+    out: dict[int, dict[str, list[float]]] = {n: {k: [] for k in CPU_FIGURES} for n in counts}
+    settings = GatewaySettings(workers=1, update_frequency_s=0.2, cache_slots=cache_slots)
+    with ExitStack() as stack:
+        gateways, bodies = [], []
+        for n in counts:
+            gateways.append(stack.enter_context(Gateway(settings).start(_core.synthetic_routes(n, seed=seed),
+                                                                        timeout_s=600)))
+            raw = _core.synthetic_requests(n, requests, seed=seed + 1, route_seed=seed)
+            bodies.append({"requests": [_clean_request(q) for q in raw]})
+        for r in range(rounds):
+            if progress:
+                progress(f"CPU round {r + 1} of {rounds} over {len(counts)} route counts")
+            for j in range(len(counts)):
+                k = (r + j) % len(counts)
+                figures = gateways[k]._admin("POST", "/measure", bodies[k], timeout_s=1800)
+                for name in CPU_FIGURES:
+                    out[counts[k]][name].append(float(figures[name]))
+    return out
+
+
+def measure_contention(routes: int = CONTENTION_ROUTES, seed: int = 1, rounds: int = CONTENTION_ROUNDS,
+                       progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
+    """How much more CPU a build takes while another build runs on the other core.
+
+    Two one-worker gateways hold the same `routes` synthetic routes. Each round (1-20) has both measure a
+    build (``POST /measure``: reading the pages and ``Router.new``, the collector stopped) one at a time,
+    then both at once, in an order that alternates between rounds. ``contention`` is the median CPU of
+    the paired builds over the median of the lone ones, less 1 (0 when the pair took no more): the extra
+    CPU a build needs per other build beside it (``cluster.build_contention``). The samples are kept.
+    """
+    if not 1 <= rounds <= 20:
+        raise ValueError(f"rounds must be in [1, 20], got {rounds!r}")
+    import threading
+
+    from .. import _core
+
+    route_set = _core.synthetic_routes(routes, seed=seed)
+    settings = GatewaySettings(workers=1, update_frequency_s=0.2)
+    # No requests: the matches are not what contends here.
+    body: dict[str, Any] = {"requests": []}
+
+    def build_cpu(figures: Mapping[str, Any]) -> float:
+        return float(figures["read_cpu_s"]) + float(figures["build_cpu_s"])
+
+    lone: list[float] = []
+    paired: list[float] = []
+    with Gateway(settings).start(route_set, timeout_s=600) as a, Gateway(settings).start(route_set, timeout_s=600) as b:
+        for gw in (a, b):  # a first build each, not kept: the code paths get compiled
+            gw._admin("POST", "/measure", body, timeout_s=600)
+        for r in range(rounds):
+            if progress:
+                progress(f"builds alone and side by side, round {r + 1} of {rounds} ({routes:,} routes)")
+            for together in ((False, True) if r % 2 == 0 else (True, False)):
+                if not together:
+                    lone.extend(build_cpu(gw._admin("POST", "/measure", body, timeout_s=600)) for gw in (a, b))
+                    continue
+                results: list[Any] = [None, None]
+                errors: list[BaseException] = []
+
+                def run(k: int, gw: Gateway) -> None:
+                    try:
+                        results[k] = gw._admin("POST", "/measure", body, timeout_s=600)
+                    except BaseException as e:  # noqa: BLE001 - re-raised below
+                        errors.append(e)
+
+                threads = [threading.Thread(target=run, args=(k, gw)) for k, gw in enumerate((a, b))]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+                if errors:
+                    raise errors[0]
+                paired.extend(build_cpu(x) for x in results)
+    ratio = statistics.median(paired) / statistics.median(lone)
+    return {"routes": routes, "rounds": rounds, "lone_cpu_s": lone, "paired_cpu_s": paired,
+            "contention": max(0.0, ratio - 1.0)}
+
+
+def cpu_spread(point: Mapping[str, Any], figure: str = "build_cpu_s") -> tuple[float, float, float]:
+    """A calibration point's CPU figure: (median, lowest, highest) of its samples (the figure alone if none)."""
+    samples = point.get("cpu_samples", {}).get(figure) or [float(point[figure])]
+    return statistics.median(samples), min(samples), max(samples)
+
+
 def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str, float]:
     """ngx.re's cache past its capacity, measured by a one-worker gateway (admin ``POST /measure_regex``).
 
@@ -352,8 +483,12 @@ def release_delay_s(points: Sequence[Mapping[str, Any]]) -> float:
 
 
 def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
-              progress: Optional[Callable[[str], None]] = None) -> dict[str, Any]:
+              progress: Optional[Callable[[str], None]] = None, rounds: int = CPU_ROUNDS) -> dict[str, Any]:
     """Measure every route count of `counts` and fit the simulator's parameters.
+
+    The memory figures and the whole rebuilds come from :func:`measure`, one route count at a time; the
+    CPU figures of ``POST /measure`` are replaced by the medians of `rounds` samples per count
+    (:func:`sample_cpu`), kept in each point's ``cpu_samples``.
 
     Returns ``{"points": [...], "fits": {name: fit}, "parameters": {field: value or {a, b}}}``;
     ``parameters`` values that depend on the route count are ``{"a": .., "b": ..}`` (value = a + b N).
@@ -363,14 +498,25 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
     counts = sorted(set(int(c) for c in counts))
     if len(counts) < 2 or counts[0] < 1:
         raise ValueError(f"counts must hold at least two distinct route counts >= 1, got {counts!r}")
+    if not 1 <= rounds <= 20:
+        raise ValueError(f"rounds must be in [1, 20], got {rounds!r}")
     points = []
     for n in counts:
         if progress:
             progress(f"measuring {n:,} routes")
         points.append(measure(n, seed=seed))
+    samples = sample_cpu(counts, seed=seed, rounds=rounds, progress=progress)
+    for point in points:
+        point["cpu_samples"] = samples[point["routes"]]
+        for name, values in point["cpu_samples"].items():
+            point[name] = statistics.median(values)
     if progress:
         progress("measuring ngx.re's cache past its capacity")
-    return fit_points(points, seed, regex=measure_regex(seed))
+    contention = measure_contention(min(CONTENTION_ROUTES, counts[-1]), seed=seed, progress=progress)
+    out = fit_points(points, seed, regex=measure_regex(seed), contention=contention)
+    # CPU costs drift with the machine: the report of a validation says how old its calibration is.
+    out["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return out
 
 
 #: The simulator's own defaults for the regex-cache constants, for points saved without measure_regex.
@@ -378,9 +524,11 @@ _REGEX_DEFAULTS = {"compile_cpu_s": 30e-6, "object_bytes": 96.0, "native_bytes":
 
 
 def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
-               regex: Optional[Mapping[str, float]] = None) -> dict[str, Any]:
-    """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's) and
-    :func:`measure_regex`'s figures (the simulator's defaults when None, listed under ``not_measured``)."""
+               regex: Optional[Mapping[str, float]] = None,
+               contention: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+    """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's),
+    :func:`measure_regex`'s figures and :func:`measure_contention`'s (the simulator's defaults when None,
+    listed under ``not_measured``)."""
     from .. import _core
 
     points = sorted(points, key=lambda p: p["routes"])
@@ -474,11 +622,18 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
     parameters["traffic.regex_compile_cpu_s"] = float(figures["compile_cpu_s"])
     parameters["memory.regex_object_bytes"] = float(figures["object_bytes"])
     parameters["memory.regex_native_bytes"] = float(figures["native_bytes"])
+    parameters["cluster.build_contention"] = float(contention["contention"]) if contention is not None else 0.0
     out = {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed,
            "regex": figures}
+    if contention is not None:
+        out["contention"] = dict(contention)
+    not_measured = []
     if regex is None:
-        out["not_measured"] = ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes",
-                               "memory.regex_native_bytes"]
+        not_measured += ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes", "memory.regex_native_bytes"]
+    if contention is None:
+        not_measured.append("cluster.build_contention")
+    if not_measured:
+        out["not_measured"] = not_measured
     return out
 
 
@@ -591,6 +746,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             # The harness starts a fresh gateway for every experiment.
             "start_heap": "just_built",
             "cpu_cores": _cores_left(float(p.get("cluster.cpu_cores", 0.0)), harness_cores),
+            "build_contention": float(p.get("cluster.build_contention", 0.0)),
         },
         # The router tries its regex paths through ngx.re's cache on every
         # match-cache miss; a fresh worker's first miss compiles them.

@@ -4,7 +4,7 @@
 
     gwsim testbed probe                      what this machine can run (nginx, Lua, memory cgroups)
     gwsim testbed run CONFIG [--store PATH] [--out DIR] [--json]
-    gwsim testbed calibrate [--full | --counts N,N,..] [--out FILE]
+    gwsim testbed calibrate [--full | --counts N,N,..] [--rounds N] [--out FILE]
     gwsim testbed validate [--calibration FILE] [--full] [--repeat N] [--out DIR]
 
 ``run`` starts the real gateway for the experiment in CONFIG (a TOML file,
@@ -55,6 +55,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     size = cal.add_mutually_exclusive_group()
     size.add_argument("--full", action="store_true", help="the full matrix (1k-20k routes) instead of the quick one")
     size.add_argument("--counts", metavar="N,N,..", help="route counts to measure (at least two)")
+    cal.add_argument("--rounds", type=int, default=None, metavar="N",
+                     help="rounds of CPU samples over every route count (1-20, default 5)")
     cal.add_argument("--out", metavar="FILE", default="testbed/calibration.json",
                      help="calibration file to write (default: testbed/calibration.json)")
     val = actions.add_parser("validate", help="predicted against measured on held-out experiments",
@@ -166,7 +168,7 @@ def _progress(message: str) -> None:
 
 
 def _calibrate(args: argparse.Namespace) -> int:
-    from .calibrate import MATRIX_FULL, MATRIX_QUICK, calibrate, write_calibration
+    from .calibrate import CPU_ROUNDS, MATRIX_FULL, MATRIX_QUICK, calibrate, cpu_spread, write_calibration
 
     counts: Any = MATRIX_FULL if args.full else MATRIX_QUICK
     if args.counts:
@@ -176,11 +178,18 @@ def _calibrate(args: argparse.Namespace) -> int:
             print(f"gwsim: error: --counts must be integers separated by commas, got {args.counts!r}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        cal = calibrate(counts, progress=_progress)
+        cal = calibrate(counts, progress=_progress, rounds=CPU_ROUNDS if args.rounds is None else args.rounds)
     except ValueError as e:
         print(f"gwsim: error: {e}", file=sys.stderr)
         return EXIT_USAGE
     write_calibration(cal, args.out)
+    print("CPU samples per route count (median [lowest-highest] of the rounds):")
+    for point in cal["points"]:
+        cells = []
+        for figure, label in (("read_cpu_s", "read"), ("build_cpu_s", "build"), ("gc_phase_mark_cpu_s", "marking")):
+            mid, lo, hi = cpu_spread(point, figure)
+            cells.append(f"{label} {mid * 1e3:.1f} ms [{lo * 1e3:.1f}-{hi * 1e3:.1f}]")
+        print(f"  {int(point['routes']):>7,} routes  " + "  ".join(cells))
     for name, f in cal["fits"].items():
         print(f"{name:<20} terms {'+'.join(f['terms']):<6} R^2 {f['r2']:.4f}  largest residual "
               f"{100 * f['max_relative_residual']:.1f}%")
@@ -206,7 +215,7 @@ def _validate(args: argparse.Namespace) -> int:
         _progress("no --calibration: making a quick one")
         cal = calibrate(MATRIX_QUICK, progress=_progress)
     rows = validate(cal, HELD_OUT if args.full else HELD_OUT_QUICK, progress=_progress, repeats=repeats)
-    report = write_report(rows, args.out, lone_rebuilds(cal))
+    report = write_report(rows, args.out, lone_rebuilds(cal), calibrated_at=cal.get("measured_at"))
     sys.stdout.write(report.read_text())
     print(f"report: {report}")
     return 0

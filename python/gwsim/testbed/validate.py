@@ -33,27 +33,33 @@ __all__ = ["HELD_OUT", "HELD_OUT_QUICK", "KNOWN_GAPS", "TARGETS", "compare", "lo
 #: What the simulator leaves out of this testbed, as far as the validation
 #: has found; the report lists it under its tables.
 KNOWN_GAPS = [
-    "Workers that build at the same time may slow each other beyond sharing the cores: a build allocates and marks "
-    "a heap of tens of MiB, and two such workers compete for the last-level cache and memory bandwidth. The "
-    "model shares the cores (cluster.cpu_cores) but charges each build the CPU of a lone one; on a day when two "
-    "memory-heavy processes on the two cores each took 21-26% more CPU than one alone, the experiments' "
-    "rebuilds took 27-51% more CPU than predicted while the calibration's lone rebuilds were predicted within "
-    "-15 to +18%. A direct check (one worker against two building at once, 10,000 routes) was inconclusive: "
-    "lone builds took 229-477 ms of CPU as the collector's phase varied, two at once 201-532 ms each.",
+    "CPU costs drift with the machine, and the rebuilds and p99s follow the calibration's. The same full "
+    "validation with a calibration made a day earlier predicted the rebuilds 28-39% short (none of 7 within "
+    "20%) and the p99s 10-81% short (2 of 9); with one made the same hour, 4-22% short (6 of 7) and 6-65% short "
+    "(7 of 9). Between the two, a build's CPU at 5,000 routes (collector stopped) moved by +67%, at 20,000 by "
+    "+9%. The calibration samples its CPU figures in rounds over every route count (sample_cpu) so that a slow "
+    "minute falls on all counts alike, but it cannot see the next day: the report gives its age.",
+    "Builds on the two cores slow each other (cluster.build_contention: the extra CPU of two builds at once on "
+    "two one-worker gateways, collector stopped). The factor scatters with the builds it is taken from: 0.08 "
+    "at 12,000 routes in one measurement, 0.18 at 10,000 in the calibration shipped, as lone builds range "
+    "over 140-202 ms. Marking and sweeping beside another build took 5-9% more CPU and a match on a cache "
+    "miss 2%: the model charges contention to the build's slices (the collector steps their allocations "
+    "trigger included) and to nothing else.",
     "The collector's longest pauses. During a rebuild the real gateway's slowest requests wait up to about "
     "150 ms; with the collector held off (gc_pause 1000) the worst wait drops to about 60 ms (one write, 12,000 "
     "routes). Timed with a 2 ms timer on the gateway, the worst event-loop stalls under continuous writes "
     "(80-112 ms at 8,000 routes) each come with a sweep that frees 35-77 MiB; the model now prices freeing "
-    "per byte (memory.gc_free_ns_per_byte) but still predicts the p99 of continuous writes and of a single "
-    "write 24-49% short.",
+    "per byte (memory.gc_free_ns_per_byte) but still predicts the p99 of every experiment with writes short "
+    "(6-29%, within the target).",
     "An incremental router's in-place change also reads its route and the change log from the store; the model "
     "charges the calibrated change alone (about 0.2 ms against 0.3-0.5 ms measured).",
     "Measurements on a shared virtual machine scatter: the same build's CPU time varies by tens of percent from "
-    "one run to the next (the calibration takes the median of three measurements per route count), and the "
-    "measured p99 of one experiment can differ by half between two runs of the validation (hence --repeat). "
-    "A lone worker's "
-    "rebuild at 12,000 routes, collector on, took 246-524 ms of CPU over six no-op writes a second apart, "
-    "as the collector's phase at the write varied.",
+    "one run to the next (the calibration takes the median of five rounds per route count and prints their "
+    "range: 249-391 ms at 20,000 routes in the calibration shipped), and the measured p99 of one experiment "
+    "can differ by half between two runs of the validation (hence --repeat). With the collector held off "
+    "(pause 1000), a lone worker's rebuilds at 12,000 routes took 308-329 ms of CPU and one 463 ms, its sort "
+    "(which allocates nothing) 65 ms instead of 51-58: the machine, not the collector. With the collector "
+    "on, 246-524 ms over six no-op writes a second apart, as the collector's phase at the write varied.",
     "The collector's phase at a write. A lone worker's rebuild at 12,000 routes takes 246-524 ms of CPU "
     "depending on how much of a collector cycle falls into it. The build's own CPU does not grow under load "
     "(313 ms with 100 requests/s, 312 ms without; the requests served between its slices add about 3 ms each, "
@@ -321,11 +327,28 @@ def _fmt(value: Any, kind: str) -> str:
     return f"{value:,}"
 
 
+def _calibration_age(calibrated_at: Optional[str]) -> list[str]:
+    """The report's lines on how old the calibration is (none when its time is unknown)."""
+    if not calibrated_at:
+        return []
+    from datetime import datetime, timezone
+
+    try:
+        then = datetime.fromisoformat(calibrated_at)
+    except ValueError:
+        return []
+    hours = (datetime.now(timezone.utc) - then).total_seconds() / 3600
+    return [f"The calibration was measured at {then.strftime('%Y-%m-%d %H:%M')} UTC, {hours:.1f} h before this "
+            "report. A shared machine's CPU drifts by tens of percent over hours and days, and the rebuilds and "
+            "p99s follow the calibration's CPU costs: calibrate again when they are far apart.", ""]
+
+
 def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
-                 lone: Sequence[Mapping[str, Any]] = ()) -> Path:
+                 lone: Sequence[Mapping[str, Any]] = (), calibrated_at: Optional[str] = None) -> Path:
     """report.md (tables), report.json and memory-<k>.png (traces overlaid) in `out_dir`; the report's path.
 
-    `lone`: rows of :func:`lone_rebuilds`, reported as a table of their own when given.
+    `lone`: rows of :func:`lone_rebuilds`, reported as a table of their own when given. `calibrated_at`: the
+    calibration's ``measured_at`` (ISO 8601), reported with its age.
     """
     import matplotlib
 
@@ -339,6 +362,7 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
              "OOM verdict the same. Each cell: predicted / measured (relative error)"
              + (f"; each experiment was run {rows[0].get('repeats', 1)} times on both sides: medians, with the "
                 "measured range in brackets." if rows and rows[0].get("repeats", 1) > 1 else "."), "",
+             *_calibration_age(calibrated_at),
              "| experiment | steady heap / worker | peak heap / worker | rebuild (mean) | p99 latency | OOM kills |",
              "| --- | --- | --- | --- | --- | --- |"]
     for k, row in enumerate(rows):

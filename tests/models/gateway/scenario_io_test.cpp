@@ -187,6 +187,7 @@ distinct distinct_scenario() {
   MEMBER(cluster.fixed_zones_bytes, 17.0 * (1 << 20));
   MEMBER(cluster.respawn_delay_s, 0.75);
   MEMBER(cluster.cpu_cores, 1.5);
+  MEMBER(cluster.build_contention, 0.25);
   ENUM_MEMBER(cluster.respawn, respawn_policy::build_before_serving, "build_before_serving");
   ENUM_MEMBER(cluster.start_heap, initial_heap::just_built, "just_built");
   MEMBER(cost.read_ns_per_route, 1234.5);
