@@ -215,7 +215,7 @@ def test_experiment_config_errors_name_the_key(tmp_path):
 
 def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_path):
     import gwsim
-    from gwsim.testbed.calibrate import (CPU_FIGURES, PARAMETERS, calibrate, cpu_spread, read_calibration,
+    from gwsim.testbed.calibrate import (CHANGES, CPU_FIGURES, PARAMETERS, calibrate, cpu_spread, read_calibration,
                                          scenario_for, write_calibration)
     from gwsim.testbed.experiment import load_config
     from gwsim.testbed.validate import lone_rebuilds
@@ -229,6 +229,10 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
             assert len(samples) == 3 and pt[name] == statistics.median(samples)
         mid, lo, hi = cpu_spread(pt)
         assert 0 < lo <= mid == pt["build_cpu_s"] <= hi
+    # In-place changes one write at a time, as the incremental router's worker applies them.
+    assert all(len(pt["change_cpu_samples"]) == CHANGES and pt["change_cpu_s"] > 0 for pt in cal["points"])
+    change_ns = cal["fits"]["incremental_change_ns"]
+    assert change_ns["a"] + change_ns["b"] * 2000 > 0
     # Building more routes takes more CPU, sampled over the same stretch of time.
     assert cal["points"][1]["build_cpu_s"] > cal["points"][0]["build_cpu_s"]
     assert set(PARAMETERS) <= set(p)
@@ -253,7 +257,7 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # Builds side by side on two gateways against builds alone: both sets of samples kept, a contention
     # in the simulator's range (a build beside another takes at most a few times its CPU).
     c = cal["contention"]
-    assert len(c["lone_cpu_s"]) == len(c["paired_cpu_s"]) == 2 * c["rounds"]
+    assert len(c["lone_cpu_s"]) == len(c["paired_cpu_s"]) == 2 * c["rounds"] == 2 * len(c["ratios"])
     assert 0 <= p["cluster.build_contention"] == c["contention"] < 3
     assert 5e-6 < p["traffic.regex_compile_cpu_s"] < 1e-3
     assert 16 < p["memory.regex_object_bytes"] < 4096
@@ -450,4 +454,7 @@ def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
     assert "not_measured" not in again
     assert again["parameters"]["cluster.build_contention"] == saved["parameters"]["cluster.build_contention"]
     c = saved["contention"]
-    assert c["contention"] == max(0.0, statistics.median(c["paired_cpu_s"]) / statistics.median(c["lone_cpu_s"]) - 1)
+    # Each round's ratio pairs its own lone and paired builds.
+    assert c["ratios"] == [sum(c["paired_cpu_s"][2 * r:2 * r + 2]) / sum(c["lone_cpu_s"][2 * r:2 * r + 2])
+                           for r in range(c["rounds"])]
+    assert c["contention"] == max(0.0, statistics.median(c["ratios"]) - 1)
