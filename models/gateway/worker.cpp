@@ -248,7 +248,7 @@ void worker::start_next() {
     }
     current_ = j;
     cpu_busy_ = true;
-    node_.cpu().start(cpu_done_, cpu, j.kind == job_kind::build_page || j.kind == job_kind::build_finish);
+    node_.cpu().start(cpu_done_, cpu, is_build(j.kind));
   }
 }
 
@@ -256,7 +256,7 @@ void worker::on_cpu_done() {
   const double contended = node_.cpu().stop(cpu_done_);
   cpu_busy_ = false;
   const job j = current_;
-  if (j.kind == job_kind::build_page || j.kind == job_kind::build_finish) {
+  if (is_build(j.kind)) {
     // Builds beside builds: the CPU they took beyond their own is the build's.
     build_cpu_s_ += contended;
   }

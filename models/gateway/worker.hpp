@@ -99,6 +99,8 @@ class worker {
   /// request: routing and plugins; response: the upstream's answer passing
   /// back through the event loop; build_page, build_finish: a build's slices.
   enum class job_kind : std::uint8_t { request, response, build_page, build_finish };
+  /// A slice of a router build (subject to build contention, cpu_share.hpp).
+  static constexpr bool is_build(job_kind k) noexcept { return k == job_kind::build_page || k == job_kind::build_finish; }
   struct job {
     job_kind kind;
     request* req;

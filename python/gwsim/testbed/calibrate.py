@@ -300,8 +300,8 @@ def sample_cpu(counts: Sequence[int], seed: int = 1, rounds: int = CPU_ROUNDS, r
     One one-worker gateway per route count runs for the whole sampling, and each round measures every count
     once, starting one count further along than the round before, so that every count's samples spread
     over the same stretch of time and a slow minute of the machine falls on all counts alike. The
-    gateways measure one at a time (a build measured beside another build takes more CPU: they share
-    the last-level cache and the memory bus). Returns ``{routes: {figure: [sample, ...]}}``.
+    gateways measure one at a time (a build beside another can take more CPU: they share the last-level
+    cache and the memory bus, see :func:`measure_contention`). Returns ``{routes: {figure: [sample, ...]}}``.
     """
     if not 1 <= rounds <= 20:
         raise ValueError(f"rounds must be in [1, 20], got {rounds!r}")
