@@ -458,3 +458,26 @@ def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
     assert c["ratios"] == [sum(c["paired_cpu_s"][2 * r:2 * r + 2]) / sum(c["lone_cpu_s"][2 * r:2 * r + 2])
                            for r in range(c["rounds"])]
     assert c["contention"] == max(0.0, statistics.median(c["ratios"]) - 1)
+
+
+def test_regex_growth_refuses_bad_arguments_before_starting_a_gateway():
+    from gwsim.testbed.calibrate import measure_regex_growth
+
+    with pytest.raises(ValueError, match=r"passes must be an integer in \[5, 500\]"):
+        measure_regex_growth(passes=4)
+    with pytest.raises(ValueError, match=r"ballast_mb must be in \[0, 2048\]"):
+        measure_regex_growth(ballast_mb=-1)
+
+
+def test_regex_growth_times_every_pass_as_evicted_patterns_pile_up():
+    from gwsim.testbed.calibrate import measure_regex_growth
+
+    g = measure_regex_growth(passes=5, ballast_mb=8)
+    assert g["patterns"] > 1024 and len(g["passes"]) == 5
+    assert all(0 < p["cpu_s"] < 0.01 for p in g["passes"])
+    # Every find compiles and its native code waits for a finalizer: resident memory grows pass by pass.
+    assert g["passes"][-1]["resident_bytes"] > g["passes"][0]["resident_bytes"]
+    assert g["resident_gained_mib"] > 1
+    # The heap holds the ballast meanwhile.
+    assert all(p["heap_bytes"] > 8 * 2**20 for p in g["passes"])
+    assert g["cpu_s_first"] == g["passes"][0]["cpu_s"] and g["cpu_s_last"] == g["passes"][-1]["cpu_s"]

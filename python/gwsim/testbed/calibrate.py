@@ -447,6 +447,44 @@ def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str,
     return {k: statistics.median(float(r[k]) for r in runs) for k in runs[0]}
 
 
+#: measure_regex_growth's defaults: passes over the patterns (each adds about 2 MiB of native code awaiting
+#: finalizers) and live Lua tables held meanwhile, so that the collector stays in its pause as in a worker
+#: holding a large router.
+REGEX_GROWTH_PASSES = 150
+REGEX_GROWTH_BALLAST_MB = 100
+
+
+def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES,
+                         ballast_mb: float = REGEX_GROWTH_BALLAST_MB) -> dict[str, Any]:
+    """How finds that compile slow down as evicted patterns pile up (admin ``POST /measure_regex_growth``).
+
+    A one-worker gateway holds `ballast_mb` MiB of live Lua tables, so that its collector rarely starts a
+    cycle (as in a worker holding a large router), and tries the patterns of :func:`measure_regex` in order
+    `passes` times with the collector running. Returns every pass (``cpu_s`` per find, ``resident_bytes``
+    and ``heap_bytes`` after it) and the median CPU per find over the first and the last fifth of the passes
+    (``cpu_s_first``, ``cpu_s_last``) with the resident memory gained in between. A diagnostic: the
+    simulator charges every compile ``traffic.regex_compile_cpu_s`` whatever the worker's state.
+    """
+    if not (isinstance(passes, int) and 5 <= passes <= 500):
+        raise ValueError(f"passes must be an integer in [5, 500], got {passes!r}")
+    if not (isinstance(ballast_mb, (int, float)) and 0 <= ballast_mb <= 2048):
+        raise ValueError(f"ballast_mb must be in [0, 2048], got {ballast_mb!r}")
+    from .. import _core
+
+    patterns = regex_paths(_core.synthetic_routes(REGEX_ROUTES, seed=seed))
+    settings = GatewaySettings(workers=1, update_frequency_s=1.0)
+    with Gateway(settings).start(_core.synthetic_routes(1000, seed=seed), timeout_s=120) as gw:
+        r = gw._admin("POST", "/measure_regex_growth",
+                      {"patterns": patterns, "passes": passes, "ballast_mb": ballast_mb}, timeout_s=900)
+    rows = [{"cpu_s": float(c), "resident_bytes": float(m), "heap_bytes": float(h)}
+            for c, m, h in zip(r["cpu_s"], r["resident_bytes"], r["heap_bytes"])]
+    fifth = max(1, len(rows) // 5)
+    return {"patterns": int(r["patterns"]), "ballast_mb": float(ballast_mb), "passes": rows,
+            "cpu_s_first": statistics.median(p["cpu_s"] for p in rows[:fifth]),
+            "cpu_s_last": statistics.median(p["cpu_s"] for p in rows[-fifth:]),
+            "resident_gained_mib": (rows[-1]["resident_bytes"] - rows[0]["resident_bytes"]) / 2**20}
+
+
 def mean_object_bytes(point: Mapping[str, Any]) -> float:
     """Mean Lua object size from the stepped cycle: the heap at its start over the objects its sweep visited.
 
@@ -519,7 +557,8 @@ def release_delay_s(points: Sequence[Mapping[str, Any]]) -> float:
 
 
 def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
-              progress: Optional[Callable[[str], None]] = None, rounds: int = CPU_ROUNDS) -> dict[str, Any]:
+              progress: Optional[Callable[[str], None]] = None, rounds: int = CPU_ROUNDS,
+              regex_growth: bool = False) -> dict[str, Any]:
     """Measure every route count of `counts` and fit the simulator's parameters.
 
     The memory figures and the whole rebuilds come from :func:`measure`, one route count at a time; the
@@ -528,6 +567,7 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
 
     Returns ``{"points": [...], "fits": {name: fit}, "parameters": {field: value or {a, b}}}``;
     ``parameters`` values that depend on the route count are ``{"a": .., "b": ..}`` (value = a + b N).
+    With `regex_growth`, it also keeps :func:`measure_regex_growth` (about half a minute) as ``regex_growth``.
     """
     from .. import _core
 
@@ -555,6 +595,10 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
         progress("measuring ngx.re's cache past its capacity")
     contention = measure_contention(min(CONTENTION_ROUTES, counts[-1]), seed=seed, progress=progress)
     out = fit_points(points, seed, regex=measure_regex(seed), contention=contention)
+    if regex_growth:
+        if progress:
+            progress("measuring finds that compile as native code piles up")
+        out["regex_growth"] = measure_regex_growth(seed)
     # CPU costs drift with the machine: the report of a validation says how old its calibration is.
     out["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return out

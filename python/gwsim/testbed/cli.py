@@ -53,7 +53,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                              description="Measure one-worker gateways over a matrix of route counts and fit the "
                                          "simulator's memory and cost parameters.")
     size = cal.add_mutually_exclusive_group()
-    size.add_argument("--full", action="store_true", help="the full matrix (1k-20k routes) instead of the quick one")
+    size.add_argument("--full", action="store_true",
+                      help="the full matrix (1k-20k routes) instead of the quick one, and how finds that compile "
+                           "slow as native code piles up (measure_regex_growth)")
     size.add_argument("--counts", metavar="N,N,..", help="route counts to measure (at least two)")
     cal.add_argument("--rounds", type=int, default=None, metavar="N",
                      help="rounds of CPU samples over every route count (1-20, default 5)")
@@ -178,7 +180,8 @@ def _calibrate(args: argparse.Namespace) -> int:
             print(f"gwsim: error: --counts must be integers separated by commas, got {args.counts!r}", file=sys.stderr)
             return EXIT_USAGE
     try:
-        cal = calibrate(counts, progress=_progress, rounds=CPU_ROUNDS if args.rounds is None else args.rounds)
+        cal = calibrate(counts, progress=_progress, rounds=CPU_ROUNDS if args.rounds is None else args.rounds,
+                        regex_growth=bool(args.full))
     except ValueError as e:
         print(f"gwsim: error: {e}", file=sys.stderr)
         return EXIT_USAGE
@@ -193,6 +196,11 @@ def _calibrate(args: argparse.Namespace) -> int:
     for name, f in cal["fits"].items():
         print(f"{name:<20} terms {'+'.join(f['terms']):<6} R^2 {f['r2']:.4f}  largest residual "
               f"{100 * f['max_relative_residual']:.1f}%")
+    growth = cal.get("regex_growth")
+    if growth:
+        print(f"a find that compiles, collector running: {growth['cpu_s_first'] * 1e6:.1f} us over the first fifth "
+              f"of the passes, {growth['cpu_s_last'] * 1e6:.1f} us over the last, "
+              f"{growth['resident_gained_mib']:.0f} MiB of resident memory later")
     print(f"calibration written to {args.out}")
     return 0
 

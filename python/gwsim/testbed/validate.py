@@ -71,9 +71,18 @@ KNOWN_GAPS = [
     "took about 480 ms of CPU against 310 ms predicted, in all three runs, before the model held the routes a "
     "build reads (they keep a collector cycle marking into the first write); since then it has missed either way, "
     "256 ms measured against 323 ms predicted in one full validation and 365 against 267 in the next.",
-    "Past ngx.re's cache (Kong #7482; the two regex cache cliff experiments) the model lets every match-cache "
-    "miss try every regex path; the router stops at the first that matches, so requests aimed at regex routes "
-    "scan less. The testbed's incremental router also matches through ngx.re (it shares router.lua's select), "
+    "Past ngx.re's cache (Kong #7482; the two regex cache cliff experiments) the real misses slow down as the "
+    "run goes on, and the model's do not. Without a limit one worker serves every request (the client reuses "
+    "its connection); its misses took about 65 ms for 15 s, then 100-330 ms, longer than the 100 ms between "
+    "requests, so requests queued behind them (p99 283 and 427 ms in two runs of one day). Meanwhile its "
+    "resident memory grew from 172 to 717 MiB with evicted patterns' native code awaiting finalizers, and a "
+    "collector cycle ran. Its profile per second of load: PCRE's time doubled and the kernel's page zeroing "
+    "grew fivefold. Not the cause: the finalizers (1.0-1.7 us a pattern, 218,600 in 0.26 s), nor compiles "
+    "after they ran (no slower). With the collector running over a 100 MiB ballast (measure_regex_growth, "
+    "calibrate --full) a find took about 40 us until the worker's resident memory neared 700 MiB, then 68-77 "
+    "us, with no cycle completed (its heap never fell): the slowdown comes with the pile of native code (with "
+    "the collector stopped and 494 MiB resident, finds took 35-37 us). The model charges every compile the calibrated cost (about 45 ms per miss, no "
+    "queue). The testbed's incremental router also matches through ngx.re (it shares router.lua's select), "
     "so its fresh workers' first miss compiles every pattern, which the incremental design (Kong 3.x's router "
     "compiles its own) is not charged.",
 ]

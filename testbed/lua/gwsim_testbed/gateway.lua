@@ -362,6 +362,40 @@ function _M.measure_regex(patterns, passes)
   }
 end
 
+-- Diagnostic of ngx.re's cache past its capacity when the collector runs
+-- (admin POST /measure_regex_growth): a gateway's worker whose heap holds a
+-- large router lets few collector cycles happen, so the native code of the
+-- evicted patterns (freed only by their cdata finalizers) piles up. The
+-- worker first holds `ballast_mb` MiB of live Lua tables (standing in for
+-- the router), then tries `patterns` in order `passes` times with the
+-- collector running at its setting, as measure_regex does. Per pass:
+--   cpu_s            CPU of one find, averaged over the pass
+--   resident_bytes   the worker's resident memory at the end of the pass
+--   heap_bytes       its Lua heap then
+-- The ballast is dropped and collected before the answer.
+function _M.measure_regex_growth(patterns, passes, ballast_mb)
+  local subject = "/zz-nomatch/calibration"
+  local find = ngx.re.find
+  full_collect()
+  local ballast = {}
+  for i = 1, math.floor(ballast_mb * 1024 * 1024 / 64) do
+    ballast[i] = { i, i + 1 }
+  end
+  local cpu, resident, heap = {}, {}, {}
+  for _ = 1, passes do
+    local c0 = os.clock()
+    for i = 1, #patterns do
+      find(subject, patterns[i], "ajo")
+    end
+    cpu[#cpu + 1] = (os.clock() - c0) / #patterns
+    resident[#resident + 1] = resident_bytes()
+    heap[#heap + 1] = collectgarbage("count") * 1024
+  end
+  ballast = nil
+  full_collect()
+  return { patterns = #patterns, cpu_s = cpu, resident_bytes = resident, heap_bytes = heap }
+end
+
 -- Calibration (admin POST /measure; run it on a one-worker gateway so the
 -- worker measured is the worker serving): builds a second router from the
 -- store beside the current one and measures, in this worker,
