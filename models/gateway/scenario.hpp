@@ -107,6 +107,10 @@ struct traffic_config {
   /// CPU to compile one regex path when ngx.re's cache does not hold it
   /// (PCRE compile and JIT); the testbed measures about 30 us.
   double regex_compile_cpu_s = 0.00003;
+  /// Extra CPU of such a compile per MiB of compiled-pattern code the worker
+  /// holds (cached or awaiting finalizers): PCRE's JIT allocator walks, first
+  /// fit, a free list that keeps a leftover per chunk of code held. 0 = none.
+  double regex_compile_ns_per_native_mib = 0.0;
   balancing balance = balancing::random;
   /// balance = connections: connections the client opens at the start.
   int client_connections = 8;

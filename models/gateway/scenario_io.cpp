@@ -360,6 +360,11 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(tr, regex_compile_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU to compile one regex path that ngx.re's cache does not hold (PCRE compile and JIT; the "
               "testbed measures about 30 us)");
+  GWSIM_FIELD(tr, regex_compile_ns_per_native_mib, K::real, "ns per MiB", between(0, 1e6),
+              "extra CPU of each such compile per MiB of compiled-pattern code the worker holds (cached or "
+              "awaiting finalizers): PCRE's JIT allocator walks, first fit, a free list that keeps a leftover per "
+              "chunk of code held, so compiles slow as evicted patterns pile up; the steady-state analysis "
+              "charges the compile without it (the pile has no steady state)");
   GWSIM_FIELD(tr, match_miss_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that misses the cache (category scan)");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");

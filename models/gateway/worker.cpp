@@ -330,6 +330,9 @@ void worker::memory_changed() { node_.memory_changed(*this); }
 
 double worker::scan_regexes() {
   const memory_config& m = ctx_.s.memory;
+  // Code held before the scan; each compile adds a pattern and each eviction
+  // moves one to the finalizers' account, so the pile grows through it.
+  const double held_before = regex_native_bytes();
   const regex_scan::result r = regexes_.on_miss();
   if (r.compiles <= 0) return 0.0;
   // Each evicted pattern's Lua objects die at once; its native code waits
@@ -339,7 +342,11 @@ double worker::scan_regexes() {
     (heap_.phase() == memory::gc_phase::pause ? native_due_ : native_later_) += r.evicted * m.regex_native_bytes;
   }
   size_regex_cache_object();
-  return r.compiles * ctx_.s.traffic.regex_compile_cpu_s;
+  // The JIT allocator's walk grows with the code held: charged at the
+  // scan's mean pile (the first compile sees held_before, the last all).
+  const double mean_held_mib = 0.5 * (held_before + regex_native_bytes()) / (1024.0 * 1024.0);
+  const traffic_config& t = ctx_.s.traffic;
+  return r.compiles * (t.regex_compile_cpu_s + t.regex_compile_ns_per_native_mib * 1e-9 * mean_held_mib);
 }
 
 void worker::size_regex_cache_object() {

@@ -253,7 +253,10 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     assert 0.0005 < p["kong.yield_delay_s"] < 0.02
     # ngx.re's cache past its capacity: every find of the later passes compiled its pattern (PCRE and JIT:
     # microseconds, not the ~0.1 us of a cached find), allocated its cdata and left native code behind.
-    assert cal["regex"]["patterns"] > 1024 and "not_measured" not in cal
+    assert cal["regex"]["patterns"] > 1024
+    # The quick calibration leaves out how compiles slow as their code piles up (calibrate --full measures it).
+    assert cal["not_measured"] == ["traffic.regex_compile_ns_per_native_mib"]
+    assert p["traffic.regex_compile_ns_per_native_mib"] == 0.0
     # Builds side by side on two gateways against builds alone: both sets of samples kept, a contention
     # in the simulator's range (a build beside another takes at most a few times its CPU).
     c = cal["contention"]
@@ -446,13 +449,18 @@ def test_regex_paths_follow_kongs_rule_and_refits_without_them_say_so():
     saved = read_calibration(REPO / "testbed" / "calibration.json")
     refit = fit_points(saved["points"], saved["seed"])
     assert refit["not_measured"] == ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes",
-                                     "memory.regex_native_bytes", "cluster.build_contention"]
+                                     "memory.regex_native_bytes", "cluster.build_contention",
+                                     "traffic.regex_compile_ns_per_native_mib"]
     assert refit["parameters"]["traffic.regex_compile_cpu_s"] == 30e-6
     assert refit["parameters"]["cluster.build_contention"] == 0.0
+    assert refit["parameters"]["traffic.regex_compile_ns_per_native_mib"] == 0.0
     # Refitted with the saved measurements, nothing is missing and the contention is the one measured.
-    again = fit_points(saved["points"], saved["seed"], regex=saved["regex"], contention=saved["contention"])
+    again = fit_points(saved["points"], saved["seed"], regex=saved["regex"], contention=saved["contention"],
+                       regex_growth=saved["regex_growth"])
     assert "not_measured" not in again
     assert again["parameters"]["cluster.build_contention"] == saved["parameters"]["cluster.build_contention"]
+    assert again["parameters"]["traffic.regex_compile_ns_per_native_mib"] == \
+        saved["regex_growth"]["ns_per_native_mib"] > 0
     c = saved["contention"]
     # Each round's ratio pairs its own lone and paired builds.
     assert c["ratios"] == [sum(c["paired_cpu_s"][2 * r:2 * r + 2]) / sum(c["lone_cpu_s"][2 * r:2 * r + 2])
@@ -473,11 +481,32 @@ def test_regex_growth_times_every_pass_as_evicted_patterns_pile_up():
     from gwsim.testbed.calibrate import measure_regex_growth
 
     g = measure_regex_growth(passes=5, ballast_mb=8)
-    assert g["patterns"] > 1024 and len(g["passes"]) == 5
+    assert g["patterns"] > 1024 and len(g["passes"]) == 5 and g["stopped"]
     assert all(0 < p["cpu_s"] < 0.01 for p in g["passes"])
-    # Every find compiles and its native code waits for a finalizer: resident memory grows pass by pass.
-    assert g["passes"][-1]["resident_bytes"] > g["passes"][0]["resident_bytes"]
-    assert g["resident_gained_mib"] > 1
-    # The heap holds the ballast meanwhile.
+    # Every find compiles and, the collector stopped, its code stays: the code held grows pass by pass
+    # (each pass about 2 KiB a pattern), and the heap holds the ballast meanwhile.
+    mib = [p["native_mib"] for p in g["passes"]]
+    assert mib[0] == 0 and all(b > a + 1 for a, b in zip(mib, mib[1:]))
+    assert g["native_mib_last"] == mib[-1]
     assert all(p["heap_bytes"] > 8 * 2**20 for p in g["passes"])
     assert g["cpu_s_first"] == g["passes"][0]["cpu_s"] and g["cpu_s_last"] == g["passes"][-1]["cpu_s"]
+    assert g["ns_per_native_mib"] >= 0 and g["r2"] <= 1
+
+
+def test_a_calibration_written_before_a_parameter_existed_reads_it_as_not_measured(tmp_path):
+    import json
+
+    from gwsim.testbed.calibrate import read_calibration
+
+    saved = json.loads((REPO / "testbed" / "calibration.json").read_text())
+    del saved["parameters"]["traffic.regex_compile_ns_per_native_mib"]
+    saved.pop("not_measured", None)
+    (tmp_path / "old.json").write_text(json.dumps(saved))
+    old = read_calibration(tmp_path / "old.json")
+    assert old["parameters"]["traffic.regex_compile_ns_per_native_mib"] == 0.0
+    assert old["not_measured"] == ["traffic.regex_compile_ns_per_native_mib"]
+    # Any other parameter missing: not a calibration.
+    del saved["parameters"]["traffic.regex_compile_cpu_s"]
+    (tmp_path / "broken.json").write_text(json.dumps(saved))
+    with pytest.raises(ValueError, match="missing parameters: traffic.regex_compile_cpu_s"):
+        read_calibration(tmp_path / "broken.json")

@@ -147,6 +147,10 @@ PARAMETERS = {
     "memory.regex_object_bytes": "idem: Lua heap each such find allocates (the cdata, its cache key and entry)",
     "memory.regex_native_bytes": "idem: resident memory each such find adds beyond the Lua heap (the pattern's "
                                  "PCRE and JIT code, freed by the evicted cdata's finalizer)",
+    "traffic.regex_compile_ns_per_native_mib": "least-squares slope of the CPU of such a find against the native "
+                                               "code the worker holds, as REGEX_GROWTH_PASSES passes over those "
+                                               "paths pile it up with the collector stopped (see "
+                                               "measure_regex_growth; 0 when not measured)",
 }
 
 #: Routes of the synthetic set whose distinct regex paths measure ngx.re's
@@ -447,42 +451,58 @@ def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str,
     return {k: statistics.median(float(r[k]) for r in runs) for k in runs[0]}
 
 
-#: measure_regex_growth's defaults: passes over the patterns (each adds about 2 MiB of native code awaiting
-#: finalizers) and live Lua tables held meanwhile, so that the collector stays in its pause as in a worker
-#: holding a large router.
+#: measure_regex_growth's defaults: passes over the patterns (each adds about 4.5 MiB of native code) and
+#: live Lua tables held meanwhile (none: with the collector stopped they change nothing).
 REGEX_GROWTH_PASSES = 150
-REGEX_GROWTH_BALLAST_MB = 100
+REGEX_GROWTH_BALLAST_MB = 0
 
 
 def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES,
-                         ballast_mb: float = REGEX_GROWTH_BALLAST_MB) -> dict[str, Any]:
-    """How finds that compile slow down as evicted patterns pile up (admin ``POST /measure_regex_growth``).
+                         ballast_mb: float = REGEX_GROWTH_BALLAST_MB, stopped: bool = True) -> dict[str, Any]:
+    """How finds that compile slow down as evicted patterns' code piles up (admin ``POST /measure_regex_growth``).
 
-    A one-worker gateway holds `ballast_mb` MiB of live Lua tables, so that its collector rarely starts a
-    cycle (as in a worker holding a large router), and tries the patterns of :func:`measure_regex` in order
-    `passes` times with the collector running. Returns every pass (``cpu_s`` per find, ``resident_bytes``
-    and ``heap_bytes`` after it) and the median CPU per find over the first and the last fifth of the passes
-    (``cpu_s_first``, ``cpu_s_last``) with the resident memory gained in between. A diagnostic: the
-    simulator charges every compile ``traffic.regex_compile_cpu_s`` whatever the worker's state.
+    A one-worker gateway holds `ballast_mb` MiB of live Lua tables and tries the patterns of
+    :func:`measure_regex` in order `passes` times, with its collector stopped (`stopped`, the default:
+    nothing is freed, so the native code held grows by every find's) or at its setting. Every find
+    compiles and adds its pattern's code; PCRE's JIT allocator finds room for the next by walking, first fit,
+    a free list that keeps a leftover per chunk of code, so the finds slow as the pile grows.
+
+    Returns every pass (``cpu_s`` per find, ``resident_bytes`` and ``heap_bytes`` after it, and
+    ``native_mib``: resident memory gained since the gateway was idle less heap gained, the code held), the
+    median CPU per find over the first and the last fifth of the passes (``cpu_s_first``, ``cpu_s_last``)
+    and a least-squares line of the CPU per find against ``native_mib``: ``cpu_s_at_first`` +
+    ``ns_per_native_mib`` * 1e-9 * MiB, with its R^2 (``traffic.regex_compile_ns_per_native_mib``).
     """
     if not (isinstance(passes, int) and 5 <= passes <= 500):
         raise ValueError(f"passes must be an integer in [5, 500], got {passes!r}")
     if not (isinstance(ballast_mb, (int, float)) and 0 <= ballast_mb <= 2048):
         raise ValueError(f"ballast_mb must be in [0, 2048], got {ballast_mb!r}")
+    import numpy as np
+
     from .. import _core
 
     patterns = regex_paths(_core.synthetic_routes(REGEX_ROUTES, seed=seed))
     settings = GatewaySettings(workers=1, update_frequency_s=1.0)
     with Gateway(settings).start(_core.synthetic_routes(1000, seed=seed), timeout_s=120) as gw:
         r = gw._admin("POST", "/measure_regex_growth",
-                      {"patterns": patterns, "passes": passes, "ballast_mb": ballast_mb}, timeout_s=900)
-    rows = [{"cpu_s": float(c), "resident_bytes": float(m), "heap_bytes": float(h)}
+                      {"patterns": patterns, "passes": passes, "ballast_mb": ballast_mb, "stopped": bool(stopped)},
+                      timeout_s=900)
+    heap0, resident0 = float(r["heap_bytes"][0]), float(r["resident_bytes"][0])
+    rows = [{"cpu_s": float(c), "resident_bytes": float(m), "heap_bytes": float(h),
+             "native_mib": max(0.0, (float(m) - resident0) - (float(h) - heap0)) / 2**20}
             for c, m, h in zip(r["cpu_s"], r["resident_bytes"], r["heap_bytes"])]
+    cpu = np.array([p["cpu_s"] for p in rows])
+    mib = np.array([p["native_mib"] for p in rows])
+    (a, b), *_ = np.linalg.lstsq(np.column_stack([np.ones_like(mib), mib]), cpu, rcond=None)
+    spread = float(np.sum((cpu - cpu.mean()) ** 2))
+    r2 = 1.0 - float(np.sum((cpu - (a + b * mib)) ** 2)) / spread if spread > 0 else 0.0
     fifth = max(1, len(rows) // 5)
-    return {"patterns": int(r["patterns"]), "ballast_mb": float(ballast_mb), "passes": rows,
+    return {"patterns": int(r["patterns"]), "ballast_mb": float(ballast_mb), "stopped": bool(stopped),
+            "passes": rows,
             "cpu_s_first": statistics.median(p["cpu_s"] for p in rows[:fifth]),
             "cpu_s_last": statistics.median(p["cpu_s"] for p in rows[-fifth:]),
-            "resident_gained_mib": (rows[-1]["resident_bytes"] - rows[0]["resident_bytes"]) / 2**20}
+            "native_mib_last": rows[-1]["native_mib"],
+            "cpu_s_at_first": float(a), "ns_per_native_mib": max(0.0, float(b) * 1e9), "r2": r2}
 
 
 def mean_object_bytes(point: Mapping[str, Any]) -> float:
@@ -567,7 +587,9 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
 
     Returns ``{"points": [...], "fits": {name: fit}, "parameters": {field: value or {a, b}}}``;
     ``parameters`` values that depend on the route count are ``{"a": .., "b": ..}`` (value = a + b N).
-    With `regex_growth`, it also keeps :func:`measure_regex_growth` (about half a minute) as ``regex_growth``.
+    With `regex_growth`, :func:`measure_regex_growth` (about half a minute) gives
+    ``traffic.regex_compile_ns_per_native_mib`` and is kept as ``regex_growth``; without it that is 0 and listed
+    as not measured.
     """
     from .. import _core
 
@@ -594,11 +616,12 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
     if progress:
         progress("measuring ngx.re's cache past its capacity")
     contention = measure_contention(min(CONTENTION_ROUTES, counts[-1]), seed=seed, progress=progress)
-    out = fit_points(points, seed, regex=measure_regex(seed), contention=contention)
+    growth = None
     if regex_growth:
         if progress:
             progress("measuring finds that compile as native code piles up")
-        out["regex_growth"] = measure_regex_growth(seed)
+        growth = measure_regex_growth(seed)
+    out = fit_points(points, seed, regex=measure_regex(seed), contention=contention, regex_growth=growth)
     # CPU costs drift with the machine: the report of a validation says how old its calibration is.
     out["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return out
@@ -610,10 +633,11 @@ _REGEX_DEFAULTS = {"compile_cpu_s": 30e-6, "object_bytes": 96.0, "native_bytes":
 
 def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
                regex: Optional[Mapping[str, float]] = None,
-               contention: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+               contention: Optional[Mapping[str, Any]] = None,
+               regex_growth: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's),
-    :func:`measure_regex`'s figures and :func:`measure_contention`'s (the simulator's defaults when None,
-    listed under ``not_measured``)."""
+    :func:`measure_regex`'s figures, :func:`measure_contention`'s and :func:`measure_regex_growth`'s (the
+    simulator's defaults when None, listed under ``not_measured``)."""
     from .. import _core
 
     points = sorted(points, key=lambda p: p["routes"])
@@ -711,15 +735,21 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
     parameters["memory.regex_object_bytes"] = float(figures["object_bytes"])
     parameters["memory.regex_native_bytes"] = float(figures["native_bytes"])
     parameters["cluster.build_contention"] = float(contention["contention"]) if contention is not None else 0.0
+    parameters["traffic.regex_compile_ns_per_native_mib"] = (
+        float(regex_growth["ns_per_native_mib"]) if regex_growth is not None else 0.0)
     out = {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed,
            "regex": figures}
     if contention is not None:
         out["contention"] = dict(contention)
+    if regex_growth is not None:
+        out["regex_growth"] = dict(regex_growth)
     not_measured = []
     if regex is None:
         not_measured += ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes", "memory.regex_native_bytes"]
     if contention is None:
         not_measured.append("cluster.build_contention")
+    if regex_growth is None:
+        not_measured.append("traffic.regex_compile_ns_per_native_mib")
     if not_measured:
         out["not_measured"] = not_measured
     return out
@@ -737,12 +767,24 @@ def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
     Path(path).write_text(json.dumps(out, indent=2, allow_nan=False))
 
 
+#: Parameters a calibration written before they existed may lack: read as not measured, with these values.
+_ADDED_LATER = {"traffic.regex_compile_ns_per_native_mib": 0.0}
+
+
 def read_calibration(path: Any) -> dict[str, Any]:
-    """A calibration written by :func:`write_calibration`; ValueError naming what is missing."""
+    """A calibration written by :func:`write_calibration`; ValueError naming what is missing.
+
+    Parameters added since a calibration was written (:data:`_ADDED_LATER`) take their defaults and are listed
+    under ``not_measured``."""
     data = json.loads(Path(path).read_text())
-    missing = [k for k in PARAMETERS if k not in data.get("parameters", {})]
+    parameters = data.get("parameters", {})
+    missing = [k for k in PARAMETERS if k not in parameters and k not in _ADDED_LATER]
     if missing:
         raise ValueError(f"{path}: not a testbed calibration (missing parameters: {', '.join(missing)})")
+    for k, value in _ADDED_LATER.items():
+        if k not in parameters:
+            parameters[k] = value
+            data.setdefault("not_measured", []).append(k)
     return data
 
 
@@ -853,6 +895,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "plugin_cpu_s": _at(p["traffic.plugin_cpu_s"], n),
             "upstream_latency_s": p["traffic.upstream_latency_s"],
             "regex_compile_cpu_s": p.get("traffic.regex_compile_cpu_s", _REGEX_DEFAULTS["compile_cpu_s"]),
+            "regex_compile_ns_per_native_mib": p.get("traffic.regex_compile_ns_per_native_mib", 0.0),
             # It keeps its connections open and reuses the one freed last:
             # while answers come back in time, one worker serves them all.
             "balance": "connections",

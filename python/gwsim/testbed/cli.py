@@ -198,9 +198,9 @@ def _calibrate(args: argparse.Namespace) -> int:
               f"{100 * f['max_relative_residual']:.1f}%")
     growth = cal.get("regex_growth")
     if growth:
-        print(f"a find that compiles, collector running: {growth['cpu_s_first'] * 1e6:.1f} us over the first fifth "
-              f"of the passes, {growth['cpu_s_last'] * 1e6:.1f} us over the last, "
-              f"{growth['resident_gained_mib']:.0f} MiB of resident memory later")
+        print(f"a find that compiles: {growth['cpu_s_first'] * 1e6:.1f} us over the first fifth of the passes, "
+              f"{growth['cpu_s_last'] * 1e6:.1f} us over the last with {growth['native_mib_last']:.0f} MiB more "
+              f"native code held; slope {growth['ns_per_native_mib']:.1f} ns per MiB (R^2 {growth['r2']:.2f})")
     print(f"calibration written to {args.out}")
     return 0
 

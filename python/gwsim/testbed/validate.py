@@ -71,20 +71,21 @@ KNOWN_GAPS = [
     "took about 480 ms of CPU against 310 ms predicted, in all three runs, before the model held the routes a "
     "build reads (they keep a collector cycle marking into the first write); since then it has missed either way, "
     "256 ms measured against 323 ms predicted in one full validation and 365 against 267 in the next.",
-    "Past ngx.re's cache (Kong #7482; the two regex cache cliff experiments) the real misses slow down as the "
-    "run goes on, and the model's do not. Without a limit one worker serves every request (the client reuses "
-    "its connection); its misses took about 65 ms for 15 s, then 100-330 ms, longer than the 100 ms between "
-    "requests, so requests queued behind them (p99 283 and 427 ms in two runs of one day). Meanwhile its "
-    "resident memory grew from 172 to 717 MiB with evicted patterns' native code awaiting finalizers, and a "
-    "collector cycle ran. Its profile per second of load: PCRE's time doubled and the kernel's page zeroing "
-    "grew fivefold. Not the cause: the finalizers (1.0-1.7 us a pattern, 218,600 in 0.26 s), nor compiles "
-    "after they ran (no slower). With the collector running over a 100 MiB ballast (measure_regex_growth, "
-    "calibrate --full) a find took about 40 us until the worker's resident memory neared 700 MiB, then 68-77 "
-    "us, with no cycle completed (its heap never fell): the slowdown comes with the pile of native code (with "
-    "the collector stopped and 494 MiB resident, finds took 35-37 us). The model charges every compile the calibrated cost (about 45 ms per miss, no "
-    "queue). The testbed's incremental router also matches through ngx.re (it shares router.lua's select), "
-    "so its fresh workers' first miss compiles every pattern, which the incremental design (Kong 3.x's router "
-    "compiles its own) is not charged.",
+    "Past ngx.re's cache (Kong #7482; the two regex cache cliff experiments) the real misses slow down as "
+    "evicted patterns' native code piles up, more than the model's. Without a limit one worker serves every "
+    "request (the client reuses its connection); as its resident memory grows from about 170 to 720 MiB, "
+    "its misses take 40-90 ms and then, for a few seconds near a collector cycle's end (resident memory past "
+    "600 MiB), 100-500 ms, the worker's CPU up to 99% with its system time at 10-18%, and requests queue "
+    "behind them: p99 212-313 ms in three runs, 97-120 ms in a validation earlier the same day. Part "
+    "of it is modelled (traffic.regex_compile_ns_per_native_mib): PCRE's JIT allocator finds room for new "
+    "code by a first-fit walk of a free list that keeps a leftover per chunk of code held; the profile shows "
+    "that walk's loop growing from 2% to 18% of the worker's time, and the calibration measures a find's "
+    "CPU growing with the code held (measure_regex_growth, collector stopped: about 40 ns per MiB, R^2 0.4), "
+    "which raises the predicted p99 from 60 to 78 ms. The bursts are not modelled: not the finalizers "
+    "themselves (1.0-1.7 us a pattern, 218,600 in 0.26 s in a full collection), nor compiles after they ran "
+    "(no slower). The testbed's incremental router also matches through ngx.re (it shares router.lua's "
+    "select), so its fresh workers' first miss compiles every pattern, which the incremental design (Kong "
+    "3.x's router compiles its own) is not charged.",
 ]
 
 #: Relative tolerances of the targets.

@@ -14,8 +14,8 @@
 --   POST   /measure_regex     body: {"patterns": [..], "passes": n}; ngx.re's
 --                             cache past its capacity (gateway.measure_regex)
 --   POST   /measure_regex_growth  body: {"patterns": [..], "passes": n,
---                             "ballast_mb": m}; the same with the collector
---                             running (gateway.measure_regex_growth)
+--                             "ballast_mb": m, "stopped": bool}; finds as
+--                             patterns pile up (gateway.measure_regex_growth)
 --
 -- Every write bumps the store version and answers {"version": v}; errors
 -- answer 400/404 with {"error": "..."}.
@@ -118,7 +118,7 @@ function _M.handle()
     if ballast_mb < 0 or ballast_mb > 2048 then
       return reply(400, { error = "ballast_mb must be in [0, 2048]" })
     end
-    return reply(200, require("gwsim_testbed.gateway").measure_regex_growth(body.patterns, passes, ballast_mb))
+    return reply(200, require("gwsim_testbed.gateway").measure_regex_growth(body.patterns, passes, ballast_mb, body.stopped == true))
   end
   if method == "POST" and uri == "/noop" then
     return reply(200, { version = store.noop() })

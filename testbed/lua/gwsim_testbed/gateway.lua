@@ -362,18 +362,21 @@ function _M.measure_regex(patterns, passes)
   }
 end
 
--- Diagnostic of ngx.re's cache past its capacity when the collector runs
--- (admin POST /measure_regex_growth): a gateway's worker whose heap holds a
--- large router lets few collector cycles happen, so the native code of the
--- evicted patterns (freed only by their cdata finalizers) piles up. The
+-- ngx.re's cache past its capacity as evicted patterns pile up (admin POST
+-- /measure_regex_growth). A worker whose heap holds a large router lets few
+-- collector cycles happen, so the native code of the evicted patterns (freed
+-- only by their cdata finalizers) piles up, and every compile slows: PCRE's
+-- JIT allocator (sljit) finds room for new code by walking, first fit, a
+-- list of free blocks that keeps a leftover per chunk of code held. The
 -- worker first holds `ballast_mb` MiB of live Lua tables (standing in for
--- the router), then tries `patterns` in order `passes` times with the
--- collector running at its setting, as measure_regex does. Per pass:
+-- the router), then tries `patterns` in order `passes` times, as
+-- measure_regex does, with the collector at its setting or, when
+-- `stopped`, stopped (nothing is freed: the pile alone). Per pass:
 --   cpu_s            CPU of one find, averaged over the pass
 --   resident_bytes   the worker's resident memory at the end of the pass
 --   heap_bytes       its Lua heap then
 -- The ballast is dropped and collected before the answer.
-function _M.measure_regex_growth(patterns, passes, ballast_mb)
+function _M.measure_regex_growth(patterns, passes, ballast_mb, stopped)
   local subject = "/zz-nomatch/calibration"
   local find = ngx.re.find
   full_collect()
@@ -382,6 +385,9 @@ function _M.measure_regex_growth(patterns, passes, ballast_mb)
     ballast[i] = { i, i + 1 }
   end
   local cpu, resident, heap = {}, {}, {}
+  if stopped then
+    collectgarbage("stop")
+  end
   for _ = 1, passes do
     local c0 = os.clock()
     for i = 1, #patterns do
@@ -391,6 +397,7 @@ function _M.measure_regex_growth(patterns, passes, ballast_mb)
     resident[#resident + 1] = resident_bytes()
     heap[#heap + 1] = collectgarbage("count") * 1024
   end
+  collectgarbage("restart")
   ballast = nil
   full_collect()
   return { patterns = #patterns, cpu_s = cpu, resident_bytes = resident, heap_bytes = heap }

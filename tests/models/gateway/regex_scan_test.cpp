@@ -112,6 +112,32 @@ TEST(GatewayRegexScan, PastTheCacheEveryMissPaysForEveryPatternAndNativeCodeWait
   EXPECT_GT(past.totals.gc_cycles, 0u);
 }
 
+TEST(GatewayRegexScan, CompilesSlowAsThePileOfPatternCodeGrows) {
+  scenario s = misses(2000);
+  s.traffic.rate_per_s = 1;  // light: the latencies are the service, hardly any queue
+  s.run.duration_s = 120;
+  const result flat = run(s);
+  s.traffic.regex_compile_ns_per_native_mib = 100;
+  const result slowing = run(s);
+  // No cycle finishes in these two minutes, so nothing is freed: the k-th
+  // miss finds the 1 MiB the cache holds plus 2,000 evicted patterns of
+  // 1 KiB from each miss before it. Over the ~120 misses the pile averages
+  // about 1 + 1.95 * 60 = 118 MiB: 11.8 us more per compile, 24 ms per miss.
+  EXPECT_EQ(slowing.totals.gc_cycles, 0u);
+  const double extra_per_miss = 2000 * 100e-9 * (1.0 + 2000.0 * 1024 / mib * 60);
+  const double extra = slowing.totals.latency_mean_s - flat.totals.latency_mean_s;
+  EXPECT_GT(extra, 0.8 * extra_per_miss);
+  EXPECT_LT(extra, 1.3 * extra_per_miss);
+  // Later misses pay more: the slowest are slower by more than the median.
+  EXPECT_GT(slowing.totals.latency_p99_s - flat.totals.latency_p99_s,
+            slowing.totals.latency_p50_s - flat.totals.latency_p50_s);
+  // Without the pile, the knob changes nothing.
+  scenario none = misses(0);
+  const result base = run(none);
+  none.traffic.regex_compile_ns_per_native_mib = 20;
+  EXPECT_DOUBLE_EQ(run(none).totals.latency_mean_s, base.totals.latency_mean_s);
+}
+
 TEST(GatewayRegexScan, AnIncrementalRouterDoesNotScanThroughNgxRe) {
   scenario s = misses(2000);
   s.strategy = "incremental";

@@ -213,6 +213,7 @@ distinct distinct_scenario() {
   MEMBER(traffic.match_hit_cpu_s, 0.0000021);
   MEMBER(traffic.match_miss_cpu_s, 0.000051);
   MEMBER(traffic.regex_compile_cpu_s, 0.000071);
+  MEMBER(traffic.regex_compile_ns_per_native_mib, 55.5);
   MEMBER(traffic.request_garbage_bytes, 17000.0);
   ENUM_MEMBER(traffic.balance, balancing::connections, "connections");
   MEMBER(traffic.client_connections, 12);
