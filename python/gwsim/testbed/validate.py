@@ -81,9 +81,10 @@ KNOWN_GAPS = [
     "code by a first-fit walk of a free list that keeps a leftover per chunk of code held; the profile shows "
     "that walk's loop growing from 2% to 18% of the worker's time, and the calibration measures a find's "
     "CPU growing with the code held (measure_regex_growth, collector stopped: about 40 ns per MiB, R^2 0.4), "
-    "which raises the predicted p99 from 60 to 78 ms. The bursts are not modelled: not the finalizers "
-    "themselves (1.0-1.7 us a pattern, 218,600 in 0.26 s in a full collection), nor compiles after they ran "
-    "(no slower). The testbed's incremental router also matches through ngx.re (it shares router.lua's "
+    "which raises the predicted p99 from 60 to 78 ms. The bursts are not modelled. Not their cause: the "
+    "finalizers alone (1.0-1.7 us a pattern, 218,600 in 0.26 s in a full collection), or compiles after them "
+    "(no slower). The system time suggests the allocator handing chunks back to the kernel and faulting in "
+    "new ones while the cycle's finalizers and the misses' compiles interleave (not verified). The testbed's incremental router also matches through ngx.re (it shares router.lua's "
     "select), so its fresh workers' first miss compiles every pattern, which the incremental design (Kong "
     "3.x's router compiles its own) is not charged.",
 ]
