@@ -83,8 +83,9 @@ KNOWN_GAPS = [
     "CPU growing with the code held (measure_regex_growth, collector stopped: about 40 ns per MiB, R^2 0.4), "
     "which raises the predicted p99 from 60 to 78 ms. The bursts are not modelled. Not their cause: the "
     "finalizers alone (1.0-1.7 us a pattern, 218,600 in 0.26 s in a full collection), or compiles after them "
-    "(no slower). The system time suggests the allocator handing chunks back to the kernel and faulting in "
-    "new ones while the cycle's finalizers and the misses' compiles interleave (not verified). The testbed's incremental router also matches through ngx.re (it shares router.lua's "
+    "(no slower). Nor memory handed back to the kernel and faulted in again: no munmap during the run, and "
+    "page faults at a steady 5,000 a second (new memory) while the kernel's time per fault grew, which points "
+    "at the virtual machine backing guest memory touched for the first time (not verified). The testbed's incremental router also matches through ngx.re (it shares router.lua's "
     "select), so its fresh workers' first miss compiles every pattern, which the incremental design (Kong "
     "3.x's router compiles its own) is not charged.",
 ]
