@@ -186,6 +186,12 @@ def test_an_experiment_measures_rebuilds_memory_and_latency(tmp_path):
     ts = result["timeseries"]
     assert len(ts["time_s"]) > 20 and set(ts["worker"]) == {0, 1}
     assert max(ts["version"]) >= 3  # the initial set and both writes
+    # Every request: when it was due (every 10 ms), its latency and status, as the summary counts them.
+    rq = result["requests"]
+    assert len(rq["time_s"]) == len(rq["latency_s"]) == len(rq["status"]) == 300
+    assert rq["time_s"][:3] == pytest.approx([0.0, 0.01, 0.02])
+    assert sum(1 for x in rq["status"] if x == 404) == s["not_found"]
+    assert max(rq["latency_s"]) == s["latency_max_s"]
     with open_store(tmp_path / "runs.sqlite") as store:
         first = store.put_measurement(result["config"], result)
         second = store.put_measurement(result["config"], result)
@@ -306,6 +312,12 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     age = re.search(r"The calibration was measured at [0-9-]+ [0-9:]+ UTC, ([0-9.]+) h before this report", text)
     assert age and float(age.group(1)) < 1
     assert "same verdict" in text and (tmp_path / "memory-1.png").exists()
+    # The slowest request of each second, predicted and measured, plotted for every experiment.
+    assert (tmp_path / "latency-1.png").exists() and "(latency-1.png)" in text
+    for row in rows:
+        for side in ("predicted", "measured"):
+            seconds, worst = row["latency_traces"][side]
+            assert len(seconds) > 10 and all(0 < w < 30 for w in worst)
     # One table: its rows follow each other without blank lines.
     table = text.split("| --- |", 1)[1].split("\n\n", 1)[0]
     assert table.count("continuous writes") == 2
@@ -510,3 +522,15 @@ def test_a_calibration_written_before_a_parameter_existed_reads_it_as_not_measur
     (tmp_path / "broken.json").write_text(json.dumps(saved))
     with pytest.raises(ValueError, match="missing parameters: traffic.regex_compile_cpu_s"):
         read_calibration(tmp_path / "broken.json")
+
+
+def test_the_slowest_request_of_each_second_on_both_sides():
+    from gwsim.testbed.validate import simulated_slowest_per_second, slowest_per_second
+
+    # Measured: by the second each answer ended in; unanswered requests are left out.
+    t, lat = slowest_per_second([0.1, 0.5, 0.95, 1.2, 2.0], [0.05, 0.2, 0.1, float("nan"), 0.3])
+    assert t == [0.0, 1.0, 2.0] and lat == [0.2, 0.1, 0.3]  # 0.95 s + 0.1 s ends in second 1
+    # Simulated: a worker's sample at t covers the interval ending at t; pod rows and empty samples are left out.
+    series = {"time_s": [0.5, 1.0, 1.0, 1.5, 2.0], "worker": [0, 1, -1, 0, 0],
+              "latency_p99_s": [0.01, 0.04, 9.0, 0.02, 0.0]}
+    assert simulated_slowest_per_second(series) == ([0.0, 1.0], [0.04, 0.02])

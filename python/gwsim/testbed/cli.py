@@ -11,7 +11,8 @@
 see :mod:`gwsim.testbed.experiment`), drives it, samples it and prints the
 summary (``--json``: one JSON object); ``--store`` keeps the measurement in
 a run store next to simulations, ``--out`` writes summary.json,
-timeseries.csv and events.csv. ``calibrate`` fits the simulator's
+timeseries.csv, events.csv and requests.csv (one row per request).
+``calibrate`` fits the simulator's
 parameters for this gateway (:mod:`gwsim.testbed.calibrate`) and writes
 them as JSON; ``validate`` runs held-out experiments through the simulator
 (with that calibration, or a quick one made first) and the testbed and
@@ -47,7 +48,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                                            "admin writes, sample its memory, print the summary.")
     run_p.add_argument("config", metavar="CONFIG", help="experiment file (TOML)")
     run_p.add_argument("--store", metavar="PATH", help="keep the measurement in this run store (SQLite)")
-    run_p.add_argument("--out", metavar="DIR", help="write summary.json, timeseries.csv and events.csv here")
+    run_p.add_argument("--out", metavar="DIR",
+                       help="write summary.json, timeseries.csv, events.csv and requests.csv (every request: when "
+                            "it was due, its latency, its status) here")
     run_p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
     cal = actions.add_parser("calibrate", help="fit the simulator's parameters for this gateway",
                              description="Measure one-worker gateways over a matrix of route counts and fit the "
@@ -157,6 +160,7 @@ def run(args: argparse.Namespace) -> int:
         (out / "summary.json").write_text(json.dumps({"summary": summary, "config": config}, indent=2))
         write_columns_csv(out / "timeseries.csv", result["timeseries"])
         write_columns_csv(out / "events.csv", result["events"])
+        write_columns_csv(out / "requests.csv", result["requests"])
     if args.json:
         print(json.dumps({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                           for k, v in summary.items()}))

@@ -155,7 +155,12 @@ def _routes_and_requests(config: Mapping[str, Mapping[str, Any]]) -> tuple[list[
 
 
 def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
-    """Run one experiment; ``{"summary": dict, "timeseries": dict of lists, "events": dict of lists, "config": dict}``."""
+    """Run one experiment; ``{"summary": dict, "timeseries": dict of lists, "events": dict of lists, "requests":
+    dict of lists, "config": dict}``.
+
+    ``requests`` has one row per request sent: ``time_s`` (when it was due, from the start of the load),
+    ``latency_s`` (NaN without an answer) and ``status`` (the HTTP status; 0 a timeout or a broken connection, -1
+    dropped for want of a connection)."""
     config = load_config(config)
     gw_settings = settings(config)
     routes, requests = _routes_and_requests(config)
@@ -243,7 +248,10 @@ def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
     summary = summarize(outcomes, series, events, kills, restarts, gw_settings)
     summary["harness_cpu_s"] = harness_cpu_s
     summary["harness_cores"] = harness_cpu_s / load_wall_s if load_wall_s > 0 else 0.0
-    return {"summary": summary, "timeseries": series, "events": events, "config": config}
+    requests_out = {"time_s": [o.scheduled_s for o in outcomes],
+                    "latency_s": [o.latency_s if o.latency_s is not None else float("nan") for o in outcomes],
+                    "status": [o.status for o in outcomes]}
+    return {"summary": summary, "timeseries": series, "events": events, "requests": requests_out, "config": config}
 
 
 def _percentile(values: list[float], q: float) -> float:

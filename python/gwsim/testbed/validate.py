@@ -16,7 +16,9 @@ p99 latency over the run               within 30%
 OOM verdict (any kill)                 the same
 =====================================  ==========
 
-and one plot per experiment with the two mean-worker heap traces overlaid.
+and two plots per experiment: the mean-worker heap traces overlaid, and
+the slowest request of every second on both sides (where a p99 is missed,
+it shows when).
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Sequence
 
 __all__ = ["HELD_OUT", "HELD_OUT_QUICK", "KNOWN_GAPS", "TARGETS", "compare", "lone_rebuilds", "rebuild_wall_mean_s",
+           "simulated_slowest_per_second", "slowest_per_second",
            "validate", "worker_series", "write_report"]
 
 #: What the simulator leaves out of this testbed, as far as the validation
@@ -170,6 +173,37 @@ def rebuild_wall_mean_s(events: Mapping[str, Sequence[Any]]) -> float:
     return statistics.fmean(walls) if walls else float("nan")
 
 
+def slowest_per_second(time_s: Sequence[float], latency_s: Sequence[float]) -> tuple[list[float], list[float]]:
+    """The slowest answered request of each second, by the second it ended in: (second starts, latencies).
+
+    `time_s` is when each request was due and `latency_s` its latency (NaN without an answer, left out).
+    """
+    worst: dict[int, float] = {}
+    for t, lat in zip(time_s, latency_s):
+        if lat is None or not math.isfinite(float(lat)):
+            continue
+        k = int(math.floor(float(t) + float(lat)))
+        worst[k] = max(worst.get(k, 0.0), float(lat))
+    keys = sorted(worst)
+    return [float(k) for k in keys], [worst[k] for k in keys]
+
+
+def simulated_slowest_per_second(timeseries: Mapping[str, Sequence[Any]]) -> tuple[list[float], list[float]]:
+    """The simulated counterpart of :func:`slowest_per_second`: the highest per-sample p99 of any worker in each
+    second (a sample's p99 is over the requests it saw end, a handful at the sampling rates used here).
+
+    A sample at time t covers the interval that ends at t: it belongs to the second [ceil(t) - 1, ceil(t)).
+    """
+    worst: dict[int, float] = {}
+    for t, w, p99 in zip(timeseries["time_s"], timeseries["worker"], timeseries["latency_p99_s"]):
+        if int(w) < 0 or not float(p99) > 0:
+            continue
+        k = int(math.ceil(float(t)) - 1)
+        worst[k] = max(worst.get(k, 0.0), float(p99))
+    keys = sorted(worst)
+    return [float(k) for k in keys], [worst[k] for k in keys]
+
+
 def _rel(predicted: float, measured: float) -> float:
     if not (math.isfinite(predicted) and math.isfinite(measured)) or measured == 0:
         return float("nan")
@@ -218,6 +252,10 @@ def compare(name: str, config: Mapping[str, Any], predicted: Mapping[str, Any],
     trace_p = _mean_trace(predicted["timeseries"]["time_s"], predicted["timeseries"]["heap_bytes"], 0.5)
     trace_m = _mean_trace(measured["timeseries"]["time_s"], measured["timeseries"]["heap_bytes"], 0.5)
     row["traces"] = {"predicted": trace_p, "measured": trace_m}
+    if "latency_trace" in predicted and "requests" in measured:
+        row["latency_traces"] = {"predicted": predicted["latency_trace"],
+                                 "measured": slowest_per_second(measured["requests"]["time_s"],
+                                                                measured["requests"]["latency_s"])}
     return row
 
 
@@ -288,7 +326,8 @@ def validate(calibration: Mapping[str, Any], experiments: Sequence[Mapping[str, 
             run = gwsim.run(scenario)
             predicted = {"summary": dict(run["summary"]),
                          "timeseries": worker_series(run["timeseries"]),
-                         "rebuild_wall_mean_s": rebuild_wall_mean_s(run["events"])}
+                         "rebuild_wall_mean_s": rebuild_wall_mean_s(run["events"]),
+                         "latency_trace": simulated_slowest_per_second(run["timeseries"])}
             runs.append(compare(e["name"], config, predicted, measured))
         rows.append(summarize_repeats(runs))
     return rows
@@ -358,9 +397,30 @@ def _calibration_age(calibrated_at: Optional[str]) -> list[str]:
             "p99s follow the calibration's CPU costs: calibrate again when they are far apart.", ""]
 
 
+def _overlay(plt: Any, path: Path, title: str, traces: Mapping[str, Any], scale: float, ylabel: str,
+             suffix: str, steps: bool) -> None:
+    """One plot of the predicted (dashed) and measured (solid) traces, (times, values) each, values times `scale`."""
+    fig, ax = plt.subplots(figsize=(8, 3 if steps else 4))
+    for label, style in (("predicted", "--"), ("measured", "-")):
+        t, v = traces[label]
+        scaled = [x * scale for x in v]
+        if steps:
+            ax.step(t, scaled, style, where="post", label=label + suffix)
+        else:
+            ax.plot(t, scaled, style, label=label + suffix)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
                  lone: Sequence[Mapping[str, Any]] = (), calibrated_at: Optional[str] = None) -> Path:
-    """report.md (tables), report.json and memory-<k>.png (traces overlaid) in `out_dir`; the report's path.
+    """report.md (tables), report.json, memory-<k>.png (heap traces overlaid) and, for rows with latency traces,
+    latency-<k>.png (the slowest request of each second on both sides) in `out_dir`; the report's path.
 
     `lone`: rows of :func:`lone_rebuilds`, reported as a table of their own when given. `calibrated_at`: the
     calibration's ``measured_at`` (ISO 8601), reported with its age.
@@ -398,17 +458,11 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
         lines.append(f"| {row['name']} | {cell('steady_heap_bytes', 'steady_heap', 'bytes')} | "
                      f"{cell('peak_heap_bytes', 'peak_heap', 'bytes')} | {cell('rebuild_mean_s', 'rebuild_mean', 's')} | "
                      f"{cell('latency_p99_s', 'latency_p99', 's')} | {ooms['predicted']} / {ooms['measured']} ({verdict}) |")
-        fig, ax = plt.subplots(figsize=(8, 4))
-        for label, style in (("predicted", "--"), ("measured", "-")):
-            t, h = row["traces"][label]
-            ax.plot(t, [v / (1 << 20) for v in h], style, label=f"{label} (mean worker)")
-        ax.set_xlabel("time (s)")
-        ax.set_ylabel("Lua heap per worker (MiB)")
-        ax.set_title(row["name"])
-        ax.legend()
-        fig.tight_layout()
-        fig.savefig(out / f"memory-{k}.png", dpi=100)
-        plt.close(fig)
+        _overlay(plt, out / f"memory-{k}.png", row["name"], row["traces"], 1 / (1 << 20),
+                 "Lua heap per worker (MiB)", " (mean worker)", steps=False)
+        if "latency_traces" in row:
+            _overlay(plt, out / f"latency-{k}.png", row["name"], row["latency_traces"], 1e3,
+                     "slowest request of the second (ms)", "", steps=True)
     lines += ["", "Diagnostics (not targets): the CPU the harness took from the gateway's cores (the simulated pod "
               "gets the rest); a rebuild's own CPU, the build and the collector steps its allocations trigger "
               "(measured: the worker's CPU over the build's wall time less what ran while it was yielded), and "
@@ -439,7 +493,12 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
                 cells.append(f"{_fmt(p, 's')} / {_fmt(m, 's')} ({pct})")
             lines.append(f"| {r['routes']:,} | {cells[0]} | {cells[1]} |")
     lines += ["", "## Where the model misses, and why", ""] + [f"- {gap}" for gap in KNOWN_GAPS]
-    lines += ["", *[f"![{row['name']}](memory-{k}.png)" for k, row in enumerate(rows)], ""]
+    images = []
+    for k, row in enumerate(rows):
+        images.append(f"![{row['name']}: Lua heap per worker](memory-{k}.png)")
+        if "latency_traces" in row:
+            images.append(f"![{row['name']}: slowest request of each second](latency-{k}.png)")
+    lines += ["", *images, ""]
     (out / "report.md").write_text("\n".join(lines))
     (out / "report.json").write_text(json.dumps({"experiments": list(rows), "lone_rebuilds": list(lone)},
                                                 indent=2, default=float))
