@@ -451,32 +451,26 @@ def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str,
     return {k: statistics.median(float(r[k]) for r in runs) for k in runs[0]}
 
 
-#: measure_regex_growth's defaults: passes over the patterns (each adds about 4.5 MiB of native code) and
-#: live Lua tables held meanwhile (none: with the collector stopped they change nothing).
+#: measure_regex_growth's passes over the patterns (each adds about 4.5 MiB of native code).
 REGEX_GROWTH_PASSES = 150
-REGEX_GROWTH_BALLAST_MB = 0
 
 
-def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES,
-                         ballast_mb: float = REGEX_GROWTH_BALLAST_MB, stopped: bool = True) -> dict[str, Any]:
+def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES) -> dict[str, Any]:
     """How finds that compile slow down as evicted patterns' code piles up (admin ``POST /measure_regex_growth``).
 
-    A one-worker gateway holds `ballast_mb` MiB of live Lua tables and tries the patterns of
-    :func:`measure_regex` in order `passes` times, with its collector stopped (`stopped`, the default:
-    nothing is freed, so the native code held grows by every find's) or at its setting. Every find
+    A one-worker gateway tries the patterns of :func:`measure_regex` in order `passes` times with its
+    collector stopped, so that nothing is freed and the native code held grows by every find's. Every find
     compiles and adds its pattern's code; PCRE's JIT allocator finds room for the next by walking, first fit,
     a free list that keeps a leftover per chunk of code, so the finds slow as the pile grows.
 
     Returns every pass (``cpu_s`` per find, ``resident_bytes`` and ``heap_bytes`` after it, and
-    ``native_mib``: resident memory gained since the gateway was idle less heap gained, the code held), the
+    ``native_mib``: resident memory gained since the first pass less heap gained, the code added), the
     median CPU per find over the first and the last fifth of the passes (``cpu_s_first``, ``cpu_s_last``)
     and a least-squares line of the CPU per find against ``native_mib``: ``cpu_s_at_first`` +
     ``ns_per_native_mib`` * 1e-9 * MiB, with its R^2 (``traffic.regex_compile_ns_per_native_mib``).
     """
     if not (isinstance(passes, int) and 5 <= passes <= 500):
         raise ValueError(f"passes must be an integer in [5, 500], got {passes!r}")
-    if not (isinstance(ballast_mb, (int, float)) and 0 <= ballast_mb <= 2048):
-        raise ValueError(f"ballast_mb must be in [0, 2048], got {ballast_mb!r}")
     import numpy as np
 
     from .. import _core
@@ -484,9 +478,7 @@ def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES,
     patterns = regex_paths(_core.synthetic_routes(REGEX_ROUTES, seed=seed))
     settings = GatewaySettings(workers=1, update_frequency_s=1.0)
     with Gateway(settings).start(_core.synthetic_routes(1000, seed=seed), timeout_s=120) as gw:
-        r = gw._admin("POST", "/measure_regex_growth",
-                      {"patterns": patterns, "passes": passes, "ballast_mb": ballast_mb, "stopped": bool(stopped)},
-                      timeout_s=900)
+        r = gw._admin("POST", "/measure_regex_growth", {"patterns": patterns, "passes": passes}, timeout_s=900)
     heap0, resident0 = float(r["heap_bytes"][0]), float(r["resident_bytes"][0])
     rows = [{"cpu_s": float(c), "resident_bytes": float(m), "heap_bytes": float(h),
              "native_mib": max(0.0, (float(m) - resident0) - (float(h) - heap0)) / 2**20}
@@ -497,8 +489,7 @@ def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES,
     spread = float(np.sum((cpu - cpu.mean()) ** 2))
     r2 = 1.0 - float(np.sum((cpu - (a + b * mib)) ** 2)) / spread if spread > 0 else 0.0
     fifth = max(1, len(rows) // 5)
-    return {"patterns": int(r["patterns"]), "ballast_mb": float(ballast_mb), "stopped": bool(stopped),
-            "passes": rows,
+    return {"patterns": int(r["patterns"]), "passes": rows,
             "cpu_s_first": statistics.median(p["cpu_s"] for p in rows[:fifth]),
             "cpu_s_last": statistics.median(p["cpu_s"] for p in rows[-fifth:]),
             "native_mib_last": rows[-1]["native_mib"],

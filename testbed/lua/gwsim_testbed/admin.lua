@@ -13,9 +13,9 @@
 --                             of the serving worker (gateway.measure)
 --   POST   /measure_regex     body: {"patterns": [..], "passes": n}; ngx.re's
 --                             cache past its capacity (gateway.measure_regex)
---   POST   /measure_regex_growth  body: {"patterns": [..], "passes": n,
---                             "ballast_mb": m, "stopped": bool}; finds as
---                             patterns pile up (gateway.measure_regex_growth)
+--   POST   /measure_regex_growth  body: {"patterns": [..], "passes": n};
+--                             finds as evicted patterns pile up
+--                             (gateway.measure_regex_growth)
 --
 -- Every write bumps the store version and answers {"version": v}; errors
 -- answer 400/404 with {"error": "..."}.
@@ -108,17 +108,13 @@ function _M.handle()
   if method == "POST" and uri == "/measure_regex_growth" then
     local body, err = body_json()
     if type(body) ~= "table" or type(body.patterns) ~= "table" then
-      return reply(400, { error = err or "body must be {\"patterns\": [...], \"passes\": n, \"ballast_mb\": m}" })
+      return reply(400, { error = err or "body must be {\"patterns\": [...], \"passes\": n}" })
     end
     local passes = tonumber(body.passes) or 100
     if passes ~= math.floor(passes) or passes < 1 or passes > 500 then
       return reply(400, { error = "passes must be an integer in [1, 500]" })
     end
-    local ballast_mb = tonumber(body.ballast_mb) or 0
-    if ballast_mb < 0 or ballast_mb > 2048 then
-      return reply(400, { error = "ballast_mb must be in [0, 2048]" })
-    end
-    return reply(200, require("gwsim_testbed.gateway").measure_regex_growth(body.patterns, passes, ballast_mb, body.stopped == true))
+    return reply(200, require("gwsim_testbed.gateway").measure_regex_growth(body.patterns, passes))
   end
   if method == "POST" and uri == "/noop" then
     return reply(200, { version = store.noop() })

@@ -363,31 +363,22 @@ function _M.measure_regex(patterns, passes)
 end
 
 -- ngx.re's cache past its capacity as evicted patterns pile up (admin POST
--- /measure_regex_growth). A worker whose heap holds a large router lets few
--- collector cycles happen, so the native code of the evicted patterns (freed
--- only by their cdata finalizers) piles up, and every compile slows: PCRE's
--- JIT allocator (sljit) finds room for new code by walking, first fit, a
--- list of free blocks that keeps a leftover per chunk of code held. The
--- worker first holds `ballast_mb` MiB of live Lua tables (standing in for
--- the router), then tries `patterns` in order `passes` times, as
--- measure_regex does, with the collector at its setting or, when
--- `stopped`, stopped (nothing is freed: the pile alone). Per pass:
+-- /measure_regex_growth). The native code of evicted patterns, freed only by
+-- their cdata finalizers, piles up between collector cycles, and every
+-- compile slows: PCRE's JIT allocator (sljit) finds room for new code by
+-- walking, first fit, a list of free blocks that keeps a leftover per chunk
+-- of code held. `patterns` are tried in order `passes` times, as
+-- measure_regex does, with the collector stopped so that nothing is freed
+-- (the pile alone). Per pass:
 --   cpu_s            CPU of one find, averaged over the pass
 --   resident_bytes   the worker's resident memory at the end of the pass
 --   heap_bytes       its Lua heap then
--- The ballast is dropped and collected before the answer.
-function _M.measure_regex_growth(patterns, passes, ballast_mb, stopped)
+function _M.measure_regex_growth(patterns, passes)
   local subject = "/zz-nomatch/calibration"
   local find = ngx.re.find
   full_collect()
-  local ballast = {}
-  for i = 1, math.floor(ballast_mb * 1024 * 1024 / 64) do
-    ballast[i] = { i, i + 1 }
-  end
+  collectgarbage("stop")
   local cpu, resident, heap = {}, {}, {}
-  if stopped then
-    collectgarbage("stop")
-  end
   for _ = 1, passes do
     local c0 = os.clock()
     for i = 1, #patterns do
@@ -398,7 +389,6 @@ function _M.measure_regex_growth(patterns, passes, ballast_mb, stopped)
     heap[#heap + 1] = collectgarbage("count") * 1024
   end
   collectgarbage("restart")
-  ballast = nil
   full_collect()
   return { patterns = #patterns, cpu_s = cpu, resident_bytes = resident, heap_bytes = heap }
 end
