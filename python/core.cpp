@@ -87,6 +87,7 @@ py::dict to_python(const gw::result& r) {
   GWSIM_FIELD(stale_matches);
   GWSIM_FIELD(cache_hits);
   GWSIM_FIELD(cache_misses);
+  GWSIM_FIELD(not_found);
   GWSIM_FIELD(db_queries);
   GWSIM_FIELD(db_utilization);
   GWSIM_FIELD(sim_time_s);

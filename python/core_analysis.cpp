@@ -39,6 +39,7 @@ py::dict analyze(const std::string& scenario_json) {
   py::dict workload;
   workload["request_rate_per_s"] = w.request_rate_per_s;
   workload["cache_hit_ratio"] = w.cache_hit_ratio;
+  workload["no_route_fraction"] = w.no_route_fraction;
   workload["gc_cpu_s_per_byte"] = w.gc_cpu_s_per_byte;
   workload["mean_service_s"] = w.mean_service_s;
   workload["service_scv"] = w.service_scv;

@@ -114,8 +114,14 @@ worker_workload workload_of(const scenario& s) {
       regex_scan_thrashes(strategy->traits(), s) ? static_cast<double>(s.routes.regex_paths) : 0.0;
   const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + compiles * t.regex_compile_cpu_s +
                         c * (t.request_garbage_bytes + m.lru_value_bytes + compiles * m.regex_object_bytes);
-  w.mean_service_s = h * s_hit + (1 - h) * s_miss;
-  const double second = h * s_hit * s_hit + (1 - h) * s_miss * s_miss;
+  // Requests aimed at no route (a share f) always miss, search the whole
+  // router and leave the match cache alone: h is the hit ratio of the rest.
+  const double f = t.no_route_fraction;
+  const double s_none = t.plugin_cpu_s + t.match_no_route_cpu_s + compiles * t.regex_compile_cpu_s +
+                        c * (t.request_garbage_bytes + compiles * m.regex_object_bytes);
+  w.no_route_fraction = f;
+  w.mean_service_s = (1 - f) * (h * s_hit + (1 - h) * s_miss) + f * s_none;
+  const double second = (1 - f) * (h * s_hit * s_hit + (1 - h) * s_miss * s_miss) + f * s_none * s_none;
   w.service_scv = std::max(0.0, second / (w.mean_service_s * w.mean_service_s) - 1.0);
 
   // One rebuild of a worker that has a router, after one route update.
@@ -241,9 +247,11 @@ latency_prediction phase_latency(const scenario& s, const worker_workload& w, co
   // an upstream wait independent of the queue: it waits for the work there
   // at a random moment, about a request's mean wait (PASTA; exact for FIFO
   // when the upstream wait outlasts the queue's memory).
+  // Requests aimed at no route are answered 404 from the match, without it.
   const double upstream = s.traffic.upstream_latency_s;
   const double response_wait = upstream > 0 ? p.metrics.mean_wait : 0.0;
-  p.mean_latency_s = p.metrics.stable ? p.metrics.mean_sojourn + upstream + response_wait : inf;
+  p.mean_latency_s =
+      p.metrics.stable ? p.metrics.mean_sojourn + (1 - w.no_route_fraction) * (upstream + response_wait) : inf;
   return p;
 }
 

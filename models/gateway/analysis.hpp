@@ -17,7 +17,10 @@
 ///    probability h (Che's approximation for lru_slots slots under Zipf
 ///    traffic.zipf_s popularity over the routes; it ignores that every
 ///    rebuild empties the cache) + the collector's CPU for the request's
-///    garbage. S takes two values (hit or miss), which gives its variance.
+///    garbage. A share traffic.no_route_fraction of the requests is aimed
+///    at no route: always a miss that searches the whole router
+///    (match_no_route_cpu_s), leaving the cache and h to the others. S takes
+///    three values (hit, miss, no route), which gives its variance.
 ///  - collector CPU per allocated byte: in steady state a cycle starts when
 ///    the heap reaches gc_pause% of the live bytes L left by the previous
 ///    one, so (gc_pause/100 - 1) L bytes are allocated per cycle, during which
@@ -59,7 +62,8 @@
 ///    Poisson stream (writes only Poisson, rarely coalesced, T much shorter
 ///    than the time between writes); eventual with loop writes -> (d)
 ///    periodic_light_load, an approximation.
-/// Mean latency adds the upstream's mean to the sojourn.
+/// Mean latency adds the upstream's mean to the sojourn (requests aimed at
+/// a route only: the others are answered 404 from the match).
 
 #include <string>
 #include <vector>
@@ -85,7 +89,8 @@ struct write_phase {
 /// simulation shares the cores and these forms are optimistic.
 struct worker_workload {
   double request_rate_per_s = 0;  ///< lambda
-  double cache_hit_ratio = 0;     ///< h (Che)
+  double cache_hit_ratio = 0;     ///< h (Che), of the requests aimed at a route
+  double no_route_fraction = 0;   ///< f, requests aimed at no route (always a miss, no upstream)
   double gc_cpu_s_per_byte = 0;   ///< c
   double mean_service_s = 0;      ///< E[S]
   double service_scv = 0;         ///< Var[S] / E[S]^2

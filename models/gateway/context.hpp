@@ -28,6 +28,7 @@ struct request {
   std::uint32_t route = 0;
   std::uint32_t cache_key = 0;  ///< the route's own key, or one never used before (traffic.unique_key_fraction)
   std::uint32_t incarnation = 0;  ///< of the worker that accepted it
+  bool no_route = false;          ///< aimed at no route (traffic.no_route_fraction): answered 404, no upstream
   bool holds_table = false;       ///< holds a reference to its pod's shared table version `table`
   bool on_connection = false;     ///< rides a client connection of its pod (traffic.balance = connections)
   std::uint64_t table = 0;

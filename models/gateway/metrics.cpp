@@ -38,6 +38,7 @@ void metrics::fill(summary& out) const {
   out.max_staleness_s = max_staleness_s_;
   out.stale_matches = stale_matches_;
   out.cache_hits = cache_hits_;
+  out.not_found = not_found_;
   out.cache_misses = cache_misses_;
 }
 

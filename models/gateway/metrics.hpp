@@ -34,6 +34,7 @@ class metrics {
   /// it; strict consistency must not).
   void stale_match() noexcept { ++stale_matches_; }
   void cache_access(bool hit) noexcept { ++(hit ? cache_hits_ : cache_misses_); }
+  void not_found() noexcept { ++not_found_; }
   void log(sim::time_ns t, const char* kind, int node, int worker, double value);
 
   std::uint64_t requests() const noexcept { return requests_; }
@@ -60,6 +61,7 @@ class metrics {
   double max_staleness_s_ = 0;
   std::uint64_t stale_matches_ = 0;
   std::uint64_t cache_hits_ = 0;
+  std::uint64_t not_found_ = 0;
   std::uint64_t cache_misses_ = 0;
   event_log events_;
 };

@@ -35,6 +35,7 @@ struct summary {
   std::uint64_t stale_matches = 0;  ///< requests matched on a router older than the version known at their arrival
   std::uint64_t cache_hits = 0;     ///< router matches answered from a worker's LRU match cache
   std::uint64_t cache_misses = 0;   ///< router matches that searched the router
+  std::uint64_t not_found = 0;      ///< requests aimed at no route that the router searched (answered 404 unless the client had given up)
   std::uint64_t db_queries = 0;
   double db_utilization = 0;
   double sim_time_s = 0;

@@ -98,11 +98,19 @@ struct traffic_config {
   /// new: an id in the path, a wildcard host's random name. They always miss
   /// and still take a cache slot. The rest repeat their route's key.
   double unique_key_fraction = 0.0;
+  /// Share of requests aimed at no route (scanners, stale clients, typos).
+  /// Each has a key never seen before: it misses the match cache, searches
+  /// the whole router (match_no_route_cpu_s) and is answered 404 by the
+  /// gateway itself, without the upstream.
+  double no_route_fraction = 0.0;
   double client_timeout_s = 10.0;     ///< a request not answered by then is an error
   double upstream_latency_s = 0.010;  ///< off-CPU time waiting for the upstream
   double plugin_cpu_s = 0.0002;       ///< worker CPU per request outside routing
   double match_hit_cpu_s = 0.000002;  ///< router match, LRU cache hit
   double match_miss_cpu_s = 0.00005;  ///< router match, cache miss (category scan)
+  /// Router match that finds nothing: Kong 2.x tries every category from the
+  /// request's own on, each one's whole list. Unmeasured, it costs a miss.
+  double match_no_route_cpu_s = 0.00005;
   double request_garbage_bytes = 16.0 * 1024;  ///< Lua heap garbage per request
   /// CPU to compile one regex path when ngx.re's cache does not hold it
   /// (PCRE compile and JIT); the testbed measures about 30 us.

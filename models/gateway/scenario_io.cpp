@@ -350,6 +350,11 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(tr, unique_key_fraction, K::real, "", between(0, 1),
               "share of requests whose match-cache key is new (an id in the path): they always miss the router's "
               "LRU cache and still take a slot in it; the rest repeat their route's key");
+  GWSIM_FIELD(tr, no_route_fraction, K::real, "", between(0, 1),
+              "share of requests aimed at no route (scanners, stale clients): each has a key never seen before, "
+              "misses the match cache without taking a slot in it (Kong keeps misses in a separate negative "
+              "cache), searches the whole router (match_no_route_cpu_s) and is answered 404 by the gateway "
+              "itself, without the upstream; a 404 is an answer, not an error");
   GWSIM_FIELD(tr, client_timeout_s, K::duration, "seconds", above(0),
               "a request not answered by then counts as an error");
   GWSIM_FIELD(tr, upstream_latency_s, K::duration, "seconds", at_least(0),
@@ -367,6 +372,10 @@ std::vector<field<scenario>> build_scenario_fields() {
               "charges the compile without it (the pile has no steady state)");
   GWSIM_FIELD(tr, match_miss_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that misses the cache (category scan)");
+  GWSIM_FIELD(tr, match_no_route_cpu_s, K::duration, "seconds", at_least(0),
+              "worker CPU of a router match that finds no route (traffic.no_route_fraction): Kong 2.x tries "
+              "every category from the request's own on, each one's whole list, so it costs more than a miss "
+              "that matches; the testbed measures it apart");
   GWSIM_FIELD(tr, request_garbage_bytes, K::size, "bytes per request", at_least(0), "Lua heap garbage per request");
   GWSIM_FIELD(tr, balance, K::choice, "", any_number(),
               "how requests spread over a pod's workers: random (reuseport hashing), round_robin (ideal) or "

@@ -14,6 +14,7 @@ traffic::traffic(context& ctx, std::vector<std::unique_ptr<node>>& nodes)
       nodes_rng_(ctx.streams.stream("traffic.nodes")),
       bursts_rng_(ctx.streams.stream("traffic.bursts")),
       keys_rng_(ctx.streams.stream("traffic.keys")),
+      no_route_rng_(ctx.streams.stream("traffic.no_route")),
       next_arrival_(ctx.sim, [this] { arrive(); }),
       burst_toggle_(ctx.sim, [this] { toggle(); }) {}
 
@@ -51,6 +52,14 @@ void traffic::schedule_next() {
   next_arrival_.arm_in(sim::from_seconds(gap, "traffic inter-arrival time"));
 }
 
+std::uint32_t traffic::new_key() noexcept {
+  const std::uint32_t key = next_unique_key_;
+  // After 2^31 unique keys the counter wraps; a cache of thousands of
+  // slots has long since evicted the keys it meets again.
+  next_unique_key_ = next_unique_key_ == UINT32_MAX ? 1u << 31 : next_unique_key_ + 1;
+  return key;
+}
+
 void traffic::arrive() {
   schedule_next();
   ctx_.stats.arrival();
@@ -72,13 +81,13 @@ void traffic::arrive() {
   }
   r->route = static_cast<std::uint32_t>((*popularity_)(routes_rng_));
   r->cache_key = r->route;
+  // Its own stream: the other requests' draws do not move when the share of
+  // requests aimed at no route changes (common random numbers).
+  const double none = ctx_.s.traffic.no_route_fraction;
+  r->no_route = none > 0 && sim::uniform01(no_route_rng_) < none;
   const double unique = ctx_.s.traffic.unique_key_fraction;
-  if (unique > 0 && sim::uniform01(keys_rng_) < unique) {
-    r->cache_key = next_unique_key_;
-    // After 2^31 unique keys the counter wraps; a cache of thousands of
-    // slots has long since evicted the keys it meets again.
-    next_unique_key_ = next_unique_key_ == UINT32_MAX ? 1u << 31 : next_unique_key_ + 1;
-  }
+  if (unique > 0 && sim::uniform01(keys_rng_) < unique) r->cache_key = new_key();
+  if (r->no_route) r->cache_key = new_key();
   node& n = *nodes_[nodes_.size() == 1 ? 0 : sim::uniform_index(nodes_rng_, nodes_.size())];
   n.accept(r);
 }

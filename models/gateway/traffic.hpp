@@ -22,6 +22,8 @@ class traffic {
 
  private:
   void arrive();
+  /// A cache key no request has had before.
+  std::uint32_t new_key() noexcept;
   void schedule_next();
   void toggle();
   double current_rate() const noexcept;
@@ -33,6 +35,7 @@ class traffic {
   sim::rng nodes_rng_;
   sim::rng bursts_rng_;
   sim::rng keys_rng_;
+  sim::rng no_route_rng_;
   /// Unique cache keys count up from 2^31, above every route index
   /// (scenario routes are at most 10^7).
   std::uint32_t next_unique_key_ = 1u << 31;

@@ -184,8 +184,22 @@ void worker::on_upstream_done(request* r) {
 double worker::run_request(request* r) {
   const traffic_config& t = ctx_.s.traffic;
   const memory_config& m = ctx_.s.memory;
-  const std::size_t cached = lru_.size();
   if (traits_.site == build_site::worker && router_version_ < r->known_at_arrival) ctx_.stats.stale_match();
+  if (r->no_route) {
+    // Aimed at no route, with a key never seen before: it misses the match
+    // cache, searches the whole router (and its regex paths) and leaves the
+    // match cache as it was. Kong keeps the miss in a negative cache of its
+    // own, which such a key never hits again; its few bytes per entry are
+    // left out.
+    ctx_.stats.not_found();
+    double cpu = t.match_no_route_cpu_s + t.plugin_cpu_s;
+    if (scans_regexes_) cpu += scan_regexes();
+    heap_.allocate_garbage(t.request_garbage_bytes);
+    cpu += charge_gc();
+    memory_changed();
+    return cpu;
+  }
+  const std::size_t cached = lru_.size();
   const bool hit = lru_.access(r->cache_key);
   ctx_.stats.cache_access(hit);
   double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
@@ -263,8 +277,9 @@ void worker::on_cpu_done() {
   switch (j.kind) {
     case job_kind::request: {
       const double upstream = ctx_.s.traffic.upstream_latency_s;
-      if (upstream <= 0) {
-        // No upstream: the worker answers from this slice.
+      if (upstream <= 0 || j.req->no_route) {
+        // No upstream (or no route: the gateway answers 404 itself): the
+        // worker answers from this slice.
         complete(j.req);
         break;
       }

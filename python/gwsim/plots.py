@@ -89,6 +89,7 @@ _COUNT_UNITS: dict[str, str] = {
     "stale_matches": "requests",
     "cache_hits": "requests",
     "cache_misses": "requests",
+    "not_found": "requests",
     "db_queries": "queries",
     "events": "events",
     "nodes": "pods",

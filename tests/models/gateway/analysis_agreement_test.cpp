@@ -139,6 +139,59 @@ TEST(AnalysisAgreement, TheMatchCacheHitRatioIsChesWithOneTimeKeys) {
       EXPECT_LT(simulated, (1 - u) * without);
     }
   }
+  // Requests aimed at no route leave the match cache alone: the others hit
+  // it as often as without them.
+  s.traffic.unique_key_fraction = 0;
+  s.traffic.no_route_fraction = 0.5;
+  s.run.duration_s = 1'000;  // as many requests aimed at a route as above
+  const result r = run(s);
+  const double simulated = static_cast<double>(r.totals.cache_hits) /
+                           static_cast<double>(r.totals.cache_hits + r.totals.cache_misses);
+  std::printf("  half aimed at no route: hit ratio predicted %.4f, simulated %.4f\n", workload_of(s).cache_hit_ratio,
+              simulated);
+  EXPECT_NEAR(workload_of(s).cache_hit_ratio, simulated, 0.02);
+  EXPECT_NEAR(simulated, without, 0.02);
+}
+
+TEST(AnalysisAgreement, RequestsAimedAtNoRouteSearchTheWholeRouterAndSkipTheUpstream) {
+  // A fifth of the requests is aimed at no route: each one searches the
+  // whole router (15 times a hit's CPU and plugins together) and is
+  // answered 404 from the match. The service time takes three values; the
+  // worker stays an M/G/1 with Poisson rebuild work, exact as before.
+  scenario s = exact_case();
+  s.traffic.no_route_fraction = 0.2;
+  s.traffic.match_no_route_cpu_s = 0.003;
+  const worker_workload w = workload_of(s);
+  const double s_hit = s.traffic.plugin_cpu_s + s.traffic.match_hit_cpu_s;
+  EXPECT_NEAR(w.mean_service_s, 0.8 * s_hit + 0.2 * (s.traffic.plugin_cpu_s + 0.003), 1e-12);
+  const latency_prediction p = predict_latency(s);
+  ASSERT_TRUE(p.exact);
+  const simulated got = simulate(s, 8);
+  report("mean latency (s)", p.mean_latency_s, got.latency);
+  EXPECT_NEAR(p.mean_latency_s, got.latency.mean, got.latency.half_width);
+  // Without them the latency would be far lower: the searches dominate.
+  scenario none = s;
+  none.traffic.no_route_fraction = 0;
+  EXPECT_GT(p.mean_latency_s, 2 * predict_latency(none).mean_latency_s);
+
+  // Counted apart, about a fifth of the requests (binomial, 4 sigma).
+  const result r = run(s);
+  const double n = static_cast<double>(r.totals.requests);
+  EXPECT_NEAR(static_cast<double>(r.totals.not_found), 0.2 * n, 4 * std::sqrt(n * 0.2 * 0.8));
+  EXPECT_EQ(r.totals.errors, 0u);
+
+  // With an upstream, only the requests aimed at a route wait for it (and
+  // for the loop again with their response).
+  s.run.duration_s = 2'000;
+  const simulated one_pass = simulate(s, 6);
+  s.traffic.upstream_latency_s = 1.0;
+  const simulated two_passes = simulate(s, 6);
+  const latency_prediction p1 = predict_latency(s);
+  const double added = two_passes.latency.mean - one_pass.latency.mean;
+  std::printf("  upstream adds %.4g s to the mean latency (all requests would add %.4g s)\n", added,
+              s.traffic.upstream_latency_s);
+  EXPECT_NEAR(added, 0.8 * (s.traffic.upstream_latency_s + p1.metrics.mean_wait),
+              0.15 * p1.metrics.mean_wait + one_pass.latency.half_width + two_passes.latency.half_width);
 }
 
 TEST(AnalysisAgreement, ApproximationsReportTheirDeviation) {

@@ -207,11 +207,13 @@ distinct distinct_scenario() {
   MEMBER(traffic.off_rate_per_s, 3.25);
   MEMBER(traffic.zipf_s, 0.9);
   MEMBER(traffic.unique_key_fraction, 0.4);
+  MEMBER(traffic.no_route_fraction, 0.07);
   MEMBER(traffic.client_timeout_s, 9.5);
   MEMBER(traffic.upstream_latency_s, 0.0125);
   MEMBER(traffic.plugin_cpu_s, 0.00021);
   MEMBER(traffic.match_hit_cpu_s, 0.0000021);
   MEMBER(traffic.match_miss_cpu_s, 0.000051);
+  MEMBER(traffic.match_no_route_cpu_s, 0.00052);
   MEMBER(traffic.regex_compile_cpu_s, 0.000071);
   MEMBER(traffic.regex_compile_ns_per_native_mib, 55.5);
   MEMBER(traffic.request_garbage_bytes, 17000.0);
