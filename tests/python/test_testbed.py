@@ -99,6 +99,8 @@ def test_bad_settings_and_writes_are_refused_with_the_field_named():
             gw.write("delete_route", id=0)
         with pytest.raises(RuntimeError, match="no route 99"):
             gw.write("delete_route", id=99)
+        with pytest.raises(RuntimeError, match="400 no_route_requests must be an array"):
+            gw._admin("POST", "/measure", {"requests": [], "no_route_requests": 3})
 
 
 @pytest.mark.skipif(not probe()[0], reason=f"no memory cgroup here: {probe()[1]}")
@@ -176,6 +178,9 @@ def test_an_experiment_measures_rebuilds_memory_and_latency(tmp_path):
     assert s["requests"] == 300
     assert s["completed"] == 300 and s["errors"] == 0
     assert 0 < s["not_found"] < 60  # 5% of the synthetic requests aim at no route
+    # The workers time every select: one that finds no route searches the whole router, dearer than the
+    # average one that finds a route (most of which hit the match cache).
+    assert 0 < s["matched_select_cpu_mean_s"] < s["not_found_select_cpu_mean_s"] < 0.1
     assert s["admin_writes"] == 2
     assert s["rebuilds"] >= 2  # every worker rebuilt at least once after the writes
     assert 0 < s["rebuild_mean_s"] < 5
@@ -247,6 +252,14 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # The incremental router keeps indexes for changes in place on top of the routes.
     assert p["memory.incremental_router_bytes_per_route"] > 0.5 * p["memory.router_bytes_per_route"]
     assert 0 < p["traffic.match_hit_cpu_s"] < 1e-3
+    # Requests aimed at no route, timed apart: none of them found a route, and each searched the whole router,
+    # dearer than a miss that finds one; the selects' mean over the stream lies between the two.
+    for pt in cal["points"]:
+        assert pt["no_route_requests_found"] == 0 and 0 < pt["no_route_share"] < 0.2
+        assert pt["no_route_cpu_s"] > pt["miss_cpu_s"] > 0
+    big = cal["points"][-1]
+    assert big["miss_cpu_s"] < big["select_cpu_s"] < big["no_route_cpu_s"]
+    assert p["traffic.match_no_route_cpu_s"]["values"] == [pt["no_route_cpu_s"] for pt in cal["points"]]
     # nginx and LuaJIT outside the heap: megabytes, not the hundreds the
     # measurements' own routers leave resident.
     assert 1 << 20 < p["memory.non_heap_bytes"] < 64 << 20
@@ -286,8 +299,12 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # The experiment's route set: its distinct regex paths, tried through a cache of 1,024.
     assert 0 < scenario["routes"]["regex_paths"] < 1024 and scenario["kong"]["regex_cache_entries"] == 1024
     assert scenario["traffic"]["regex_compile_cpu_s"] == p["traffic.regex_compile_cpu_s"]
+    # About 5% of the synthetic requests are aimed at no route, timed at their own cost.
+    assert 0.02 < scenario["traffic"]["no_route_fraction"] < 0.1
+    assert scenario["traffic"]["match_no_route_cpu_s"] > scenario["traffic"]["match_miss_cpu_s"]
     summary = gwsim.run(scenario)["summary"]
     assert summary["rebuilds"] >= 2 * 2
+    assert 0 < summary["not_found"] < 0.2 * summary["requests"]
     assert summary["peak_worker_heap_bytes"] > p["memory.router_bytes_per_route"] * 2000
     with pytest.raises(ValueError, match="not a testbed calibration"):
         (tmp_path / "other.json").write_text("{}")
@@ -323,6 +340,9 @@ def test_quick_validation_the_gateway_ooms_where_the_simulator_says_and_only_the
     assert table.count("continuous writes") == 2
     assert "## Where the model misses, and why" in text
     for row in rows:
+        # A select that finds no route: the calibrated cost against the workers' own timing, the same order.
+        nr = row["diagnostics"]["no_route_select_cpu_s"]
+        assert 0.2 < nr["predicted"] / nr["measured"] < 5
         # A worker's heap, not the pod's: the steady heap of a worker of
         # 8,000 routes is tens of MiB on both sides.
         assert row["peak_heap_bytes"]["predicted"] < 2 * row["peak_heap_bytes"]["measured"]
@@ -513,11 +533,15 @@ def test_a_calibration_written_before_a_parameter_existed_reads_it_as_not_measur
 
     saved = json.loads((REPO / "testbed" / "calibration.json").read_text())
     del saved["parameters"]["traffic.regex_compile_ns_per_native_mib"]
+    del saved["parameters"]["traffic.match_no_route_cpu_s"]
     saved.pop("not_measured", None)
     (tmp_path / "old.json").write_text(json.dumps(saved))
     old = read_calibration(tmp_path / "old.json")
     assert old["parameters"]["traffic.regex_compile_ns_per_native_mib"] == 0.0
-    assert old["not_measured"] == ["traffic.regex_compile_ns_per_native_mib"]
+    # Before requests aimed at no route were timed apart, every miss was charged the mean one.
+    p = old["parameters"]
+    assert p["traffic.match_no_route_cpu_s"] == p["traffic.match_miss_cpu_s"]
+    assert old["not_measured"] == ["traffic.regex_compile_ns_per_native_mib", "traffic.match_no_route_cpu_s"]
     # Any other parameter missing: not a calibration.
     del saved["parameters"]["traffic.regex_compile_cpu_s"]
     (tmp_path / "broken.json").write_text(json.dumps(saved))

@@ -51,3 +51,23 @@ def test_the_testbeds_stream_carries_ids_that_defeat_the_match_cache():
                        tuple(sorted((k.lower(), v) for k, v in stream[0].headers)))
     # Paths with ids and random wildcard names: most keys are seen once.
     assert 0.3 < unique_key_fraction(keys, 4000, 1.0) < 0.9
+
+
+def test_requests_aimed_at_no_route_are_told_apart_by_the_router():
+    from gwsim.testbed.calibrate import _traffic_mix
+    from gwsim.testbed.experiment import load_config
+    from gwsim.testbed.workload import aimed_at_a_route
+
+    config = load_config({"routes": {"count": 2000}, "load": {"rate_per_s": 50, "duration_s": 20}})
+    stream = stream_of(config)
+    found = aimed_at_a_route(config, stream)
+    assert len(found) == len(stream)
+    # The synthetic stream aims about 5% of its requests at hosts and paths no route has.
+    missed = [r for r, f in zip(stream, found) if not f]
+    assert 0.02 < len(missed) / len(stream) < 0.1
+    assert all(r.host.endswith(".nomatch.invalid") for r in missed)
+    mix = _traffic_mix(config)
+    assert mix["no_route_fraction"] == len(missed) / len(stream)
+    # The one-time keys are counted among the requests aimed at a route only.
+    keys = [cache_key(r) for r, f in zip(stream, found) if f]
+    assert mix["unique_key_fraction"] == unique_key_fraction(keys, 2000, 1.0)

@@ -62,10 +62,13 @@ MATRIX_FULL = (1000, 2500, 5000, 10000, 20000)
 
 #: The figures of ``POST /measure`` that are CPU times, sampled in rounds (:func:`sample_cpu`).
 CPU_FIGURES = ("read_cpu_s", "build_cpu_s", "sort_cpu_s", "prefix_sort_cpu_s", "miss_cpu_s", "hit_cpu_s",
+               "select_cpu_s", "no_route_cpu_s",
                "incremental_change_cpu_s", "collect_live_cpu_s", "collect_garbage_cpu_s", "gc_phase_mark_cpu_s",
                "gc_phase_sweep_cpu_s")
 #: Rounds of :func:`sample_cpu`: each measures every route count once.
 CPU_ROUNDS = 5
+#: Requests aimed at no route that ``POST /measure`` times apart (each one searches the whole router).
+NO_ROUTE_REQUESTS = 50
 #: In-place changes per route count of :func:`measure_changes`.
 CHANGES = 12
 
@@ -108,14 +111,17 @@ PARAMETERS = {
     "cost.build_ns_per_path_log": "idem: the sort's CPU (timed inside the build) per P log2 P of the P paths",
     "cost.prefix_sort_ns_per_path_log": "idem: the second sort's (the prefix paths by length, at the build's end) "
                                         "per P log2 P of all P paths",
-    "traffic.match_miss_cpu_s": "match CPU on cache misses as measured at each route count, interpolated at the "
-                                "experiment's routes (it grows faster than the routes: 0.07 ms at 1,000, 3.4 ms at "
-                                "20,000, the regex list scanned with a heap that outgrows the caches)",
+    "traffic.match_miss_cpu_s": "match CPU on cache misses of requests that find a route, as measured at each "
+                                "route count, interpolated at the experiment's routes (it grows faster than the "
+                                "routes, the regex list scanned with a heap that outgrows the caches)",
+    "traffic.match_no_route_cpu_s": "idem, of NO_ROUTE_REQUESTS requests aimed at no route, each timed on its own "
+                                    "(the router tries every category from the request's own on, each one's whole "
+                                    "list, and the whole prefix list: several times a miss that finds a route)",
     "traffic.match_hit_cpu_s": "median match CPU on cache hits",
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
-    "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match, as measured at each route "
-                            "count, interpolated at the experiment's routes (0.5 ms at 1,000 routes, 2.3 ms at "
-                            "20,000)",
+    "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match (the mean select over the "
+                            "same requests, cache cold), as measured at each route count, interpolated at the "
+                            "experiment's routes",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
     "memory.gc_mark_ns_per_byte": "median over the points of one collector cycle the worker steps through by "
                                   "hand: marking CPU per live byte (see gc_costs)",
@@ -177,6 +183,14 @@ def _clean_request(q: Mapping[str, Any]) -> dict[str, Any]:
     if q.get("sni"):
         out["sni"] = q["sni"]
     return out
+
+
+def _measure_body(raw: Sequence[Mapping[str, Any]], routes: int, seed: int) -> dict[str, Any]:
+    """The body of ``POST /measure``: the requests `raw` and NO_ROUTE_REQUESTS aimed at no route."""
+    from .. import _core
+
+    none = _core.synthetic_requests(routes, NO_ROUTE_REQUESTS, seed=seed + 3, route_seed=seed, miss_fraction=1.0)
+    return {"requests": [_clean_request(q) for q in raw], "no_route_requests": [_clean_request(q) for q in none]}
 
 
 def _cores() -> int:
@@ -246,7 +260,7 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         # pattern once they outnumber lua_regex_cache_max_entries): allow time.
         # CPU times on a shared machine vary by tens of percent from one
         # build to the next: each figure is the median of `repeats` runs.
-        body = {"requests": [_clean_request(q) for q in raw]}
+        body = _measure_body(raw, routes, seed)
         runs = [gw._admin("POST", "/measure", body, timeout_s=1800) for _ in range(repeats)]
         figures = {k: (statistics.median(float(r[k]) for r in runs) if isinstance(v, (int, float)) else v)
                    for k, v in runs[0].items()}
@@ -322,7 +336,7 @@ def sample_cpu(counts: Sequence[int], seed: int = 1, rounds: int = CPU_ROUNDS, r
             gateways.append(stack.enter_context(Gateway(settings).start(_core.synthetic_routes(n, seed=seed),
                                                                         timeout_s=600)))
             raw = _core.synthetic_requests(n, requests, seed=seed + 1, route_seed=seed)
-            bodies.append({"requests": [_clean_request(q) for q in raw]})
+            bodies.append(_measure_body(raw, n, seed))
         for r in range(rounds):
             if progress:
                 progress(f"CPU round {r + 1} of {rounds} over {len(counts)} route counts")
@@ -681,7 +695,8 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
                                      "linear"),
     }
     slots = points[0]["cache_slots"]
-    per_request_cpu = [max(0.0, p["request_cpu_s"] - p["miss_cpu_s"]) for p in points]
+    # Points measured before the selects were timed apart: the mean over all of them was miss_cpu_s.
+    per_request_cpu = [max(0.0, p["request_cpu_s"] - p.get("select_cpu_s", p["miss_cpu_s"])) for p in points]
     parameters: dict[str, Any] = {
         "memory.router_bytes_per_route": fits["router_bytes"]["b"],
         "memory.lru_slot_bytes": fits["router_bytes"]["a"] / slots,
@@ -704,6 +719,8 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
             N, [p.get("prefix_sort_cpu_s", 0.0) * 1e9 / (p["paths"] * math.log2(max(2.0, p["paths"])))
                 for p in points]),
         "traffic.match_miss_cpu_s": _measured_per_unit(N, [p["miss_cpu_s"] for p in points]),
+        "traffic.match_no_route_cpu_s": _measured_per_unit(
+            N, [p.get("no_route_cpu_s", p["miss_cpu_s"]) for p in points]),
         "traffic.match_hit_cpu_s": statistics.median(p["hit_cpu_s"] for p in points),
         "traffic.request_garbage_bytes": {"a": fits["select_alloc_bytes"]["a"], "b": fits["select_alloc_bytes"]["b"]},
         "traffic.plugin_cpu_s": _measured_per_unit(N, per_request_cpu),
@@ -741,6 +758,8 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
         not_measured.append("cluster.build_contention")
     if regex_growth is None:
         not_measured.append("traffic.regex_compile_ns_per_native_mib")
+    if any("no_route_cpu_s" not in p for p in points):
+        not_measured.append("traffic.match_no_route_cpu_s")
     if not_measured:
         out["not_measured"] = not_measured
     return out
@@ -758,8 +777,13 @@ def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
     Path(path).write_text(json.dumps(out, indent=2, allow_nan=False))
 
 
-#: Parameters a calibration written before they existed may lack: read as not measured, with these values.
-_ADDED_LATER = {"traffic.regex_compile_ns_per_native_mib": 0.0}
+#: Parameters a calibration written before they existed may lack: read as not measured, with the value each
+#: function gives from the calibration's other parameters. A calibration that did not time requests aimed at no
+#: route apart charged them the mean miss, its traffic.match_miss_cpu_s.
+_ADDED_LATER: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    "traffic.regex_compile_ns_per_native_mib": lambda p: 0.0,
+    "traffic.match_no_route_cpu_s": lambda p: p["traffic.match_miss_cpu_s"],
+}
 
 
 def read_calibration(path: Any) -> dict[str, Any]:
@@ -772,9 +796,9 @@ def read_calibration(path: Any) -> dict[str, Any]:
     missing = [k for k in PARAMETERS if k not in parameters and k not in _ADDED_LATER]
     if missing:
         raise ValueError(f"{path}: not a testbed calibration (missing parameters: {', '.join(missing)})")
-    for k, value in _ADDED_LATER.items():
+    for k, value_of in _ADDED_LATER.items():
         if k not in parameters:
-            parameters[k] = value
+            parameters[k] = value_of(parameters)
             data.setdefault("not_measured", []).append(k)
     return data
 
@@ -808,12 +832,17 @@ _ADMIN_KINDS = {"noop": "noop", "update_route": "update_route", "create_route": 
                 "delete_route": "delete_route"}
 
 
-def _unique_key_fraction(config: Mapping[str, Mapping[str, Any]]) -> float:
-    """traffic.unique_key_fraction of the experiment's own request stream (see :mod:`.workload`)."""
-    from .workload import cache_key, stream_of, unique_key_fraction
+def _traffic_mix(config: Mapping[str, Mapping[str, Any]]) -> dict[str, float]:
+    """traffic.no_route_fraction and traffic.unique_key_fraction of the experiment's own request stream (see
+    :mod:`.workload`): the share aimed at no route, and the one-time keys among the rest."""
+    from .workload import aimed_at_a_route, cache_key, stream_of, unique_key_fraction
 
-    keys = [cache_key(r) for r in stream_of(config)]
-    return unique_key_fraction(keys, int(config["routes"]["count"]), float(config["load"]["zipf_s"]))
+    stream = stream_of(config)
+    found = aimed_at_a_route(config, stream)
+    keys = [cache_key(r) for r, f in zip(stream, found) if f]
+    return {"no_route_fraction": (len(stream) - len(keys)) / len(stream),
+            "unique_key_fraction": unique_key_fraction(keys, int(config["routes"]["count"]),
+                                                       float(config["load"]["zipf_s"]))}
 
 
 def _regex_path_count(config: Mapping[str, Mapping[str, Any]]) -> int:
@@ -878,9 +907,10 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "mode": "periodic",
             "rate_per_s": load["rate_per_s"],
             "zipf_s": load["zipf_s"],
-            "unique_key_fraction": _unique_key_fraction(config),
+            **_traffic_mix(config),
             "client_timeout_s": load["timeout_s"],
             "match_miss_cpu_s": _at(p["traffic.match_miss_cpu_s"], n),
+            "match_no_route_cpu_s": _at(p.get("traffic.match_no_route_cpu_s", p["traffic.match_miss_cpu_s"]), n),
             "match_hit_cpu_s": p["traffic.match_hit_cpu_s"],
             "request_garbage_bytes": _at(p["traffic.request_garbage_bytes"], n),
             "plugin_cpu_s": _at(p["traffic.plugin_cpu_s"], n),

@@ -193,9 +193,10 @@ def _calibrate(args: argparse.Namespace) -> int:
     print("CPU samples per route count (median [lowest-highest] of the rounds):")
     for point in cal["points"]:
         cells = []
-        for figure, label in (("read_cpu_s", "read"), ("build_cpu_s", "build"), ("gc_phase_mark_cpu_s", "marking")):
+        for figure, label in (("read_cpu_s", "read"), ("build_cpu_s", "build"), ("gc_phase_mark_cpu_s", "marking"),
+                              ("miss_cpu_s", "miss"), ("no_route_cpu_s", "no route")):
             mid, lo, hi = cpu_spread(point, figure)
-            cells.append(f"{label} {mid * 1e3:.1f} ms [{lo * 1e3:.1f}-{hi * 1e3:.1f}]")
+            cells.append(f"{label} {mid * 1e3:.2f} ms [{lo * 1e3:.2f}-{hi * 1e3:.2f}]")
         print(f"  {int(point['routes']):>7,} routes  " + "  ".join(cells))
     for name, f in cal["fits"].items():
         print(f"{name:<20} terms {'+'.join(f['terms']):<6} R^2 {f['r2']:.4f}  largest residual "

@@ -243,15 +243,31 @@ def run_experiment(config: Any, progress: bool = False) -> dict[str, Any]:
             t.join(10)
         kills = gw.oom_kills()
         restarts = max(0, len(slots) - gw_settings.workers)
+        try:
+            final = gw.workers()
+        except OSError:
+            final = []
     for k in range(kills):
         event(time.monotonic() - t0, "oom_kill", -1, 1)
     summary = summarize(outcomes, series, events, kills, restarts, gw_settings)
+    summary.update(_select_cpu(final))
     summary["harness_cpu_s"] = harness_cpu_s
     summary["harness_cores"] = harness_cpu_s / load_wall_s if load_wall_s > 0 else 0.0
     requests_out = {"time_s": [o.scheduled_s for o in outcomes],
                     "latency_s": [o.latency_s if o.latency_s is not None else float("nan") for o in outcomes],
                     "status": [o.status for o in outcomes]}
     return {"summary": summary, "timeseries": series, "events": events, "requests": requests_out, "config": config}
+
+
+def _select_cpu(workers: list[Mapping[str, Any]]) -> dict[str, float]:
+    """The router's CPU per select as the workers alive at the end timed it (a killed worker's selects are
+    lost): of requests that found a route (cache hits and misses) and of those that found none."""
+    out = {}
+    for kind in ("matched", "not_found"):
+        n = sum(int(w.get(kind, 0)) for w in workers)
+        cpu = sum(float(w.get(f"{kind}_select_cpu_s", 0.0)) for w in workers)
+        out[f"{kind}_select_cpu_mean_s"] = cpu / n if n > 0 else float("nan")
+    return out
 
 
 def _percentile(values: list[float], q: float) -> float:

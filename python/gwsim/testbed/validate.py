@@ -248,6 +248,10 @@ def compare(name: str, config: Mapping[str, Any], predicted: Mapping[str, Any],
                           "measured": msum.get("rebuild_own_cpu_mean_s", float("nan")),
                           "measured_with_requests": msum.get("rebuild_cpu_mean_s", float("nan"))},
         "gc_cpu_s": {"predicted": psum.get("gc_cpu_s", float("nan"))},
+        # A select that finds no route: the calibrated cost the scenario charges, and the workers' own timing
+        # of the experiment's selects.
+        "no_route_select_cpu_s": {"predicted": predicted.get("match_no_route_cpu_s", float("nan")),
+                                  "measured": msum.get("not_found_select_cpu_mean_s", float("nan"))},
     }
     trace_p = _mean_trace(predicted["timeseries"]["time_s"], predicted["timeseries"]["heap_bytes"], 0.5)
     trace_m = _mean_trace(measured["timeseries"]["time_s"], measured["timeseries"]["heap_bytes"], 0.5)
@@ -327,7 +331,8 @@ def validate(calibration: Mapping[str, Any], experiments: Sequence[Mapping[str, 
             predicted = {"summary": dict(run["summary"]),
                          "timeseries": worker_series(run["timeseries"]),
                          "rebuild_wall_mean_s": rebuild_wall_mean_s(run["events"]),
-                         "latency_trace": simulated_slowest_per_second(run["timeseries"])}
+                         "latency_trace": simulated_slowest_per_second(run["timeseries"]),
+                         "match_no_route_cpu_s": scenario["traffic"]["match_no_route_cpu_s"]}
             runs.append(compare(e["name"], config, predicted, measured))
         rows.append(summarize_repeats(runs))
     return rows
@@ -467,17 +472,20 @@ def write_report(rows: Sequence[Mapping[str, Any]], out_dir: Any,
               "gets the rest); a rebuild's own CPU, the build and the collector steps its allocations trigger "
               "(measured: the worker's CPU over the build's wall time less what ran while it was yielded), and "
               "the measured CPU with the requests served between its slices; the collector's predicted CPU over "
-              "the whole run. First run of each experiment.", "",
+              "the whole run; a select that finds no route (predicted: the calibrated cost; measured: the mean "
+              "of the experiment's own selects as the workers timed them). First run of each experiment.", "",
               "| experiment | harness CPU | rebuild's own CPU (predicted / measured) | with requests between "
-              "slices (measured) | collector CPU (predicted) |",
-              "| --- | --- | --- | --- | --- |"]
+              "slices (measured) | collector CPU (predicted) | a select that finds no route (predicted / measured) |",
+              "| --- | --- | --- | --- | --- | --- |"]
     for row in rows:
         d = row.get("diagnostics", {})
         rc = d.get("rebuild_cpu_s", {})
         lines.append(f"| {row['name']} | {_fmt(d.get('harness_cores'), 'cores')} | "
                      f"{_fmt(rc.get('predicted'), 's')} / {_fmt(rc.get('measured'), 's')} | "
                      f"{_fmt(rc.get('measured_with_requests'), 's')} | "
-                     f"{_fmt(d.get('gc_cpu_s', {}).get('predicted'), 's')} |")
+                     f"{_fmt(d.get('gc_cpu_s', {}).get('predicted'), 's')} | "
+                     f"{_fmt(d.get('no_route_select_cpu_s', {}).get('predicted'), 's')} / "
+                     f"{_fmt(d.get('no_route_select_cpu_s', {}).get('measured'), 's')} |")
     if lone:
         lines += ["", "Lone rebuilds (not targets): the calibration's one-worker gateway rebuilding on no-op writes, "
                   "the collector at its pace, without load; the medians it measured and what the simulator "

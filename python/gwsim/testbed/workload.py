@@ -5,8 +5,10 @@ workers' match caches by route, except for a share of requests whose cache
 key is new (``traffic.unique_key_fraction``: an id in the path, a wildcard
 host's random name). The testbed sends concrete requests: its stream of
 ``rate x duration`` requests (the experiment's list, cycled) has repeating
-keys and keys seen once. :func:`unique_key_fraction` finds the share of
-one-time keys for which the simulator's stream of the same length would
+keys and keys seen once, and requests aimed at no route (:func:`aimed_at_a_route`:
+the simulator's ``traffic.no_route_fraction``; they keep their misses out of
+the match cache). Among the requests aimed at a route,
+:func:`unique_key_fraction` finds the share of one-time keys for which the simulator's stream of the same length would
 hold as many keys seen once as the testbed's does: a description of the
 traffic, like its Zipf exponent, not a fit of any result. The hit ratio the
 caches then reach is the model's prediction.
@@ -18,7 +20,7 @@ import collections
 import math
 from typing import Any, Hashable, Iterable, Mapping, Sequence
 
-__all__ = ["cache_key", "expected_singleton_share", "singleton_share", "stream_of", "unique_key_fraction"]
+__all__ = ["aimed_at_a_route", "cache_key", "expected_singleton_share", "singleton_share", "stream_of", "unique_key_fraction"]
 
 
 def cache_key(request: Any) -> Hashable:
@@ -82,6 +84,20 @@ def unique_key_fraction(keys: Sequence[Hashable], routes: int, zipf_s: float) ->
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+def aimed_at_a_route(config: Mapping[str, Mapping[str, Any]], requests: Sequence[Any]) -> list[bool]:
+    """Whether each request finds a route of the experiment's route set (Kong 2.x's rules, gwsim's C++ router)."""
+    from .. import _core
+    from .experiment import _routes_and_requests
+
+    routes, _ = _routes_and_requests(config)
+    distinct = list(dict.fromkeys(requests))
+    ids = _core.RouteSet.from_routes(routes).match_ids(
+        "traditional", [{"method": r.method, "host": r.host, "path": r.path, "headers": list(r.headers)}
+                        for r in distinct])
+    found = {r: i is not None for r, i in zip(distinct, ids)}
+    return [found[r] for r in requests]
 
 
 def stream_of(config: Mapping[str, Mapping[str, Any]]) -> list[Any]:

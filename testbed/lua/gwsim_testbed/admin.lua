@@ -9,8 +9,9 @@
 --   DELETE /services/<id>     deletes it and, by cascade, its routes
 --   POST   /noop              a write that changes nothing but the version
 --   GET    /status            {"version":..,"routes":..,"workers":[..]}
---   POST   /measure           body: {"requests": [..]}; calibration figures
---                             of the serving worker (gateway.measure)
+--   POST   /measure           body: {"requests": [..], "no_route_requests":
+--                             [..]}; calibration figures of the serving
+--                             worker (gateway.measure)
 --   POST   /measure_regex     body: {"patterns": [..], "passes": n}; ngx.re's
 --                             cache past its capacity (gateway.measure_regex)
 --   POST   /measure_regex_growth  body: {"patterns": [..], "passes": n};
@@ -86,9 +87,14 @@ function _M.handle()
   if method == "POST" and uri == "/measure" then
     local body, err = body_json()
     if type(body) ~= "table" then
-      return reply(400, { error = err or "body must be {\"requests\": [...]}" })
+      return reply(400, { error = err or "body must be {\"requests\": [...], \"no_route_requests\": [...]}" })
     end
-    local figures, merr = require("gwsim_testbed.gateway").measure(body.requests or {})
+    for _, key in ipairs({ "requests", "no_route_requests" }) do
+      if body[key] ~= nil and type(body[key]) ~= "table" then
+        return reply(400, { error = key .. " must be an array of requests" })
+      end
+    end
+    local figures, merr = require("gwsim_testbed.gateway").measure(body.requests or {}, body.no_route_requests or {})
     if not figures then
       return reply(400, { error = merr })
     end

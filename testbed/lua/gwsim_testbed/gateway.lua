@@ -78,6 +78,9 @@ local stats = {
   max_build_ms = 0,
   matched = 0,
   not_found = 0,
+  matched_select_cpu_s = 0,   -- CPU of the selects that found a route (cache
+                              -- hits and misses) and of those that found none
+  not_found_select_cpu_s = 0,
   waited = 0,
   wait_timeouts = 0,
   started_at = 0,
@@ -410,7 +413,15 @@ end
 --   prefix_sort_cpu_s, prefixes  the second sort (the prefix paths, by
 --                     length; as unyieldable) and how many it sorted
 --   miss_cpu_s, hit_cpu_s    CPU of one select() on `requests` with the new
---                     router's cache empty, then again with it warm
+--                     router's cache empty (of those that found a route:
+--                     each select timed on its own), then again with the
+--                     cache warm (the whole pass)
+--   select_cpu_s      the cold pass's mean over all of `requests`
+--   no_route_share    share of `requests` that found no route
+--   no_route_cpu_s    CPU of one select() that finds no route, the mean over
+--                     `no_route_requests` (Kong 2.x tries every category
+--                     from the request's own on, each one's whole list);
+--                     no_route_requests_found counts those that did match
 --   select_alloc_bytes bytes one miss select() allocates (collector stopped)
 --   paths             entries (route paths) of the new router
 --   incremental_change_cpu_s, incremental_change_alloc_bytes  CPU and bytes
@@ -422,8 +433,9 @@ end
 --   gc_phase_*        one cycle stepped by hand with a dropped router as
 --                     garbage: heap at its start, CPU of marking and of
 --                     sweeping, bytes it freed
--- `requests`: array of {method, host, path, headers = {[name] = value}}.
-function _M.measure(requests)
+-- `requests`, `no_route_requests`: arrays of {method, host, path, headers =
+-- {[name] = value}}.
+function _M.measure(requests, no_route_requests)
   local heap = full_collect()
   collectgarbage("stop")
   local before = collectgarbage("count") * 1024
@@ -451,23 +463,46 @@ function _M.measure(requests)
     return nil, err
   end
   local n = #requests
-  local miss_cpu, hit_cpu, select_alloc = 0, 0, 0
-  if n > 0 then
-    -- CPU seconds of one pass of select() over the requests.
-    local function pass()
-      local start = os.clock()
-      for i = 1, n do
-        local q = requests[i]
-        new:select(q.method, q.host, q.path, q.headers, q.scheme or "http", q.sni)
+  local miss_cpu, hit_cpu, select_alloc, select_cpu, no_route_share = 0, 0, 0, 0, 0
+  -- CPU seconds of one pass of select() over `list`; with `each`, also the
+  -- CPU of the selects that found a route and of those that found none,
+  -- each timed on its own, and how many found none.
+  local function pass(list, each)
+    local start = os.clock()
+    local found, none, nones = 0, 0, 0
+    for i = 1, #list do
+      local q = list[i]
+      local c = each and os.clock()
+      local route = new:select(q.method, q.host, q.path, q.headers, q.scheme or "http", q.sni)
+      if each then
+        if route then
+          found = found + (os.clock() - c)
+        else
+          none = none + (os.clock() - c)
+          nones = nones + 1
+        end
       end
-      return os.clock() - start
     end
+    return os.clock() - start, found, none, nones
+  end
+  if n > 0 then
     collectgarbage("stop")
     before = collectgarbage("count") * 1024
-    miss_cpu = pass() / n
+    local all, found, _, nones = pass(requests, true)
     select_alloc = (collectgarbage("count") * 1024 - before) / n
     collectgarbage("restart")
-    hit_cpu = pass() / n
+    select_cpu = all / n
+    miss_cpu = nones < n and found / (n - nones) or 0
+    no_route_share = nones / n
+    hit_cpu = pass(requests) / n
+  end
+  -- Requests aimed at no route, on a cold cache of their own keys.
+  local no_route_cpu, no_route_found = 0, 0
+  local m = #no_route_requests
+  if m > 0 then
+    local _, found, none, nones = pass(no_route_requests, true)
+    no_route_cpu = nones > 0 and none / nones or 0
+    no_route_found = m - nones
   end
   -- The incremental router: CPU and bytes of one in-place change (an
   -- update of a route to itself, the cache flushed), over `changes` routes.
@@ -566,6 +601,10 @@ function _M.measure(requests)
     prefixes = prefixes,
     miss_cpu_s = miss_cpu,
     hit_cpu_s = hit_cpu,
+    select_cpu_s = select_cpu,
+    no_route_share = no_route_share,
+    no_route_cpu_s = no_route_cpu,
+    no_route_requests_found = no_route_found,
     select_alloc_bytes = select_alloc,
     paths = paths,
     cache_slots = settings.cache_slots,
@@ -606,13 +645,17 @@ function _M.access()
   local headers = current_has_headers and ngx.req.get_headers() or nil
   -- Kong matches the raw request URI without its query, not nginx's
   -- decoded and normalised $uri.
-  local route = current:select(ngx.req.get_method(), var.http_host or "", router.strip_query(var.request_uri),
-                               headers, var.scheme, var.ssl_server_name)
+  local method, host, uri = ngx.req.get_method(), var.http_host or "", router.strip_query(var.request_uri)
+  local c0 = os.clock()
+  local route = current:select(method, host, uri, headers, var.scheme, var.ssl_server_name)
+  local cpu = os.clock() - c0
   if not route then
     stats.not_found = stats.not_found + 1
+    stats.not_found_select_cpu_s = stats.not_found_select_cpu_s + cpu
     return ngx.exit(404)
   end
   stats.matched = stats.matched + 1
+  stats.matched_select_cpu_s = stats.matched_select_cpu_s + cpu
   ngx.header["X-Gwsim-Route"] = route.id
   ngx.req.set_header("X-Gwsim-Route", route.id)
 end
