@@ -133,6 +133,7 @@ def format_summary(summary: Mapping[str, Any], scenario: Mapping[str, Any]) -> s
             [
                 ("requests", f"{_count(g('requests', 0))} requests"),
                 ("completed", f"{_count(g('completed', 0))} requests"),
+                *([("answered 404 (no route)", f"{_count(g('not_found', 0))} requests")] if g("not_found", 0) else []),
                 ("errors", f"{_count(g('errors', 0))} requests ({_pct(g('error_rate', 0.0))})"),
                 ("in flight at end", f"{_count(g('in_flight', 0))} requests"),
                 ("latency p50", _ms(g("latency_p50_s", 0.0))),

@@ -42,6 +42,12 @@ def test_text_summary_has_units(gwsim_cli, tiny_scenario):
     for needle in ("requests", " %", " ms", "MiB", "OOM kills", "rebuild CPU", "wall time", "real time"):
         assert needle in text, needle
     assert proc.stderr == ""  # no progress bar when stderr is not a terminal
+    # Requests aimed at no route are answered 404: counted, and shown only when there are some.
+    assert "answered 404" not in text
+    proc = gwsim_cli("run", tiny_scenario, "--quiet", "--set", "traffic.no_route_fraction=0.2", check=True)
+    assert "answered 404 (no route)" in proc.stdout
+    record = run_json(gwsim_cli, tiny_scenario, "--set", "traffic.no_route_fraction=0.2")
+    assert 0.1 * record["requests"] < record["not_found"] < 0.3 * record["requests"]
 
 
 def test_out_writes_files(gwsim_cli, tiny_scenario, tmp_path: Path):
