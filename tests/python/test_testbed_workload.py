@@ -71,3 +71,20 @@ def test_requests_aimed_at_no_route_are_told_apart_by_the_router():
     # The one-time keys are counted among the requests aimed at a route only.
     keys = [cache_key(r) for r, f in zip(stream, found) if f]
     assert mix["unique_key_fraction"] == unique_key_fraction(keys, 2000, 1.0)
+
+
+def test_the_calibrations_quiet_load_sends_every_key_once_with_the_no_route_requests_spread():
+    from gwsim.testbed.calibrate import _quiet_stream
+
+    def q(path, host="a.example"):
+        return {"method": "GET", "host": host, "path": path, "headers": [("accept", "*/*")]}
+
+    found = [q(f"/r/{k}") for k in range(12)] + [q("/r/0")]  # one repeated key
+    none = [{**q(f"/zz/{k}", "h.nomatch.invalid"), "headers": {"accept": "*/*"}} for k in range(4)]
+    stream = _quiet_stream(found, none)
+    keys = [cache_key(r) for r in stream]
+    assert len(stream) == 16 and len(set(keys)) == 16
+    # A request aimed at no route every three of the others, not bunched.
+    at = [i for i, r in enumerate(stream) if r.host.endswith(".nomatch.invalid")]
+    assert at == [2, 6, 10, 14]
+    assert _quiet_stream(found, []) == [r for r in stream if not r.host.endswith(".nomatch.invalid")]

@@ -38,7 +38,6 @@ import json
 import math
 import re
 import statistics
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -111,17 +110,20 @@ PARAMETERS = {
     "cost.build_ns_per_path_log": "idem: the sort's CPU (timed inside the build) per P log2 P of the P paths",
     "cost.prefix_sort_ns_per_path_log": "idem: the second sort's (the prefix paths by length, at the build's end) "
                                         "per P log2 P of all P paths",
-    "traffic.match_miss_cpu_s": "match CPU on cache misses of requests that find a route, as measured at each "
-                                "route count, interpolated at the experiment's routes (it grows faster than the "
-                                "routes, the regex list scanned with a heap that outgrows the caches)",
-    "traffic.match_no_route_cpu_s": "idem, of NO_ROUTE_REQUESTS requests aimed at no route, each timed on its own "
-                                    "(the router tries every category from the request's own on, each one's whole "
-                                    "list, and the whole prefix list: several times a miss that finds a route)",
+    "traffic.match_miss_cpu_s": "match CPU on cache misses of requests that find a route, as the worker times "
+                                "each select during the quiet load (every key once), at each route count, "
+                                "interpolated at the experiment's routes (it grows faster than the routes, the "
+                                "regex list scanned with a heap that outgrows the caches). POST /measure's "
+                                "back-to-back passes (miss_cpu_s) run with warmer caches: 20-50% less",
+    "traffic.match_no_route_cpu_s": "idem, of the NO_ROUTE_REQUESTS requests aimed at no route spread through that "
+                                    "load (the router tries every category from the request's own on, each one's "
+                                    "whole list, and the whole prefix list: several times a miss that finds a "
+                                    "route; POST /measure times them back to back too, no_route_cpu_s)",
     "traffic.match_hit_cpu_s": "median match CPU on cache hits",
     "traffic.request_garbage_bytes": "fit of bytes a match allocates against routes, at the experiment's routes",
-    "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match (the mean select over the "
-                            "same requests, cache cold), as measured at each route count, interpolated at the "
-                            "experiment's routes",
+    "traffic.plugin_cpu_s": "worker CPU per request under quiet load, less the match (the mean of the selects "
+                            "the worker timed during that load), as measured at each route count, interpolated at "
+                            "the experiment's routes",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
     "memory.gc_mark_ns_per_byte": "median over the points of one collector cycle the worker steps through by "
                                   "hand: marking CPU per live byte (see gc_costs)",
@@ -185,6 +187,48 @@ def _clean_request(q: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _figure(point: Mapping[str, Any], *names: str) -> float:
+    """The first of `names` the point holds as a finite number (figures added later fall back on older ones)."""
+    for name in names:
+        v = point.get(name)
+        if isinstance(v, (int, float)) and math.isfinite(v):
+            return float(v)
+    raise ValueError(f"calibration point at {point.get('routes')} routes lacks {names[-1]}")
+
+
+def _quiet_stream(raw: Sequence[Mapping[str, Any]], no_route: Sequence[Mapping[str, Any]]) -> list[Any]:
+    """The calibration's quiet load: `raw` without repeated keys, the requests `no_route` spread evenly among
+    them (every match a miss)."""
+    from .load import Request
+    from .workload import cache_key
+
+    def request(q: Mapping[str, Any]) -> Request:
+        headers = q["headers"].items() if isinstance(q["headers"], Mapping) else q["headers"]
+        return Request(path=q["path"], method=q["method"], host=q["host"], headers=tuple((k, v) for k, v in headers))
+
+    found = list({cache_key(r): r for r in map(request, raw)}.values())
+    none = list({cache_key(r): r for r in map(request, no_route)}.values())
+    step = len(found) / max(1, len(none))
+    placed = [(float(i), r) for i, r in enumerate(found)] + [((j + 0.5) * step, r) for j, r in enumerate(none)]
+    return [r for _, r in sorted(placed, key=lambda p: p[0])]
+
+
+def _load_select_cpu(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, float]:
+    """The worker's own timing of the selects of a load, from its figures before and after: CPU per select that
+    found a route (``load_miss_cpu_s``), that found none (``load_no_route_cpu_s``) and of all of them
+    (``load_select_cpu_s``); NaN without any."""
+    out: dict[str, float] = {}
+    total_n, total_cpu = 0, 0.0
+    for kind, name in (("matched", "load_miss_cpu_s"), ("not_found", "load_no_route_cpu_s")):
+        n = int(after.get(kind, 0)) - int(before.get(kind, 0))
+        cpu = float(after.get(f"{kind}_select_cpu_s", 0.0)) - float(before.get(f"{kind}_select_cpu_s", 0.0))
+        out[name] = cpu / n if n > 0 else float("nan")
+        total_n, total_cpu = total_n + n, total_cpu + cpu
+    out["load_selects"] = total_n
+    out["load_select_cpu_s"] = total_cpu / total_n if total_n > 0 else float("nan")
+    return out
+
+
 def _measure_body(raw: Sequence[Mapping[str, Any]], routes: int, seed: int) -> dict[str, Any]:
     """The body of ``POST /measure``: the requests `raw` and NO_ROUTE_REQUESTS aimed at no route."""
     from .. import _core
@@ -234,7 +278,7 @@ def _pss(pid: int) -> int:
 
 
 def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 5000,
-            load_rate_per_s: float = 100.0, load_duration_s: float = 2.0, repeats: int = 3) -> dict[str, Any]:
+            load_rate_per_s: float = 100.0, repeats: int = 3) -> dict[str, Any]:
     """One calibration point: the figures of a one-worker gateway holding `routes` synthetic routes.
 
     The gateway measures itself `repeats` times (1-20); each figure is the median.
@@ -242,7 +286,7 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
     if not 1 <= repeats <= 20:
         raise ValueError(f"repeats must be in [1, 20], got {repeats!r}")
     from .. import _core
-    from .load import Request, run_open_loop
+    from .load import run_open_loop
 
     route_set = _core.synthetic_routes(routes, seed=seed)
     raw = _core.synthetic_requests(routes, requests, seed=seed + 1, route_seed=seed)
@@ -280,12 +324,17 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         figures["routes"] = routes
         figures["services"] = len({r["service"] for r in route_set})
         figures["store_bytes"] = len(json.dumps(route_set))
-        # A short quiet load: worker CPU and latency per request.
-        stream = [Request(path=q["path"], method=q["method"], host=q["host"],
-                          headers=tuple((k, v) for k, v in q["headers"])) for q in raw]
+        # A short quiet load: worker CPU and latency per request, and the
+        # match's CPU as the worker times it between requests (caches colder
+        # than in POST /measure's back-to-back passes): every key once, so
+        # every match misses, with the requests aimed at no route spread
+        # among those that find one.
+        stream = _quiet_stream(raw, body["no_route_requests"])
+        before_load = gw.workers()[0]
         cpu0 = _proc_cpu_s(worker)
-        outcomes = run_open_loop(gw.ports.proxy, stream, load_rate_per_s, load_duration_s)
+        outcomes = run_open_loop(gw.ports.proxy, stream, load_rate_per_s, len(stream) / load_rate_per_s)
         cpu = _proc_cpu_s(worker) - cpu0
+        figures.update(_load_select_cpu(before_load, gw.workers()[0]))
         latencies = [o.latency_s for o in outcomes if o.latency_s is not None]
         figures["request_cpu_s"] = cpu / max(1, len(outcomes))
         figures["quiet_latency_p50_s"] = statistics.median(latencies) if latencies else float("nan")
@@ -596,7 +645,6 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
     ``traffic.regex_compile_ns_per_native_mib`` and is kept as ``regex_growth``; without it that is 0 and listed
     as not measured.
     """
-    from .. import _core
 
     counts = sorted(set(int(c) for c in counts))
     if len(counts) < 2 or counts[0] < 1:
@@ -695,8 +743,10 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
                                      "linear"),
     }
     slots = points[0]["cache_slots"]
-    # Points measured before the selects were timed apart: the mean over all of them was miss_cpu_s.
-    per_request_cpu = [max(0.0, p["request_cpu_s"] - p.get("select_cpu_s", p["miss_cpu_s"])) for p in points]
+    # The match as the worker timed it during the load (points saved before it did: as POST /measure timed it;
+    # before that timed the selects apart, their mean over all was miss_cpu_s).
+    per_request_cpu = [max(0.0, p["request_cpu_s"] - _figure(p, "load_select_cpu_s", "select_cpu_s", "miss_cpu_s"))
+                       for p in points]
     parameters: dict[str, Any] = {
         "memory.router_bytes_per_route": fits["router_bytes"]["b"],
         "memory.lru_slot_bytes": fits["router_bytes"]["a"] / slots,
@@ -718,9 +768,9 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
         "cost.prefix_sort_ns_per_path_log": _measured_per_unit(
             N, [p.get("prefix_sort_cpu_s", 0.0) * 1e9 / (p["paths"] * math.log2(max(2.0, p["paths"])))
                 for p in points]),
-        "traffic.match_miss_cpu_s": _measured_per_unit(N, [p["miss_cpu_s"] for p in points]),
+        "traffic.match_miss_cpu_s": _measured_per_unit(N, [_figure(p, "load_miss_cpu_s", "miss_cpu_s") for p in points]),
         "traffic.match_no_route_cpu_s": _measured_per_unit(
-            N, [p.get("no_route_cpu_s", p["miss_cpu_s"]) for p in points]),
+            N, [_figure(p, "load_no_route_cpu_s", "no_route_cpu_s", "miss_cpu_s") for p in points]),
         "traffic.match_hit_cpu_s": statistics.median(p["hit_cpu_s"] for p in points),
         "traffic.request_garbage_bytes": {"a": fits["select_alloc_bytes"]["a"], "b": fits["select_alloc_bytes"]["b"]},
         "traffic.plugin_cpu_s": _measured_per_unit(N, per_request_cpu),
