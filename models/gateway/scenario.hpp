@@ -156,6 +156,10 @@ struct memory_config {
   double lru_slot_bytes = 32.0;       ///< empty slot array, per slot
   double lru_value_bytes = 1024.0;    ///< per cached match
   double non_heap_bytes = 40.0 * (1 << 20);  ///< worker RSS outside the Lua heap
+  /// CPU per byte of memory the worker touches for the first time (a page
+  /// fault and zeroing per page): the heap's growth beyond what its
+  /// allocator already holds. 0 = free.
+  double first_touch_ns_per_byte = 0.0;
   double release_delay_s = 0.0;       ///< freed heap pages stay resident this long
   /// A compiled pattern in ngx.re's cache: its Lua objects (the cdata, its
   /// key string, the cache's entry) and its PCRE code and JIT code outside

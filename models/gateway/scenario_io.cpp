@@ -439,6 +439,10 @@ std::vector<field<scenario>> build_scenario_fields() {
   GWSIM_FIELD(m, non_heap_bytes, K::size, "bytes", at_least(0), "worker resident memory outside the Lua heap");
   GWSIM_FIELD(m, release_delay_s, K::duration, "seconds", at_least(0),
               "freed heap pages stay resident this long (the heap grows back into them first)");
+  GWSIM_FIELD(m, first_touch_ns_per_byte, K::real, "ns per byte", between(0, 1000),
+              "worker CPU per byte of memory it touches for the first time (a page fault and zeroing per page): the "
+              "heap's growth beyond what its allocator holds (memory.release_delay_s), charged to the job that "
+              "allocates; the testbed measures about 1 ns per byte");
   GWSIM_FIELD(m, regex_object_bytes, K::size, "bytes per pattern", at_least(0),
               "Lua heap of one compiled pattern in ngx.re's cache (its cdata, key string and cache entry); garbage "
               "when the cache evicts it");

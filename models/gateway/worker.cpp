@@ -77,6 +77,9 @@ worker::worker(context& ctx, node& owner, int index)
   }
   (void)heap_.take_gc_cpu_s();
   (void)heap_.take_freed_bytes();
+  // The process touched its starting heap before time 0.
+  (void)rss_.resident_bytes(heap_.total_bytes(), ctx_.sim.now());
+  (void)rss_.take_grown_bytes();
   gc_cycles_seen_ = heap_.cycles_completed();
   router_built_ = true;
   router_version_ = known_version_ = ctx_.store.version();
@@ -197,7 +200,7 @@ double worker::run_request(request* r) {
     heap_.allocate_garbage(t.request_garbage_bytes);
     cpu += charge_gc();
     memory_changed();
-    return cpu;
+    return cpu + charge_first_touch();
   }
   const std::size_t cached = lru_.size();
   const bool hit = lru_.access(r->cache_key);
@@ -221,7 +224,7 @@ double worker::run_request(request* r) {
   heap_.allocate_garbage(t.request_garbage_bytes);
   cpu += charge_gc();
   memory_changed();
-  return cpu;
+  return cpu + charge_first_touch();
 }
 
 // --------------------------------------------------------------------- CPU --
@@ -342,6 +345,12 @@ double worker::charge_gc() {
 }
 
 void worker::memory_changed() { node_.memory_changed(*this); }
+
+double worker::charge_first_touch() {
+  // memory_changed() has had the resident size computed: the heap's growth
+  // into pages the process never held costs a fault and zeroing each.
+  return rss_.take_grown_bytes() * ctx_.s.memory.first_touch_ns_per_byte * 1e-9;
+}
 
 double worker::scan_regexes() {
   const memory_config& m = ctx_.s.memory;
@@ -464,6 +473,7 @@ double worker::run_build_page() {
   allocate_page_garbage(plan_, pages);
   cpu += charge_gc();
   memory_changed();
+  cpu += charge_first_touch();
   build_cpu_s_ += cpu;
   return cpu;
 }
@@ -528,6 +538,7 @@ double worker::run_build_finish() {
   }
   cpu += charge_gc();
   memory_changed();
+  cpu += charge_first_touch();
   build_cpu_s_ += cpu;
   return cpu;
 }

@@ -118,6 +118,9 @@ class worker {
   /// The build's held data becomes garbage (it has ended).
   void release_held();
   double charge_gc();
+  /// CPU of the pages the heap has grown into for the first time since the
+  /// last charge (memory.first_touch_ns_per_byte); after memory_changed().
+  double charge_first_touch();
   /// A match-cache miss's regex scan: its CPU; allocates what it compiles.
   double scan_regexes();
   /// The cached patterns' Lua objects as one heap object of their size.

@@ -40,7 +40,9 @@ void resident_memory::advance(sim::time_ns now) {
 void resident_memory::reuse(double heap_total_bytes) {
   double growth = heap_total_bytes - heap_seen_;
   heap_seen_ = heap_total_bytes;
-  if (growth <= 0.0 || retained_ <= 0.0) return;
+  if (growth <= 0.0) return;
+  grown_ += std::max(0.0, growth - retained_);
+  if (retained_ <= 0.0) return;
   growth = std::min(growth, retained_);
   retained_ -= growth;
   while (growth > 0.0 && !buckets_.empty()) {
@@ -66,10 +68,9 @@ void resident_memory::on_freed(double bytes, double heap_total_bytes, sim::time_
                                         "finite and >= 0 (bytes)");
   }
   advance(now);
-  if (release_delay_ == 0) return;
   reuse(heap_total_bytes + bytes);  // the heap before this free
   heap_seen_ = heap_total_bytes;
-  if (bytes == 0.0) return;
+  if (release_delay_ == 0 || bytes == 0.0) return;
   /// Rounding the release time up to a bucket boundary lets every free in
   /// one bucket width share an entry. Times never go backwards, so only the
   /// newest bucket can take the bytes; it is held outside the ring buffer
@@ -95,8 +96,11 @@ double resident_memory::resident_bytes(double heap_total_bytes, sim::time_ns now
     sim::detail::throw_invalid_argument("resident_memory heap_total_bytes", heap_total_bytes,
                                         "finite and >= 0 (bytes)");
   }
-  // Without a release delay nothing is ever retained: no bookkeeping.
-  if (release_delay_ == 0) return heap_total_bytes + non_heap_bytes_;
+  // Without a release delay nothing is ever retained: only growth is seen.
+  if (release_delay_ == 0) {
+    reuse(heap_total_bytes);
+    return heap_total_bytes + non_heap_bytes_;
+  }
   advance(now);
   reuse(heap_total_bytes);
   return heap_total_bytes + non_heap_bytes_ + retained_;
@@ -107,6 +111,7 @@ void resident_memory::reset() noexcept {
   open_ = bucket{};
   retained_ = 0;
   heap_seen_ = 0;
+  grown_ = 0;
   last_now_ = 0;
 }
 

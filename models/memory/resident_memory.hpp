@@ -47,6 +47,15 @@ class resident_memory {
   double resident_bytes(double heap_total_bytes, sim::time_ns now);
   /// Freed heap bytes not yet returned to the OS at `now`.
   double retained_bytes(sim::time_ns now);
+  /// Bytes the heap has grown into since the last call that it did not hold
+  /// (neither retained nor held before): pages the process touches for the
+  /// first time, which cost a page fault and zeroing each. Seen at the
+  /// calls of on_freed() and resident_bytes().
+  double take_grown_bytes() noexcept {
+    const double g = grown_;
+    grown_ = 0;
+    return g;
+  }
 
   double non_heap_bytes() const noexcept { return non_heap_bytes_; }
   sim::time_ns release_delay() const noexcept { return release_delay_; }
@@ -74,6 +83,7 @@ class resident_memory {
   bucket open_;  ///< the newest bucket, still taking frees
   double retained_ = 0;
   double heap_seen_ = 0;  ///< heap total at the last call
+  double grown_ = 0;      ///< growth not covered by retained bytes, since take_grown_bytes()
   sim::time_ns last_now_ = 0;
 };
 

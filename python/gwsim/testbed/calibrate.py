@@ -46,7 +46,7 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 from .gateway import REGEX_CACHE_ENTRIES, Gateway, GatewaySettings
 
 __all__ = ["CPU_FIGURES", "CPU_ROUNDS", "MATRIX_FULL", "MATRIX_QUICK", "PARAMETERS", "calibrate", "cpu_spread", "fit_points", "gc_costs", "mean_object_bytes",
-           "measure", "measure_changes", "measure_contention", "sample_cpu", "scenario_for", "write_calibration", "read_calibration"]
+           "measure", "measure_changes", "measure_contention", "measure_first_touch", "sample_cpu", "scenario_for", "write_calibration", "read_calibration"]
 
 #: Route counts of the fitting matrix. The full one stops at 20,000 synthetic
 #: routes: above about that many, the distinct regex paths outnumber
@@ -101,6 +101,10 @@ PARAMETERS = {
                              "the allocator keeps)",
     "cluster.master_memory_bytes": "fit of the master's proportional set size against routes (it loads the "
                                    "route set into its own heap and the store), at the experiment's routes",
+    "memory.first_touch_ns_per_byte": "median over three fresh one-worker gateways of the CPU of "
+                                      "allocating 64 MiB of small tables into pages the worker never "
+                                      "held, less the same allocation into the pages the allocator kept, per "
+                                      "byte (measure_first_touch)",
     "memory.release_delay_s": "0 if a worker gives back to the OS at least half of the pages it freed within "
                               "RELEASE_WAIT_S, else HELD_FOR_THE_RUN_S: freed pages stay resident and the heap "
                               "grows back into them",
@@ -518,6 +522,41 @@ def measure_regex(seed: int = 1, passes: int = 3, repeats: int = 3) -> dict[str,
 REGEX_GROWTH_PASSES = 150
 
 
+def measure_first_touch(seed: int = 1, mib: int = 64, gateways: int = 3) -> dict[str, Any]:
+    """The CPU of memory a worker touches for the first time (admin ``POST /measure_first_touch``).
+
+    Each of `gateways` (1-9) fresh one-worker gateways (1,000 routes) allocates `mib` MiB (8-1024) of small
+    Lua tables with its collector stopped, then, once they are collected, the same again into the pages its
+    allocator kept: the CPU difference over the difference in new resident bytes (the allocator gives part of
+    what it freed back) is the page faults and zeroing of new memory. Returns every gateway's figures
+    (``runs``) and the median ``ns_per_byte`` (``memory.first_touch_ns_per_byte``). RuntimeError when no
+    gateway's second allocation touched at least 8 MiB fewer new pages than its first.
+    """
+    if not (isinstance(gateways, int) and 1 <= gateways <= 9):
+        raise ValueError(f"gateways must be an integer in [1, 9], got {gateways!r}")
+    if not (isinstance(mib, int) and 8 <= mib <= 1024):
+        raise ValueError(f"mib must be an integer in [8, 1024], got {mib!r}")
+    from .. import _core
+
+    runs = []
+    for _ in range(gateways):
+        with Gateway(GatewaySettings(workers=1, update_frequency_s=1.0)).start(
+                _core.synthetic_routes(1000, seed=seed), timeout_s=120) as gw:
+            r = gw._admin("POST", "/measure_first_touch", {"mib": mib}, timeout_s=300)
+        r = {k: float(v) for k, v in r.items()}
+        # The allocator gives part of what it freed back to the kernel, so the second allocation touches some
+        # new pages too: the CPU difference is divided by the difference in new resident bytes.
+        new_pages = r["resident_first_bytes"] - r["resident_again_bytes"]
+        r["ns_per_byte"] = (max(0.0, r["first_cpu_s"] - r["again_cpu_s"]) * 1e9 / new_pages
+                            if new_pages >= (8 << 20) else float("nan"))
+        runs.append(r)
+    valid = [r["ns_per_byte"] for r in runs if math.isfinite(r["ns_per_byte"])]
+    if not valid:
+        raise RuntimeError("measure_first_touch: the second allocation touched as many new pages as the first in "
+                           f"every gateway ({runs!r}); cannot separate the cost of new memory")
+    return {"mib": mib, "runs": runs, "ns_per_byte": statistics.median(valid)}
+
+
 def measure_regex_growth(seed: int = 1, passes: int = REGEX_GROWTH_PASSES) -> dict[str, Any]:
     """How finds that compile slow down as evicted patterns' code piles up (admin ``POST /measure_regex_growth``).
 
@@ -669,12 +708,16 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
     if progress:
         progress("measuring ngx.re's cache past its capacity")
     contention = measure_contention(min(CONTENTION_ROUTES, counts[-1]), seed=seed, progress=progress)
+    if progress:
+        progress("measuring memory touched for the first time")
+    first_touch = measure_first_touch(seed)
     growth = None
     if regex_growth:
         if progress:
             progress("measuring finds that compile as native code piles up")
         growth = measure_regex_growth(seed)
-    out = fit_points(points, seed, regex=measure_regex(seed), contention=contention, regex_growth=growth)
+    out = fit_points(points, seed, regex=measure_regex(seed), contention=contention, regex_growth=growth,
+                     first_touch=first_touch)
     # CPU costs drift with the machine: the report of a validation says how old its calibration is.
     out["measured_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return out
@@ -687,7 +730,8 @@ _REGEX_DEFAULTS = {"compile_cpu_s": 30e-6, "object_bytes": 96.0, "native_bytes":
 def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
                regex: Optional[Mapping[str, float]] = None,
                contention: Optional[Mapping[str, Any]] = None,
-               regex_growth: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
+               regex_growth: Optional[Mapping[str, Any]] = None,
+               first_touch: Optional[Mapping[str, Any]] = None) -> dict[str, Any]:
     """The fits and parameters of :func:`calibrate` from its measured points (e.g. a saved calibration's),
     :func:`measure_regex`'s figures, :func:`measure_contention`'s and :func:`measure_regex_growth`'s (the
     simulator's defaults when None, listed under ``not_measured``)."""
@@ -795,12 +839,15 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
     parameters["cluster.build_contention"] = float(contention["contention"]) if contention is not None else 0.0
     parameters["traffic.regex_compile_ns_per_native_mib"] = (
         float(regex_growth["ns_per_native_mib"]) if regex_growth is not None else 0.0)
+    parameters["memory.first_touch_ns_per_byte"] = float(first_touch["ns_per_byte"]) if first_touch is not None else 0.0
     out = {"points": list(points), "fits": fits, "parameters": parameters, "counts": counts, "seed": seed,
            "regex": figures}
     if contention is not None:
         out["contention"] = dict(contention)
     if regex_growth is not None:
         out["regex_growth"] = dict(regex_growth)
+    if first_touch is not None:
+        out["first_touch"] = dict(first_touch)
     not_measured = []
     if regex is None:
         not_measured += ["traffic.regex_compile_cpu_s", "memory.regex_object_bytes", "memory.regex_native_bytes"]
@@ -808,6 +855,8 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
         not_measured.append("cluster.build_contention")
     if regex_growth is None:
         not_measured.append("traffic.regex_compile_ns_per_native_mib")
+    if first_touch is None:
+        not_measured.append("memory.first_touch_ns_per_byte")
     if any("no_route_cpu_s" not in p for p in points):
         not_measured.append("traffic.match_no_route_cpu_s")
     if not_measured:
@@ -832,6 +881,7 @@ def write_calibration(cal: Mapping[str, Any], path: Any) -> None:
 #: route apart charged them the mean miss, its traffic.match_miss_cpu_s.
 _ADDED_LATER: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "traffic.regex_compile_ns_per_native_mib": lambda p: 0.0,
+    "memory.first_touch_ns_per_byte": lambda p: 0.0,
     "traffic.match_no_route_cpu_s": lambda p: p["traffic.match_miss_cpu_s"],
 }
 
@@ -1008,6 +1058,7 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "lru_value_bytes": 0.0,
             "non_heap_bytes": p["memory.non_heap_bytes"],
             "release_delay_s": p.get("memory.release_delay_s", 0.0),
+            "first_touch_ns_per_byte": p.get("memory.first_touch_ns_per_byte", 0.0),
         },
         "cost": {"read_ns_per_route": _at(p.get("cost.read_ns_per_route", 0.0), n),
                  "build_ns_per_path": _at(p["cost.build_ns_per_path"], n),

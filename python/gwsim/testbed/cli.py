@@ -201,6 +201,10 @@ def _calibrate(args: argparse.Namespace) -> int:
     for name, f in cal["fits"].items():
         print(f"{name:<20} terms {'+'.join(f['terms']):<6} R^2 {f['r2']:.4f}  largest residual "
               f"{100 * f['max_relative_residual']:.1f}%")
+    touch = cal.get("first_touch")
+    if touch:
+        each = ", ".join(f"{r['ns_per_byte']:.2f}" for r in touch["runs"])
+        print(f"memory touched for the first time: {touch['ns_per_byte']:.2f} ns per byte (median of {each})")
     growth = cal.get("regex_growth")
     if growth:
         print(f"a find that compiles: {growth['cpu_s_first'] * 1e6:.1f} us over the first fifth of the passes, "

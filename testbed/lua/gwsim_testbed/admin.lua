@@ -14,6 +14,9 @@
 --                             worker (gateway.measure)
 --   POST   /measure_regex     body: {"patterns": [..], "passes": n}; ngx.re's
 --                             cache past its capacity (gateway.measure_regex)
+--   POST   /measure_first_touch  body: {"mib": n}; the CPU of memory the
+--                             worker touches for the first time
+--                             (gateway.measure_first_touch)
 --   POST   /measure_regex_growth  body: {"patterns": [..], "passes": n};
 --                             finds as evicted patterns pile up
 --                             (gateway.measure_regex_growth)
@@ -110,6 +113,17 @@ function _M.handle()
       return reply(400, { error = "passes must be in [1, 20]" })
     end
     return reply(200, require("gwsim_testbed.gateway").measure_regex(body.patterns, passes))
+  end
+  if method == "POST" and uri == "/measure_first_touch" then
+    local body, err = body_json()
+    if type(body) ~= "table" then
+      return reply(400, { error = err or "body must be {\"mib\": n}" })
+    end
+    local mib = tonumber(body.mib) or 64
+    if mib ~= math.floor(mib) or mib < 8 or mib > 1024 then
+      return reply(400, { error = "mib must be an integer in [8, 1024]" })
+    end
+    return reply(200, require("gwsim_testbed.gateway").measure_first_touch(mib))
   end
   if method == "POST" and uri == "/measure_regex_growth" then
     local body, err = body_json()

@@ -376,6 +376,52 @@ end
 --   cpu_s            CPU of one find, averaged over the pass
 --   resident_bytes   the worker's resident memory at the end of the pass
 --   heap_bytes       its Lua heap then
+-- The CPU of memory the worker touches for the first time: `mib` MiB of
+-- small tables (as a router is made of) allocated with the collector
+-- stopped, timed, dropped and collected, then allocated again into the
+-- pages the allocator kept. Only a worker that has never held that much
+-- memory measures first touches: the harness asks a fresh one.
+--   first_cpu_s, again_cpu_s  CPU of the two allocations
+--   bytes                     heap bytes each allocated
+--   resident_first_bytes      the worker's resident growth over the first
+--   resident_again_bytes      and over the second (pages kept: about 0)
+function _M.measure_first_touch(mib)
+  local function allocate()
+    local t, n = {}, 0
+    local target = collectgarbage("count") + mib * 1024
+    while collectgarbage("count") < target do
+      for _ = 1, 1000 do
+        n = n + 1
+        t[n] = { n, n + 1, n + 2, tostring(n) }
+      end
+    end
+    return t
+  end
+  local function pass()
+    full_collect()
+    collectgarbage("stop")
+    local before, rss = collectgarbage("count") * 1024, resident_bytes()
+    local c0 = os.clock()
+    local t = allocate()
+    local cpu = os.clock() - c0
+    local bytes = collectgarbage("count") * 1024 - before
+    local grown = resident_bytes() - rss
+    t = nil
+    collectgarbage("restart")
+    full_collect()
+    return cpu, bytes, grown
+  end
+  local first_cpu, bytes, first_grown = pass()
+  local again_cpu, _, again_grown = pass()
+  return {
+    first_cpu_s = first_cpu,
+    again_cpu_s = again_cpu,
+    bytes = bytes,
+    resident_first_bytes = first_grown,
+    resident_again_bytes = again_grown,
+  }
+end
+
 function _M.measure_regex_growth(patterns, passes)
   local subject = "/zz-nomatch/calibration"
   local find = ngx.re.find

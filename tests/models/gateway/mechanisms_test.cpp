@@ -215,6 +215,41 @@ TEST(GatewayMemory, DelayedReleaseKeepsFreedPagesResident) {
   EXPECT_GT(delayed.totals.mean_pod_memory_bytes, at_once.totals.mean_pod_memory_bytes);
 }
 
+TEST(GatewayMemory, MemoryTouchedForTheFirstTimeCostsTheRebuildThatGrowsIntoIt) {
+  // One worker, the pages it frees kept for the run: the first rebuild
+  // grows the heap past anything it held (the new router beside the old,
+  // the build's garbage) and pays for every new page; the second, once a
+  // collector cycle has freed the first router (a short pause and a brisk
+  // collector, the requests allocating little), grows into the pages it
+  // left behind.
+  scenario s = base();
+  s.cluster.workers_per_node = 1;
+  s.memory.gc_pause = 120;
+  s.memory.gc_stepmul = 1000;
+  s.routes.routes = s.routes.services = 20'000;
+  s.memory.release_delay_s = 3600;
+  s.run.duration_s = 100;
+  const auto rebuild_cpu = [&s](double ns_per_byte, int writes) {
+    scenario t = s;
+    t.memory.first_touch_ns_per_byte = ns_per_byte;
+    for (int k = 0; k < writes; ++k) t.admin.script.push_back(admin_op{20.0 + 40.0 * k, admin_kind::update_route, 1});
+    const result r = run(t);
+    EXPECT_EQ(r.totals.rebuilds, static_cast<std::uint64_t>(writes));
+    return r.totals.rebuild_cpu_s;
+  };
+  const double first = rebuild_cpu(2.0, 1) - rebuild_cpu(0.0, 1);
+  const double second = rebuild_cpu(2.0, 2) - rebuild_cpu(0.0, 2) - first;
+  // The new router alone is 20,000 x 6 KiB: at 2 ns per byte, 0.25 s.
+  const double router = 2e-9 * 20'000 * s.memory.router_bytes_per_route;
+  EXPECT_GT(first, 0.5 * router);
+  EXPECT_LT(first, 2.0 * 2e-9 * 20'000 * (s.memory.router_bytes_per_route + s.memory.build_garbage_per_route_bytes));
+  EXPECT_LT(second, 0.25 * first);
+  // Pages given back at once: every rebuild touches new ones.
+  s.memory.release_delay_s = 0;
+  const double again = rebuild_cpu(2.0, 2) - rebuild_cpu(0.0, 2) - (rebuild_cpu(2.0, 1) - rebuild_cpu(0.0, 1));
+  EXPECT_GT(again, 0.5 * router);
+}
+
 /// Heap of worker 0 of node 0 at the first sample.
 double first_heap(const result& r) {
   for (std::size_t i = 0; i < r.series.rows(); ++i) {

@@ -243,6 +243,7 @@ distinct distinct_scenario() {
   MEMBER(memory.lru_value_bytes, 1000.0);
   MEMBER(memory.non_heap_bytes, 41e6);
   MEMBER(memory.release_delay_s, 2.5);
+  MEMBER(memory.first_touch_ns_per_byte, 1.25);
   MEMBER(memory.regex_object_bytes, 80.0);
   MEMBER(memory.regex_native_bytes, 1500.0);
   MEMBER(cost.build_ns_per_path, 21'000.0);

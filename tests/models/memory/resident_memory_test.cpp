@@ -83,6 +83,28 @@ TEST(ResidentMemory, TheHeapGrowsIntoRetainedPagesBeforeTheProcessGrows) {
   EXPECT_EQ(rss.resident_bytes(100e6, seconds(13)), 110e6);  // returned after the delay
 }
 
+TEST(ResidentMemory, OnlyGrowthIntoPagesNeverHeldIsFirstTouch) {
+  resident_memory rss(10e6, seconds(10));
+  EXPECT_EQ(rss.resident_bytes(100e6, 0), 110e6);
+  EXPECT_EQ(rss.take_grown_bytes(), 100e6);  // the starting heap
+  EXPECT_EQ(rss.take_grown_bytes(), 0);      // taken once
+  rss.on_freed(60e6, 40e6, seconds(1));      // 60 MB stay mapped
+  EXPECT_EQ(rss.take_grown_bytes(), 0);
+  (void)rss.resident_bytes(130e6, seconds(2));  // 60 MB reused, 30 MB new
+  EXPECT_EQ(rss.take_grown_bytes(), 30e6);
+  // Growth and a free reported together: 130 -> 150 -> 50 MB; 20 MB new.
+  rss.on_freed(100e6, 50e6, seconds(3));
+  EXPECT_EQ(rss.take_grown_bytes(), 20e6);
+  // Without a delay every page the heap frees goes back: growing again touches new pages.
+  resident_memory at_once(0, 0);
+  (void)at_once.resident_bytes(100e6, 0);
+  at_once.on_freed(80e6, 20e6, seconds(1));
+  (void)at_once.resident_bytes(90e6, seconds(1));
+  EXPECT_EQ(at_once.take_grown_bytes(), 170e6);
+  at_once.reset();
+  EXPECT_EQ(at_once.take_grown_bytes(), 0);
+}
+
 RC_GTEST_PROP(ResidentMemory, WithALongDelayResidentMemoryIsTheHeapsHighWaterMark, ()) {
   const auto sizes = *rc::gen::nonEmpty(rc::gen::container<std::vector<int>>(rc::gen::inRange(0, 1000)));
   resident_memory rss(7, seconds(3600));
@@ -96,8 +118,11 @@ RC_GTEST_PROP(ResidentMemory, WithALongDelayResidentMemoryIsTheHeapsHighWaterMar
       rss.on_freed(heap - next, next, now);
     }
     heap = next;
+    const double before = high;
     high = std::max(high, heap);
     RC_ASSERT(rss.resident_bytes(heap, now) == 7 + high);
+    // What the process touched for the first time: the high-water mark's rise.
+    RC_ASSERT(rss.take_grown_bytes() == high - before);
   }
 }
 
