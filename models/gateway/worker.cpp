@@ -186,8 +186,8 @@ void worker::on_upstream_done(request* r) {
 
 double worker::run_request(request* r) {
   const traffic_config& t = ctx_.s.traffic;
-  const memory_config& m = ctx_.s.memory;
   if (traits_.site == build_site::worker && router_version_ < r->known_at_arrival) ctx_.stats.stale_match();
+  double cpu = 0;
   if (r->no_route) {
     // Aimed at no route, with a key never seen before: it misses the match
     // cache, searches the whole router (and its regex paths) and leaves the
@@ -195,36 +195,39 @@ double worker::run_request(request* r) {
     // own, which such a key never hits again; its few bytes per entry are
     // left out.
     ctx_.stats.not_found();
-    double cpu = t.match_no_route_cpu_s + t.plugin_cpu_s;
+    cpu = t.match_no_route_cpu_s + t.plugin_cpu_s;
     if (scans_regexes_) cpu += scan_regexes();
-    heap_.allocate_garbage(t.request_garbage_bytes);
-    cpu += charge_gc();
-    memory_changed();
-    return cpu + charge_first_touch();
-  }
-  const std::size_t cached = lru_.size();
-  const bool hit = lru_.access(r->cache_key);
-  ctx_.stats.cache_access(hit);
-  double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
-  if (!hit && scans_regexes_) cpu += scan_regexes();
-  if (!hit) {
-    if (lru_.size() > cached) {
-      // The cache grows by one value.
-      cache_values_bytes_ += m.lru_value_bytes;
-      if (cache_values_id_ == memory::object_id{}) {
-        cache_values_id_ = heap_.allocate(cache_values_bytes_);
-      } else {
-        heap_.resize(cache_values_id_, cache_values_bytes_);
-      }
-    } else {
-      // An eviction: the evicted value dies, a new one is allocated.
-      heap_.allocate_garbage(m.lru_value_bytes);
-    }
+  } else {
+    cpu = match_cached(r);
   }
   heap_.allocate_garbage(t.request_garbage_bytes);
   cpu += charge_gc();
   memory_changed();
   return cpu + charge_first_touch();
+}
+
+double worker::match_cached(request* r) {
+  const traffic_config& t = ctx_.s.traffic;
+  const memory_config& m = ctx_.s.memory;
+  const std::size_t cached = lru_.size();
+  const bool hit = lru_.access(r->cache_key);
+  ctx_.stats.cache_access(hit);
+  double cpu = (hit ? t.match_hit_cpu_s : t.match_miss_cpu_s) + t.plugin_cpu_s;
+  if (hit) return cpu;
+  if (scans_regexes_) cpu += scan_regexes();
+  if (lru_.size() > cached) {
+    // The cache grows by one value.
+    cache_values_bytes_ += m.lru_value_bytes;
+    if (cache_values_id_ == memory::object_id{}) {
+      cache_values_id_ = heap_.allocate(cache_values_bytes_);
+    } else {
+      heap_.resize(cache_values_id_, cache_values_bytes_);
+    }
+  } else {
+    // An eviction: the evicted value dies, a new one is allocated.
+    heap_.allocate_garbage(m.lru_value_bytes);
+  }
+  return cpu;
 }
 
 // --------------------------------------------------------------------- CPU --

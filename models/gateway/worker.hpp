@@ -121,6 +121,10 @@ class worker {
   /// CPU of the pages the heap has grown into for the first time since the
   /// last charge (memory.first_touch_ns_per_byte); after memory_changed().
   double charge_first_touch();
+  /// A request aimed at a route, matched through the match cache: its CPU
+  /// (the match and the plugins; on a miss, the regex scan too) and, on a
+  /// miss, the cache value it stores.
+  double match_cached(request* r);
   /// A match-cache miss's regex scan: its CPU; allocates what it compiles.
   double scan_regexes();
   /// The cached patterns' Lua objects as one heap object of their size.
