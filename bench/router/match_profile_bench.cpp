@@ -123,16 +123,24 @@ void BM_RadixPathOnlyMatch(benchmark::State& state) {
   const auto stream = path_only_stream(routes);
   dump_paths(state.range(0), routes, stream);
   const radix_router r(routes);
+  /// Every answer is checked in an untimed pass, as r3_routes checks R3's;
+  /// the timed loop, like R3's, only reads the answer (a check against the
+  /// route list inside it timed a random read of that list per match).
   std::size_t found = 0;
+  for (const auto& [index, q] : stream) {
+    const route* m = r.match(q);
+    found += m != nullptr && m->id == routes[index].id ? 1U : 0U;
+  }
+  std::uint64_t sink = 0;
   std::size_t i = 0;
   for (auto _ : state) {
     const route* m = r.match(stream[i].second);
-    benchmark::DoNotOptimize(m);
-    found += m != nullptr && m->id == routes[stream[i].first].id ? 1U : 0U;
+    sink += m != nullptr ? m->id : 0U;
     i = (i + 1) % stream.size();
   }
+  benchmark::DoNotOptimize(sink);
   state.SetItemsProcessed(state.iterations());
-  state.counters["found_ratio"] = static_cast<double>(found) / static_cast<double>(state.iterations());
+  state.counters["found_ratio"] = static_cast<double>(found) / static_cast<double>(stream.size());
 }
 BENCHMARK(BM_RadixPathOnlyMatch)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Unit(benchmark::kNanosecond)->MinTime(0.3);
 

@@ -155,6 +155,16 @@ void build(benchmark::State& state) {
   state.counters["paths_per_route"] = paths_per_route(routes);
 }
 
+/// The route copy alone (made and destroyed): the part of every design's
+/// BM_<Design>Build that is the routes' own allocations, the baseline the
+/// build targets are read against (bench/router/targets).
+void BM_RouteCopy(benchmark::State& state) {
+  const std::vector<route>& routes = routes_of(state.range(0));
+  for (auto _ : state) benchmark::DoNotOptimize(std::vector<route>(routes));
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_RouteCopy)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Arg(100'000)->Unit(benchmark::kMillisecond)->MinTime(build_min_time_s);
+
 void BM_TraditionalBuild(benchmark::State& state) {
   build<traditional_router>(state);
 }

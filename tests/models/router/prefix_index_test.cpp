@@ -84,6 +84,19 @@ TEST(PrefixIndex, WideFanOutAndLongLabels) {
   }
 }
 
+TEST(PrefixIndex, LabelsLongerThanOneNodeHoldsBecomeChains) {
+  /// A node's label is at most 65,535 bytes: keys sharing 200,000 bytes walk
+  /// through a chain of nodes, with keys ending inside the chain.
+  const std::string base(200'000, 'x');
+  const std::vector<std::pair<std::string, std::uint32_t>> items = {
+      {base + "/a", 1}, {base + "/b", 2}, {base.substr(0, 131'070), 3}, {base.substr(0, 70'000), 4}, {"x", 5}};
+  const prefix_index index = build(items);
+  EXPECT_GE(index.node_count(), 5U);
+  for (const std::string& s : {base + "/a/more", base + "/b", base, base.substr(0, 131'069), base + "/c", std::string("y")}) {
+    EXPECT_EQ(walk(index, s), expected(items, s)) << s.size();
+  }
+}
+
 RC_GTEST_PROP(PrefixIndex, AgreesWithThePlainDefinition, ()) {
   const auto keys = *rc::gen::container<std::vector<std::string>>(key_gen());
   std::vector<std::pair<std::string, std::uint32_t>> items;
