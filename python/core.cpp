@@ -31,6 +31,7 @@ namespace gw = gwsim::gateway;
 void bind_routes(py::module_& m);    // core_routes.cpp
 void bind_analysis(py::module_& m);  // core_analysis.cpp
 void bind_fit(py::module_& m);       // core_fit.cpp
+void bind_memory(py::module_& m);    // core_memory.cpp
 
 namespace {
 
@@ -176,4 +177,5 @@ invalid scenario.)");
   bind_routes(m);
   bind_analysis(m);
   bind_fit(m);
+  bind_memory(m);
 }
