@@ -6,6 +6,7 @@
     gwsim testbed run CONFIG [--store PATH] [--out DIR] [--json]
     gwsim testbed calibrate [--full | --counts N,N,..] [--rounds N] [--out FILE]
     gwsim testbed validate [--calibration FILE] [--full] [--repeat N] [--out DIR]
+    gwsim testbed replay [--report DIR] [--calibration FILE] [--seeds N] [--set section.key=value ...] [--json]
 
 ``run`` starts the real gateway for the experiment in CONFIG (a TOML file,
 see :mod:`gwsim.testbed.experiment`), drives it, samples it and prints the
@@ -17,8 +18,10 @@ parameters for this gateway (:mod:`gwsim.testbed.calibrate`) and writes
 them as JSON; ``validate`` runs held-out experiments through the simulator
 (with that calibration, or a quick one made first) and the testbed and
 writes report.md, report.json and one plot per experiment
-(:mod:`gwsim.testbed.validate`). Invalid input exits with status 2 and a
-message naming the table and key.
+(:mod:`gwsim.testbed.validate`); ``replay`` simulates a saved report's
+experiments again, under a calibration and overrides, against the report's
+measured medians, measuring nothing (:mod:`gwsim.testbed.replay`). Invalid
+input exits with status 2 and a message naming the table and key.
 """
 
 from __future__ import annotations
@@ -74,6 +77,21 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
                           "with --full, else 1)")
     val.add_argument("--out", metavar="DIR", default="results/testbed-validation",
                      help="report directory (default: results/testbed-validation)")
+    rep = actions.add_parser("replay", help="a saved validation's measurements against the simulator as it is now",
+                             description="Simulate the experiments of a validation report again, under a calibration "
+                                         "and overrides, against the report's measured medians: a change of the "
+                                         "model or the calibration judged on the same measurements. Measures "
+                                         "nothing.")
+    rep.add_argument("--report", metavar="DIR", default="results/testbed-validation",
+                     help="validation report directory or report.json (default: results/testbed-validation)")
+    rep.add_argument("--calibration", metavar="FILE", default="testbed/calibration.json",
+                     help="calibration file (default: testbed/calibration.json)")
+    rep.add_argument("--seeds", type=int, default=3, metavar="N",
+                     help="simulations per experiment, seeds 1..N, judged on their median (1-20, default 3)")
+    rep.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
+                     help="scenario override applied to every simulation (repeatable), e.g. "
+                          "memory.first_touch_ns_per_byte=0")
+    rep.add_argument("--json", action="store_true", help="print the comparison as one JSON object")
     return tb
 
 
@@ -130,6 +148,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.testbed_command == "calibrate":
         return _calibrate(args)
+    if args.testbed_command == "replay":
+        return _replay(args)
     if args.testbed_command == "validate":
         return _validate(args)
 
@@ -214,8 +234,42 @@ def _calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _calibration_arg(path: str) -> Any:
+    """The calibration file of --calibration, or None after printing why it cannot be used."""
+    from .calibrate import read_calibration
+
+    try:
+        return read_calibration(path)
+    except (OSError, ValueError) as e:
+        print(f"gwsim: error: --calibration: {e}", file=sys.stderr)
+        return None
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from .replay import format_replay, read_report, replay
+
+    try:
+        report = read_report(args.report)
+    except ValueError as e:
+        print(f"gwsim: error: --report: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    cal = _calibration_arg(args.calibration)
+    if cal is None:
+        return EXIT_USAGE
+    try:
+        result = replay(report, cal, seeds=args.seeds, overrides=args.overrides, progress=_progress)
+    except ValueError as e:
+        print(f"gwsim: error: {'--seeds' if 'seeds' in str(e) else '--set'}: {e}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(result, allow_nan=True))
+    else:
+        print(format_replay(result))
+    return 0
+
+
 def _validate(args: argparse.Namespace) -> int:
-    from .calibrate import MATRIX_QUICK, calibrate, read_calibration
+    from .calibrate import MATRIX_QUICK, calibrate
     from .validate import HELD_OUT, HELD_OUT_QUICK, lone_rebuilds, validate, write_report
 
     repeats = args.repeat if args.repeat is not None else (3 if args.full else 1)
@@ -223,10 +277,8 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"gwsim: error: --repeat must be in [1, 10], got {repeats}", file=sys.stderr)
         return EXIT_USAGE
     if args.calibration:
-        try:
-            cal = read_calibration(args.calibration)
-        except (OSError, ValueError) as e:
-            print(f"gwsim: error: --calibration: {e}", file=sys.stderr)
+        cal = _calibration_arg(args.calibration)
+        if cal is None:
             return EXIT_USAGE
     else:
         _progress("no --calibration: making a quick one")

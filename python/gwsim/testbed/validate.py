@@ -250,6 +250,8 @@ def compare(name: str, config: Mapping[str, Any], predicted: Mapping[str, Any],
         "rebuild_mean_s": {"predicted": p_rebuild, "measured": msum["rebuild_mean_s"]},
         "latency_p99_s": {"predicted": psum["latency_p99_s"], "measured": msum["latency_p99_s"]},
         "oom_kills": {"predicted": psum["oom_kills"], "measured": msum["oom_kills"]},
+        # The experiment as run, so that gwsim testbed replay can simulate it again.
+        "config": json.loads(json.dumps(config)),
     }
     row["errors"] = {
         "steady_heap": _rel(ps, ms), "peak_heap": _rel(pp, mp),
