@@ -102,7 +102,9 @@ def test_report_files_are_checked(tmp_path, gwsim_cli):
     good.mkdir()
     (good / "report.json").write_text(json.dumps(report_with({q: 1.0 for q, _, _ in QUANTITIES})))
     proc = gwsim_cli("testbed", "replay", "--report", str(good), "--seeds", "21")
-    assert proc.returncode == 2 and "--seeds: seeds must be an integer in [1, 20], got 21" in proc.stderr
+    assert proc.returncode == 2 and "--seeds must be in [1, 20], got 21" in proc.stderr
+    proc = gwsim_cli("testbed", "replay", "--report", str(good), "--seeds", "1", "--set", "memory.no_such_key=1")
+    assert proc.returncode == 2 and "--set:" in proc.stderr and "memory.no_such_key" in proc.stderr
     proc = gwsim_cli("testbed", "replay", "--report", str(good), "--seeds", "1", "--json")
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["met"]["OOM verdict"] == [1, 1]

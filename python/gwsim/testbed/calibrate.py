@@ -684,7 +684,6 @@ def calibrate(counts: Sequence[int] = MATRIX_QUICK, seed: int = 1,
     ``traffic.regex_compile_ns_per_native_mib`` and is kept as ``regex_growth``; without it that is 0 and listed
     as not measured.
     """
-
     counts = sorted(set(int(c) for c in counts))
     if len(counts) < 2 or counts[0] < 1:
         raise ValueError(f"counts must hold at least two distinct route counts >= 1, got {counts!r}")

@@ -248,6 +248,9 @@ def _calibration_arg(path: str) -> Any:
 def _replay(args: argparse.Namespace) -> int:
     from .replay import format_replay, read_report, replay
 
+    if not 1 <= args.seeds <= 20:
+        print(f"gwsim: error: --seeds must be in [1, 20], got {args.seeds}", file=sys.stderr)
+        return EXIT_USAGE
     try:
         report = read_report(args.report)
     except ValueError as e:
@@ -258,8 +261,8 @@ def _replay(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         result = replay(report, cal, seeds=args.seeds, overrides=args.overrides, progress=_progress)
-    except ValueError as e:
-        print(f"gwsim: error: {'--seeds' if 'seeds' in str(e) else '--set'}: {e}", file=sys.stderr)
+    except ValueError as e:  # an override the scenario refuses
+        print(f"gwsim: error: --set: {e}", file=sys.stderr)
         return EXIT_USAGE
     if args.json:
         print(json.dumps(result, allow_nan=True))

@@ -365,17 +365,6 @@ function _M.measure_regex(patterns, passes)
   }
 end
 
--- ngx.re's cache past its capacity as evicted patterns pile up (admin POST
--- /measure_regex_growth). The native code of evicted patterns, freed only by
--- their cdata finalizers, piles up between collector cycles, and every
--- compile slows: PCRE's JIT allocator (sljit) finds room for new code by
--- walking, first fit, a list of free blocks that keeps a leftover per chunk
--- of code held. `patterns` are tried in order `passes` times, as
--- measure_regex does, with the collector stopped so that nothing is freed
--- (the pile alone). Per pass:
---   cpu_s            CPU of one find, averaged over the pass
---   resident_bytes   the worker's resident memory at the end of the pass
---   heap_bytes       its Lua heap then
 -- The CPU of memory the worker touches for the first time: `mib` MiB of
 -- small tables (as a router is made of) allocated with the collector
 -- stopped, timed, dropped and collected, then allocated again into the
@@ -422,6 +411,17 @@ function _M.measure_first_touch(mib)
   }
 end
 
+-- ngx.re's cache past its capacity as evicted patterns pile up (admin POST
+-- /measure_regex_growth). The native code of evicted patterns, freed only by
+-- their cdata finalizers, piles up between collector cycles, and every
+-- compile slows: PCRE's JIT allocator (sljit) finds room for new code by
+-- walking, first fit, a list of free blocks that keeps a leftover per chunk
+-- of code held. `patterns` are tried in order `passes` times, as
+-- measure_regex does, with the collector stopped so that nothing is freed
+-- (the pile alone). Per pass:
+--   cpu_s            CPU of one find, averaged over the pass
+--   resident_bytes   the worker's resident memory at the end of the pass
+--   heap_bytes       its Lua heap then
 function _M.measure_regex_growth(patterns, passes)
   local subject = "/zz-nomatch/calibration"
   local find = ngx.re.find
