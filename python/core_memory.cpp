@@ -59,6 +59,12 @@ LuaJIT 2.1 (pause, stepmul, the step size of 1 KiB, the debt).)")
       .def_property_readonly("threshold_bytes", &gm::gc_heap::threshold_bytes)
       .def_property_readonly("estimate_bytes", &gm::gc_heap::estimate_bytes)
       .def_property_readonly("cycles_completed", &gm::gc_heap::cycles_completed)
+      .def_property_readonly("marked_bytes", &gm::gc_heap::cumulative_marked_bytes,
+                             "Bytes marked so far, paced and atomic (the mark CPU is this times mark_ns_per_byte).")
+      .def_property_readonly("swept_bytes", &gm::gc_heap::cumulative_swept_bytes,
+                             "Bytes swept so far, live or dead (times sweep_ns_per_byte).")
+      .def_property_readonly("freed_bytes", &gm::gc_heap::cumulative_freed_bytes,
+                             "Bytes freed by sweeps so far (times free_ns_per_byte, on top of sweeping them).")
       .def_property_readonly(
           "phase", [](const gm::gc_heap& h) { return std::string(gm::to_string(h.phase())); },
           "\"pause\", \"propagate\" or \"sweep\".");

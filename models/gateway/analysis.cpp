@@ -107,12 +107,12 @@ worker_workload workload_of(const scenario& s) {
   w.gc_cpu_s_per_byte = gc_cpu_per_byte(m);
   const double c = w.gc_cpu_s_per_byte;
   const double h = w.cache_hit_ratio;
-  const double s_hit = t.plugin_cpu_s + t.match_hit_cpu_s + c * t.request_garbage_bytes;
+  double s_hit = t.plugin_cpu_s + t.match_hit_cpu_s + c * t.request_garbage_bytes;
   // Kong 2.x's regex scan (regex_scan.hpp): once the regex paths outnumber
   // ngx.re's cache, every miss compiles all of them and evicts as many.
   const double compiles =
       regex_scan_thrashes(strategy->traits(), s) ? static_cast<double>(s.routes.regex_paths) : 0.0;
-  const double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + compiles * t.regex_compile_cpu_s +
+  double s_miss = t.plugin_cpu_s + t.match_miss_cpu_s + compiles * t.regex_compile_cpu_s +
                         c * (t.request_garbage_bytes + m.lru_value_bytes + compiles * m.regex_object_bytes);
   // Requests aimed at no route (a share f) always miss, search the whole
   // router and leave the match cache alone: h is the hit ratio of the rest.
@@ -120,6 +120,14 @@ worker_workload workload_of(const scenario& s) {
   const double s_none = t.plugin_cpu_s + t.match_no_route_cpu_s + compiles * t.regex_compile_cpu_s +
                         c * (t.request_garbage_bytes + compiles * m.regex_object_bytes);
   w.no_route_fraction = f;
+  // An upstream served by the workers themselves: each proxied request's
+  // leg lands on a worker drawn at random, so by symmetry every worker gets
+  // as many legs as it serves proxied requests; their CPU is counted with
+  // those requests (the variance only approximately).
+  if (t.upstream_on_workers) {
+    s_hit += t.upstream_cpu_s;
+    s_miss += t.upstream_cpu_s;
+  }
   w.mean_service_s = (1 - f) * (h * s_hit + (1 - h) * s_miss) + f * s_none;
   const double second = (1 - f) * (h * s_hit * s_hit + (1 - h) * s_miss * s_miss) + f * s_none * s_none;
   w.service_scv = std::max(0.0, second / (w.mean_service_s * w.mean_service_s) - 1.0);
@@ -236,7 +244,7 @@ latency_prediction phase_latency(const scenario& s, const worker_workload& w, co
     // more frequent than writes, and (nearly) all of the CPU in the finish
     // piece (the page pieces join the queue separately).
     const double period = s.kong.worker_state_update_frequency_s;
-    p.exact = s.traffic.upstream_latency_s == 0 && poisson_requests && ph.poisson &&
+    p.exact = s.traffic.upstream_latency_s == 0 && !s.traffic.upstream_on_workers && poisson_requests && ph.poisson &&
               ph.write_rate_per_s * w.rebuild_wall_s < 0.01 &&
               w.rebuild_finish_share > 0.99 &&
               (!timer || ph.write_rate_per_s * period < 0.01);
@@ -248,10 +256,22 @@ latency_prediction phase_latency(const scenario& s, const worker_workload& w, co
   // at a random moment, about a request's mean wait (PASTA; exact for FIFO
   // when the upstream wait outlasts the queue's memory).
   // Requests aimed at no route are answered 404 from the match, without it.
+  // An upstream served by the workers (traffic.upstream_on_workers): its
+  // leg waits for the loop of the worker it lands on. Every worker hears
+  // every write and builds at about the same moments, so a leg held up by
+  // a build lets the response into a loop whose own build is over: the two
+  // waits behind builds overlap, and the leg adds the wait behind requests
+  // alone (Pollaczek-Khinchine without the rebuild work).
   const double upstream = s.traffic.upstream_latency_s;
   const double response_wait = upstream > 0 ? p.metrics.mean_wait : 0.0;
-  p.mean_latency_s =
-      p.metrics.stable ? p.metrics.mean_sojourn + (1 - w.no_route_fraction) * (upstream + response_wait) : inf;
+  double leg_wait = 0;
+  if (s.traffic.upstream_on_workers) {
+    const analytic::queue_metrics requests_only = analytic::mg1(w.request_rate_per_s, w.mean_service_s, w.service_scv);
+    leg_wait = requests_only.stable ? requests_only.mean_wait : inf;
+  }
+  p.mean_latency_s = p.metrics.stable ? p.metrics.mean_sojourn +
+                                            (1 - w.no_route_fraction) * (upstream + leg_wait + response_wait)
+                                      : inf;
   return p;
 }
 

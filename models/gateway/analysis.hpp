@@ -64,6 +64,16 @@
 ///    periodic_light_load, an approximation.
 /// Mean latency adds the upstream's mean to the sojourn (requests aimed at
 /// a route only: the others are answered 404 from the match).
+///  - an upstream served by the workers themselves
+///    (traffic.upstream_on_workers, the testbed's stub): every worker serves
+///    as many upstream legs as it serves proxied requests (the legs land on
+///    workers drawn at random), so each such request's service counts its
+///    leg's upstream_cpu_s, and its latency the leg's wait. Every worker
+///    builds at about the same moments (each hears every write), so a leg
+///    held up by a build releases the response into a loop whose own build
+///    is over: the leg adds the wait behind requests alone (M/G/1 without
+///    the rebuild work), the wait behind builds being the response's
+///    already. An approximation, never exact.
 
 #include <string>
 #include <vector>

@@ -105,6 +105,13 @@ struct traffic_config {
   double no_route_fraction = 0.0;
   double client_timeout_s = 10.0;     ///< a request not answered by then is an error
   double upstream_latency_s = 0.010;  ///< off-CPU time waiting for the upstream
+  /// The upstream is served by the gateway's own workers (the testbed's stub
+  /// is a server block of the same nginx): each proxied request's upstream
+  /// leg is a job of upstream_cpu_s on one of its pod's live workers, drawn
+  /// at random, and waits for that worker's event loop like any other job.
+  /// False: an external service, off the gateway's CPU (Kong's deployments).
+  bool upstream_on_workers = false;
+  double upstream_cpu_s = 0.0;  ///< worker CPU of serving one upstream leg (upstream_on_workers)
   double plugin_cpu_s = 0.0002;       ///< worker CPU per request outside routing
   double match_hit_cpu_s = 0.000002;  ///< router match, LRU cache hit
   double match_miss_cpu_s = 0.00005;  ///< router match, cache miss (category scan)

@@ -359,6 +359,13 @@ std::vector<field<scenario>> build_scenario_fields() {
               "a request not answered by then counts as an error");
   GWSIM_FIELD(tr, upstream_latency_s, K::duration, "seconds", at_least(0),
               "off-CPU time a request waits for its upstream");
+  GWSIM_FIELD(tr, upstream_on_workers, K::boolean, "", any_number(),
+              "the upstream is served by the gateway's own workers, as the testbed's stub (a server block of the "
+              "same nginx) is: each proxied request's upstream leg is a job of upstream_cpu_s on a live worker of "
+              "its pod drawn at random, which waits for that worker's event loop (a build slice, a long match) "
+              "like any other job; false: an external service, off the gateway's CPU");
+  GWSIM_FIELD(tr, upstream_cpu_s, K::duration, "seconds", between(0, 10),
+              "worker CPU of serving one upstream leg (upstream_on_workers; not part of plugin_cpu_s)");
   GWSIM_FIELD(tr, plugin_cpu_s, K::duration, "seconds", at_least(0), "worker CPU per request outside routing");
   GWSIM_FIELD(tr, match_hit_cpu_s, K::duration, "seconds", at_least(0),
               "worker CPU of a router match that hits the LRU cache");

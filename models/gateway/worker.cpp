@@ -184,6 +184,39 @@ void worker::on_upstream_done(request* r) {
   w->enqueue(job{job_kind::response, r});
 }
 
+void worker::on_upstream_call(request* r) {
+  worker* w = r->owner;
+  if (r->incarnation != w->incarnation_) {
+    w->release(r);  // its worker was killed meanwhile; the failure was counted then
+    return;
+  }
+  // nginx spreads the connections to the upstream's port over the workers
+  // that accept them; any live one may hold the call's connection.
+  const auto& all = w->node_.workers();
+  std::size_t alive = 0;
+  for (const auto& x : all) alive += x->alive() ? 1U : 0U;
+  std::size_t pick = static_cast<std::size_t>(sim::uniform01(w->rng_) * static_cast<double>(alive));
+  for (const auto& x : all) {
+    if (!x->alive()) continue;
+    if (pick-- == 0) {
+      x->enqueue(job{job_kind::upstream_leg, r});
+      return;
+    }
+  }
+  upstream_leg_lost(r);  // unreachable while `w` itself is alive
+}
+
+void worker::upstream_leg_lost(request* r) {
+  worker* w = r->owner;
+  if (r->incarnation != w->incarnation_) {
+    w->release(r);
+    return;
+  }
+  // The upstream's connection broke: the gateway answers 502.
+  --w->upstream_;
+  w->fail(r);
+}
+
 double worker::run_request(request* r) {
   const traffic_config& t = ctx_.s.traffic;
   if (traits_.site == build_site::worker && router_version_ < r->known_at_arrival) ctx_.stats.stale_match();
@@ -265,6 +298,14 @@ void worker::start_next() {
         break;
       case job_kind::response:
         break;
+      case job_kind::upstream_leg:
+        // A call whose own worker has died meanwhile is answered to nobody.
+        if (j.req->incarnation != j.req->owner->incarnation_) {
+          j.req->owner->release(j.req);
+          continue;
+        }
+        cpu = ctx_.s.traffic.upstream_cpu_s;
+        break;
     }
     current_ = j;
     cpu_busy_ = true;
@@ -292,11 +333,18 @@ void worker::on_cpu_done() {
       ++upstream_;
       const double wait = -upstream * std::log(sim::uniform_open01(rng_));
       request* r = j.req;
-      ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_done(r); });
+      if (ctx_.s.traffic.upstream_on_workers) {
+        ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_call(r); });
+      } else {
+        ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_done(r); });
+      }
       break;
     }
     case job_kind::response:
       complete(j.req);
+      break;
+    case job_kind::upstream_leg:
+      on_upstream_done(j.req);
       break;
     case job_kind::build_page:
       if (--pages_left_ > 0) {
@@ -589,10 +637,14 @@ void worker::kill() {
   resume_build_.cancel();
   const auto holds_request = [](const job& j) { return j.kind == job_kind::request || j.kind == job_kind::response; };
   if (cpu_busy_ && holds_request(current_)) fail(current_.req);
+  if (cpu_busy_ && current_.kind == job_kind::upstream_leg) upstream_leg_lost(current_.req);
   cpu_busy_ = false;
+  // The queue may hold upstream legs of this worker's own requests: their
+  // requests fail below with the upstream count, so count them first.
   while (!cpu_queue_.empty()) {
     const job j = cpu_queue_.pop_front();
     if (holds_request(j)) fail(j.req);
+    if (j.kind == job_kind::upstream_leg) upstream_leg_lost(j.req);
   }
   while (!mutex_waiters_.empty()) fail(mutex_waiters_.pop_front());
   // Requests waiting for their upstream lose their connection too; their

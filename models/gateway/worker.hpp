@@ -97,8 +97,10 @@ class worker {
 
  private:
   /// request: routing and plugins; response: the upstream's answer passing
-  /// back through the event loop; build_page, build_finish: a build's slices.
-  enum class job_kind : std::uint8_t { request, response, build_page, build_finish };
+  /// back through the event loop; upstream_leg: serving another request's
+  /// upstream call (traffic.upstream_on_workers); build_page, build_finish:
+  /// a build's slices.
+  enum class job_kind : std::uint8_t { request, response, upstream_leg, build_page, build_finish };
   /// A slice of a router build (subject to build contention, cpu_share.hpp).
   static constexpr bool is_build(job_kind k) noexcept { return k == job_kind::build_page || k == job_kind::build_finish; }
   struct job {
@@ -137,6 +139,12 @@ class worker {
   void complete(request* r);
   void release(request* r);
   static void on_upstream_done(request* r);
+  /// traffic.upstream_on_workers: `r`'s upstream call reaches its pod; a
+  /// live worker drawn at random serves it.
+  static void on_upstream_call(request* r);
+  /// An upstream leg this worker held is lost (it was killed): the request's
+  /// own worker answers it with an error.
+  static void upstream_leg_lost(request* r);
 
   // builds
   /// Whether a request that finds the router stale builds it (strict, lazy).

@@ -266,6 +266,11 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
         assert 0 < pt["load_miss_cpu_s"] < pt["load_select_cpu_s"] < pt["load_no_route_cpu_s"]
         assert pt["load_select_cpu_s"] < pt["request_cpu_s"]
     assert p["traffic.match_miss_cpu_s"]["values"] == [pt["load_miss_cpu_s"] for pt in cal["points"]]
+    # The upstream stub runs on the gateway's own worker: the same load sent to its port straight costs the
+    # worker CPU per request (tens of microseconds, less than the proxied request), left out of the plugins'.
+    for pt in cal["points"]:
+        assert 0 < pt["upstream_cpu_s"] < pt["request_cpu_s"] and 0.5 < pt["proxied_share"] < 1
+    assert p["traffic.upstream_cpu_s"] == statistics.median(pt["upstream_cpu_s"] for pt in cal["points"])
     assert p["traffic.match_no_route_cpu_s"]["values"] == [pt["load_no_route_cpu_s"] for pt in cal["points"]]
     # nginx and LuaJIT outside the heap: megabytes, not the hundreds the
     # measurements' own routers leave resident.
@@ -312,6 +317,8 @@ def test_calibration_fits_the_simulators_parameters_and_the_scenario_runs(tmp_pa
     # The experiment's route set: its distinct regex paths, tried through a cache of 1,024.
     assert 0 < scenario["routes"]["regex_paths"] < 1024 and scenario["kong"]["regex_cache_entries"] == 1024
     assert scenario["traffic"]["regex_compile_cpu_s"] == p["traffic.regex_compile_cpu_s"]
+    assert scenario["traffic"]["upstream_on_workers"] is True
+    assert scenario["traffic"]["upstream_cpu_s"] == p["traffic.upstream_cpu_s"]
     # About 5% of the synthetic requests are aimed at no route, timed at their own cost.
     assert 0.02 < scenario["traffic"]["no_route_fraction"] < 0.1
     assert scenario["traffic"]["match_no_route_cpu_s"] > scenario["traffic"]["match_miss_cpu_s"]
@@ -395,6 +402,11 @@ def test_the_validation_compares_worker_rows_and_leaves_the_harness_share_to_the
     assert scenario_for(config, cal)["cluster"]["cpu_cores"] == 2.0
     assert scenario_for(config, cal, harness_cores=0.25)["cluster"]["cpu_cores"] == 1.75
     assert scenario_for(config, cal)["cluster"]["start_heap"] == "just_built"
+    # The stub's legs run on the workers; a calibration from before they were timed apart charges them nothing.
+    assert scenario_for(config, cal)["traffic"]["upstream_on_workers"] is True
+    assert scenario_for(config, cal)["traffic"]["upstream_cpu_s"] == 0.0
+    cal["parameters"]["traffic.upstream_cpu_s"] = 3e-5
+    assert scenario_for(config, cal)["traffic"]["upstream_cpu_s"] == 3e-5
     with pytest.raises(ValueError, match="harness_cores"):
         scenario_for(config, cal, harness_cores=-1)
 

@@ -129,6 +129,9 @@ PARAMETERS = {
                             "the worker timed during that load), as measured at each route count, interpolated at "
                             "the experiment's routes",
     "traffic.upstream_latency_s": "median quiet latency less the worker CPU per request",
+    "traffic.upstream_cpu_s": "worker CPU per request of the same quiet load sent to the upstream stub's port "
+                              "straight (the stub is a server block of the gateway's own nginx, so a worker serves "
+                              "every upstream leg), median over the points; left out of traffic.plugin_cpu_s",
     "memory.gc_mark_ns_per_byte": "median over the points of one collector cycle the worker steps through by "
                                   "hand: marking CPU per live byte (see gc_costs)",
     "memory.gc_sweep_ns_per_byte": "idem: sweeping CPU per byte present when the sweep starts, live or dead, "
@@ -342,6 +345,13 @@ def measure(routes: int, seed: int = 1, requests: int = 200, cache_slots: int = 
         latencies = [o.latency_s for o in outcomes if o.latency_s is not None]
         figures["request_cpu_s"] = cpu / max(1, len(outcomes))
         figures["quiet_latency_p50_s"] = statistics.median(latencies) if latencies else float("nan")
+        figures["proxied_share"] = sum(1 for o in outcomes if o.status not in (0, 404)) / max(1, len(outcomes))
+        # The upstream stub is a server block of the same nginx: the worker
+        # serves every proxied request's upstream leg too. The same load sent
+        # to the stub's port straight gives that leg's CPU alone.
+        cpu0 = _proc_cpu_s(worker)
+        direct = run_open_loop(gw.ports.upstream, stream, load_rate_per_s, len(stream) / load_rate_per_s)
+        figures["upstream_cpu_s"] = (_proc_cpu_s(worker) - cpu0) / max(1, len(direct))
         # Whole rebuilds as the gateway runs them (no-op writes), the collector
         # at its pace: a check of the model on a lone worker, not a fit.
         walls, cpus, yields = [], [], []
@@ -788,7 +798,10 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
     slots = points[0]["cache_slots"]
     # The match as the worker timed it during the load (points saved before it did: as POST /measure timed it;
     # before that timed the selects apart, their mean over all was miss_cpu_s).
-    per_request_cpu = [max(0.0, p["request_cpu_s"] - _figure(p, "load_select_cpu_s", "select_cpu_s", "miss_cpu_s"))
+    # Less the upstream legs the worker served during that load (points measured before those were timed
+    # apart keep them in the plugins' share).
+    per_request_cpu = [max(0.0, p["request_cpu_s"] - _figure(p, "load_select_cpu_s", "select_cpu_s", "miss_cpu_s")
+                           - p.get("upstream_cpu_s", 0.0) * p.get("proxied_share", 0.0))
                        for p in points]
     parameters: dict[str, Any] = {
         "memory.router_bytes_per_route": fits["router_bytes"]["b"],
@@ -819,6 +832,7 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
         "traffic.plugin_cpu_s": _measured_per_unit(N, per_request_cpu),
         "traffic.upstream_latency_s": statistics.median(
             max(0.0, p["quiet_latency_p50_s"] - p["request_cpu_s"]) for p in points),
+        "traffic.upstream_cpu_s": statistics.median(p.get("upstream_cpu_s", 0.0) for p in points),
         "cost.incremental_ns_per_change": {"a": fits["incremental_change_ns"]["a"],
                                            "b": fits["incremental_change_ns"]["b"]},
         "memory.gc_mark_ns_per_byte": statistics.median(gc_costs(p)[0] for p in points),
@@ -858,6 +872,8 @@ def fit_points(points: Sequence[Mapping[str, Any]], seed: int = 1,
         not_measured.append("memory.first_touch_ns_per_byte")
     if any("no_route_cpu_s" not in p for p in points):
         not_measured.append("traffic.match_no_route_cpu_s")
+    if any("upstream_cpu_s" not in p for p in points):
+        not_measured.append("traffic.upstream_cpu_s")
     if not_measured:
         out["not_measured"] = not_measured
     return out
@@ -1014,6 +1030,10 @@ def scenario_for(config: Mapping[str, Mapping[str, Any]], calibration: Mapping[s
             "request_garbage_bytes": _at(p["traffic.request_garbage_bytes"], n),
             "plugin_cpu_s": _at(p["traffic.plugin_cpu_s"], n),
             "upstream_latency_s": p["traffic.upstream_latency_s"],
+            # The stub answers from the gateway's own workers: each upstream
+            # leg waits for a worker's event loop (build slices included).
+            "upstream_on_workers": True,
+            "upstream_cpu_s": p.get("traffic.upstream_cpu_s", 0.0),
             "regex_compile_cpu_s": p.get("traffic.regex_compile_cpu_s", _REGEX_DEFAULTS["compile_cpu_s"]),
             "regex_compile_ns_per_native_mib": p.get("traffic.regex_compile_ns_per_native_mib", 0.0),
             # It keeps its connections open and reuses the one freed last:

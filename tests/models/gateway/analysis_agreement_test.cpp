@@ -113,6 +113,45 @@ TEST(AnalysisAgreement, TheResponseWaitsForTheEventLoopAgain) {
   EXPECT_NEAR(p1.mean_latency_s - p0.mean_latency_s, s.traffic.upstream_latency_s + p1.metrics.mean_wait, 1e-12);
 }
 
+TEST(AnalysisAgreement, AnUpstreamOnTheWorkersAddsALegThatWaitsBehindRequests) {
+  // The upstream served by the workers themselves: each proxied request's
+  // leg comes to a worker drawn at random an upstream wait later. Both
+  // workers build at about the same moments (every write reaches both, a
+  // 10 ms timer), so a leg held up by a build lets the response into a
+  // loop whose build is over: the leg adds about the wait behind requests
+  // alone, far less than the response's wait behind builds. The closed
+  // form says so (its increments over the external upstream are checked:
+  // at this write rate the base form itself is off by a few percent), and
+  // counts the legs' CPU with the requests.
+  scenario s = exact_case();
+  s.admin.poisson_rate_per_s = 0.5;
+  s.run.duration_s = 2'000;
+  s.traffic.upstream_latency_s = 0.3;  // past the queue's memory, with little noise of its own
+  const simulated external = simulate(s, 6);
+  const double p_external = predict_latency(s).mean_latency_s;
+  s.traffic.upstream_on_workers = true;
+  const simulated legs = simulate(s, 6);
+  const latency_prediction p_legs = predict_latency(s);
+  EXPECT_FALSE(p_legs.exact);
+  const double noise = legs.latency.half_width + external.latency.half_width;
+  const double added = legs.latency.mean - external.latency.mean;
+  std::printf("  the leg adds %.4g s (predicted %.4g s); a request's mean wait is %.4g s\n", added,
+              p_legs.mean_latency_s - p_external, p_legs.metrics.mean_wait);
+  EXPECT_NEAR(p_legs.mean_latency_s - p_external, added, noise + 0.001);
+  EXPECT_LT(added, 0.25 * p_legs.metrics.mean_wait + noise);
+  // A leg's CPU is work on the workers: it raises the load the forms see,
+  // and the latency by about the leg's CPU and the longer waits.
+  const double load = workload_of(s).request_load;
+  s.traffic.upstream_cpu_s = 0.002;
+  EXPECT_GT(workload_of(s).request_load, load + 0.9 * workload_of(s).request_rate_per_s * 0.002);
+  const simulated dear = simulate(s, 6);
+  const double dearer = dear.latency.mean - legs.latency.mean;
+  const double p_dearer = predict_latency(s).mean_latency_s - p_legs.mean_latency_s;
+  std::printf("  2 ms legs add %.4g s (predicted %.4g s)\n", dearer, p_dearer);
+  EXPECT_GT(dearer, 0.002);
+  EXPECT_NEAR(p_dearer, dearer, 0.25 * dearer + dear.latency.half_width + legs.latency.half_width);
+}
+
 TEST(AnalysisAgreement, TheMatchCacheHitRatioIsChesWithOneTimeKeys) {
   // No writes: the workers' LRU match caches see an independent stream of
   // Zipf route keys, half of them replaced by keys never seen before (an id

@@ -74,6 +74,69 @@ TEST(GatewayTraffic, ClientTimeoutTurnsSlowAnswersIntoErrors) {
   EXPECT_LE(r.totals.latency_max_s, s.traffic.client_timeout_s);
 }
 
+/// Two workers, light periodic traffic answered in about a millisecond, and
+/// no-op writes every 2 s whose builds do not yield (100 ms slices).
+scenario upstream_case() {
+  scenario s = base();
+  s.run.duration_s = 200;
+  s.traffic.mode = arrival_mode::periodic;
+  s.traffic.rate_per_s = 40;
+  s.traffic.upstream_latency_s = 0.001;
+  s.traffic.request_garbage_bytes = 0;
+  s.kong.worker_consistency = consistency::eventual;
+  s.kong.worker_state_update_frequency_s = 0.1;
+  s.kong.build_yield_every = 0;
+  s.cost.build_ns_per_path = 50'000;  // 2,000 routes: 100 ms
+  s.cost.build_ns_per_path_log = 0;
+  s.admin.loops = {admin_loop{0.5, 0.0, 2.0}};
+  return s;
+}
+
+TEST(GatewayTraffic, AnUpstreamOnTheWorkersWaitsForTheirEventLoops) {
+  scenario s = upstream_case();
+  const result external = run(s);
+  s.traffic.upstream_on_workers = true;
+  const result on_workers = run(s);
+  // A request now needs a worker's loop three times (its match, its
+  // upstream leg on a worker drawn at random, its response), each of which
+  // may fall inside a 100 ms build: more requests wait, and the slowest
+  // wait behind two builds.
+  ASSERT_GT(external.totals.rebuilds, 100u);
+  EXPECT_GT(on_workers.totals.latency_mean_s, 1.1 * external.totals.latency_mean_s);
+  EXPECT_GT(on_workers.totals.latency_p999_s, external.totals.latency_p999_s + 0.01);
+  for (const result* r : {&external, &on_workers}) {
+    EXPECT_EQ(r->totals.errors, 0u);
+    EXPECT_EQ(r->totals.requests, r->totals.completed + r->totals.errors + r->totals.in_flight);
+  }
+  // Without writes the loops are free when a leg comes: nothing to wait for.
+  s.admin.loops.clear();
+  const result quiet_on = run(s);
+  s.traffic.upstream_on_workers = false;
+  const result quiet_off = run(s);
+  EXPECT_NEAR(quiet_on.totals.latency_mean_s, quiet_off.totals.latency_mean_s, 1e-4);
+  // The leg's CPU is on the request's path.
+  s.traffic.upstream_on_workers = true;
+  s.traffic.upstream_cpu_s = 0.004;
+  EXPECT_NEAR(run(s).totals.latency_mean_s - quiet_on.totals.latency_mean_s, 0.004, 0.0005);
+}
+
+TEST(GatewayTraffic, AnUpstreamLegOnAKilledWorkerFailsItsRequestOnce) {
+  // Legs 100 ms long on two workers under a pod limit that kills: a worker
+  // dies holding its own requests and other workers' legs. Every request is
+  // counted once: answered, failed, or still in flight at the end.
+  scenario s = upstream_case();
+  s.traffic.upstream_on_workers = true;
+  s.traffic.upstream_cpu_s = 0.02;
+  s.traffic.request_garbage_bytes = 256 * 1024;
+  s.memory.gc_pause = 400;
+  s.admin.loops.clear();
+  s.cluster.pod_memory_limit_bytes = run(s).totals.peak_pod_memory_bytes * 0.9;
+  const result r = run(s);
+  ASSERT_GT(r.totals.oom_kills, 0u);
+  EXPECT_GT(r.totals.errors, 0u);
+  EXPECT_EQ(r.totals.requests, r.totals.completed + r.totals.errors + r.totals.in_flight);
+}
+
 TEST(GatewayAdmin, NoOpWritesStillBumpTheVersionAndTriggerRebuilds) {
   scenario s = base();
   s.admin.script = {admin_op{10.0, admin_kind::noop, 1}, admin_op{40.0, admin_kind::noop, 3}};

@@ -210,6 +210,8 @@ distinct distinct_scenario() {
   MEMBER(traffic.no_route_fraction, 0.07);
   MEMBER(traffic.client_timeout_s, 9.5);
   MEMBER(traffic.upstream_latency_s, 0.0125);
+  MEMBER(traffic.upstream_on_workers, true);
+  MEMBER(traffic.upstream_cpu_s, 0.000031);
   MEMBER(traffic.plugin_cpu_s, 0.00021);
   MEMBER(traffic.match_hit_cpu_s, 0.0000021);
   MEMBER(traffic.match_miss_cpu_s, 0.000051);
