@@ -121,9 +121,9 @@ worker_workload workload_of(const scenario& s) {
                         c * (t.request_garbage_bytes + compiles * m.regex_object_bytes);
   w.no_route_fraction = f;
   // An upstream served by the workers themselves: each proxied request's
-  // leg lands on a worker drawn at random, so by symmetry every worker gets
-  // as many legs as it serves proxied requests; their CPU is counted with
-  // those requests (the variance only approximately).
+  // leg is CPU on some worker of the pod; it is counted with the request
+  // (the pod's total exactly, a worker's share and the variance only
+  // approximately).
   if (t.upstream_on_workers) {
     s_hit += t.upstream_cpu_s;
     s_miss += t.upstream_cpu_s;

@@ -65,10 +65,11 @@
 /// Mean latency adds the upstream's mean to the sojourn (requests aimed at
 /// a route only: the others are answered 404 from the match).
 ///  - an upstream served by the workers themselves
-///    (traffic.upstream_on_workers, the testbed's stub): every worker serves
-///    as many upstream legs as it serves proxied requests (the legs land on
-///    workers drawn at random), so each such request's service counts its
-///    leg's upstream_cpu_s, and its latency the leg's wait. Every worker
+///    (traffic.upstream_on_workers, the testbed's stub): the legs' CPU is
+///    counted with the proxied requests (exact for the pod's total; which
+///    worker serves a leg depends on who accepted its connection, which the
+///    forms leave out), so each such request's service counts its leg's
+///    upstream_cpu_s, and its latency the leg's wait. Every worker
 ///    builds at about the same moments (each hears every write), so a leg
 ///    held up by a build releases the response into a loop whose own build
 ///    is over: the leg adds the wait behind requests alone (M/G/1 without

@@ -33,6 +33,10 @@ struct request {
   bool on_connection = false;     ///< rides a client connection of its pod (traffic.balance = connections)
   std::uint64_t table = 0;
   worker* owner = nullptr;
+  /// traffic.upstream_on_workers: the worker serving its upstream call, over
+  /// a keepalive connection that worker accepted (in that incarnation).
+  worker* upstream = nullptr;
+  std::uint32_t upstream_incarnation = 0;
 };
 
 struct context {

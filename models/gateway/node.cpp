@@ -68,6 +68,18 @@ worker* node::connection_acceptor() {
   return best;
 }
 
+worker* node::upstream_acceptor(const worker& opener) {
+  // As for the client's connections (connection_acceptor): the kernel wakes
+  // a worker waiting in epoll, and the opener is not waiting.
+  worker* best = nullptr;
+  for (const auto& w : workers_) {
+    if (!w->alive() || w.get() == &opener) continue;
+    if (w->idle()) return w.get();
+    if (best == nullptr || w->queue_length() < best->queue_length()) best = w.get();
+  }
+  return best != nullptr ? best : const_cast<worker*>(&opener);
+}
+
 void node::accept_on_connection(request* r) {
   worker* target = nullptr;
   if (!idle_connections_.empty()) {

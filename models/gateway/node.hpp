@@ -30,6 +30,11 @@ class node {
   /// in time from the incarnation that accepted it; otherwise the client
   /// closed it (a timeout) or the worker's death did.
   void connection_freed(worker& w, const request& r);
+  /// traffic.upstream_on_workers: the worker that accepts a new connection
+  /// to the upstream's port opened by `opener` (busy opening it, so not
+  /// waiting for connections): the first idle live worker, else the live one
+  /// with the shortest queue; `opener` only when no other worker is alive.
+  worker* upstream_acceptor(const worker& opener);
   /// An admin write on this node: its workers hear of it by worker events.
   void local_write();
   /// Starts the db_update_frequency polling of the config version.

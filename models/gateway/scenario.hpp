@@ -107,8 +107,9 @@ struct traffic_config {
   double upstream_latency_s = 0.010;  ///< off-CPU time waiting for the upstream
   /// The upstream is served by the gateway's own workers (the testbed's stub
   /// is a server block of the same nginx): each proxied request's upstream
-  /// leg is a job of upstream_cpu_s on one of its pod's live workers, drawn
-  /// at random, and waits for that worker's event loop like any other job.
+  /// leg is a job of upstream_cpu_s on the worker behind the keepalive
+  /// connection it goes out on, and waits for that worker's event loop like
+  /// any other job (worker.hpp, upstream_idle_; node::upstream_acceptor).
   /// False: an external service, off the gateway's CPU (Kong's deployments).
   bool upstream_on_workers = false;
   double upstream_cpu_s = 0.0;  ///< worker CPU of serving one upstream leg (upstream_on_workers)

@@ -361,9 +361,10 @@ std::vector<field<scenario>> build_scenario_fields() {
               "off-CPU time a request waits for its upstream");
   GWSIM_FIELD(tr, upstream_on_workers, K::boolean, "", any_number(),
               "the upstream is served by the gateway's own workers, as the testbed's stub (a server block of the "
-              "same nginx) is: each proxied request's upstream leg is a job of upstream_cpu_s on a live worker of "
-              "its pod drawn at random, which waits for that worker's event loop (a build slice, a long match) "
-              "like any other job; false: an external service, off the gateway's CPU");
+              "same nginx) is: each proxied request's upstream leg is a job of upstream_cpu_s on the worker behind "
+              "the keepalive connection it goes out on (its worker's most recently freed one, or a new one, which "
+              "an idle worker other than the opener accepts), and waits for that worker's event loop (a build "
+              "slice, a long match) like any other job; false: an external service, off the gateway's CPU");
   GWSIM_FIELD(tr, upstream_cpu_s, K::duration, "seconds", between(0, 10),
               "worker CPU of serving one upstream leg (upstream_on_workers; not part of plugin_cpu_s)");
   GWSIM_FIELD(tr, plugin_cpu_s, K::duration, "seconds", at_least(0), "worker CPU per request outside routing");

@@ -67,6 +67,7 @@ void traffic::arrive() {
   r->arrival = ctx_.sim.now();
   r->parked_at = 0;
   r->observed = 0;
+  r->upstream = nullptr;
   const int routes = ctx_.store.routes();
   if (routes != zipf_routes_) {
     // Popularity follows the routes that exist now.

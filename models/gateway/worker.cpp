@@ -177,6 +177,13 @@ void worker::on_upstream_done(request* r) {
     return;
   }
   --w->upstream_;
+  // The connection goes back to the keepalive cache (the oldest one closed
+  // when it is full).
+  if (r->upstream != nullptr && r->upstream->incarnation_ == r->upstream_incarnation && r->upstream->alive_) {
+    if (w->upstream_idle_.size() >= upstream_keepalive) w->upstream_idle_.erase(w->upstream_idle_.begin());
+    w->upstream_idle_.push_back({r->upstream, r->upstream_incarnation});
+  }
+  r->upstream = nullptr;
   // nginx hands the upstream's response to the client from the same event
   // loop (Kong runs its header_filter, body_filter and log phases there):
   // the response waits for the CPU like everything else. Its CPU is part
@@ -190,20 +197,28 @@ void worker::on_upstream_call(request* r) {
     w->release(r);  // its worker was killed meanwhile; the failure was counted then
     return;
   }
-  // nginx spreads the connections to the upstream's port over the workers
-  // that accept them; any live one may hold the call's connection.
-  const auto& all = w->node_.workers();
-  std::size_t alive = 0;
-  for (const auto& x : all) alive += x->alive() ? 1U : 0U;
-  std::size_t pick = static_cast<std::size_t>(sim::uniform01(w->rng_) * static_cast<double>(alive));
-  for (const auto& x : all) {
-    if (!x->alive()) continue;
-    if (pick-- == 0) {
-      x->enqueue(job{job_kind::upstream_leg, r});
+  if (r->upstream->incarnation_ != r->upstream_incarnation) {
+    upstream_leg_lost(r);  // the worker behind the connection died: reset
+    return;
+  }
+  r->upstream->enqueue(job{job_kind::upstream_leg, r});
+}
+
+void worker::pick_upstream_connection(request* r) {
+  while (!upstream_idle_.empty()) {
+    const upstream_connection c = upstream_idle_.back();
+    upstream_idle_.pop_back();
+    // A connection whose worker died was closed by the kernel; nginx drops
+    // it from its cache when it notices.
+    if (c.server->incarnation_ == c.incarnation && c.server->alive_) {
+      r->upstream = c.server;
+      r->upstream_incarnation = c.incarnation;
       return;
     }
   }
-  upstream_leg_lost(r);  // unreachable while `w` itself is alive
+  worker* server = node_.upstream_acceptor(*this);
+  r->upstream = server;
+  r->upstream_incarnation = server->incarnation_;
 }
 
 void worker::upstream_leg_lost(request* r) {
@@ -334,6 +349,9 @@ void worker::on_cpu_done() {
       const double wait = -upstream * std::log(sim::uniform_open01(rng_));
       request* r = j.req;
       if (ctx_.s.traffic.upstream_on_workers) {
+        // The call goes out on a keepalive connection from this event-loop
+        // turn; the worker that accepted that connection serves it.
+        pick_upstream_connection(r);
         ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_call(r); });
       } else {
         ctx_.sim.schedule_in(sim::from_seconds(wait, "traffic.upstream_latency_s"), [r] { on_upstream_done(r); });
@@ -653,6 +671,7 @@ void worker::kill() {
     ctx_.stats.error();
     ++window_.errors;
   }
+  upstream_idle_.clear();  // its connections closed with it
   building_ = false;
   router_built_ = false;
   router_chunks_.clear();

@@ -139,9 +139,13 @@ class worker {
   void complete(request* r);
   void release(request* r);
   static void on_upstream_done(request* r);
-  /// traffic.upstream_on_workers: `r`'s upstream call reaches its pod; a
-  /// live worker drawn at random serves it.
+  /// traffic.upstream_on_workers: `r`'s upstream call reaches the worker
+  /// behind the connection it was sent on (request::upstream).
   static void on_upstream_call(request* r);
+  /// The keepalive connection to the upstream a call of this worker goes
+  /// out on: the most recently freed live one, else a new one (accepted by
+  /// node::upstream_acceptor). Sets r->upstream.
+  void pick_upstream_connection(request* r);
   /// An upstream leg this worker held is lost (it was killed): the request's
   /// own worker answers it with an error.
   static void upstream_leg_lost(request* r);
@@ -188,6 +192,16 @@ class worker {
   job current_{job_kind::request, nullptr};
   sim::timer cpu_done_;
   std::uint64_t upstream_ = 0;  ///< requests waiting for their upstream
+  /// traffic.upstream_on_workers: this worker's idle keepalive connections
+  /// to the upstream (nginx's keepalive cache: the most recently freed on
+  /// top, at most upstream_keepalive of them), each to the worker, in the
+  /// incarnation, that accepted it.
+  struct upstream_connection {
+    worker* server;
+    std::uint32_t incarnation;
+  };
+  static constexpr std::size_t upstream_keepalive = 64;  ///< the testbed's `keepalive 64`
+  std::vector<upstream_connection> upstream_idle_;
 
   // router
   bool router_built_ = false;

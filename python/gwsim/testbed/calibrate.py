@@ -898,6 +898,8 @@ _ADDED_LATER: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "traffic.regex_compile_ns_per_native_mib": lambda p: 0.0,
     "memory.first_touch_ns_per_byte": lambda p: 0.0,
     "traffic.match_no_route_cpu_s": lambda p: p["traffic.match_miss_cpu_s"],
+    # The stub's CPU stayed in traffic.plugin_cpu_s, charged with the request.
+    "traffic.upstream_cpu_s": lambda p: 0.0,
 }
 
 
