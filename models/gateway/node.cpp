@@ -70,14 +70,24 @@ worker* node::connection_acceptor() {
 
 worker* node::upstream_acceptor(const worker& opener) {
   // As for the client's connections (connection_acceptor): the kernel wakes
-  // a worker waiting in epoll, and the opener is not waiting.
-  worker* best = nullptr;
+  // a worker waiting in epoll, and the opener, busy in the turn that opens
+  // it, is not waiting. When no other worker waits, the connection stays in
+  // the listen queue until a worker next waits: the one with the least work
+  // before it, the opener (whose turn is ending) on a tie.
+  for (const auto& w : workers_) {
+    if (w->alive() && w.get() != &opener && w->idle()) return w.get();
+  }
+  worker* best = const_cast<worker*>(&opener);
+  std::size_t least = opener.queue_length();
   for (const auto& w : workers_) {
     if (!w->alive() || w.get() == &opener) continue;
-    if (w->idle()) return w.get();
-    if (best == nullptr || w->queue_length() < best->queue_length()) best = w.get();
+    const std::size_t ahead = w->queue_length() + 1;  // the job it is in, then its queue
+    if (ahead < least) {
+      least = ahead;
+      best = w.get();
+    }
   }
-  return best != nullptr ? best : const_cast<worker*>(&opener);
+  return best;
 }
 
 void node::accept_on_connection(request* r) {

@@ -32,8 +32,9 @@ class node {
   void connection_freed(worker& w, const request& r);
   /// traffic.upstream_on_workers: the worker that accepts a new connection
   /// to the upstream's port opened by `opener` (busy opening it, so not
-  /// waiting for connections): the first idle live worker, else the live one
-  /// with the shortest queue; `opener` only when no other worker is alive.
+  /// waiting for connections): the first idle live worker, else the one
+  /// that waits again first, with the fewest jobs before it (`opener`,
+  /// whose turn is ending, on a tie).
   worker* upstream_acceptor(const worker& opener);
   /// An admin write on this node: its workers hear of it by worker events.
   void local_write();

@@ -363,7 +363,7 @@ std::vector<field<scenario>> build_scenario_fields() {
               "the upstream is served by the gateway's own workers, as the testbed's stub (a server block of the "
               "same nginx) is: each proxied request's upstream leg is a job of upstream_cpu_s on the worker behind "
               "the keepalive connection it goes out on (its worker's most recently freed one, or a new one, which "
-              "an idle worker other than the opener accepts), and waits for that worker's event loop (a build "
+              "an idle worker other than the opener accepts, else the worker with the fewest jobs before it), and waits for that worker's event loop (a build "
               "slice, a long match) like any other job; false: an external service, off the gateway's CPU");
   GWSIM_FIELD(tr, upstream_cpu_s, K::duration, "seconds", between(0, 10),
               "worker CPU of serving one upstream leg (upstream_on_workers; not part of plugin_cpu_s)");
