@@ -37,6 +37,11 @@ def test_routes_requests_and_every_worker_rebuilds_after_each_write():
         assert gw.request("/svc17/items/3") == (200, 17)
         assert gw.request("/svc170/items") == (200, 170)
         assert gw.request("/nowhere") == (404, None)
+        # The upstream stub is a server block of the same nginx: a proxied answer names the worker that
+        # served the request and the one that served its upstream call, both of the pod.
+        status, headers, _ = gw._http(gw.ports.proxy, "GET", "/svc17/items/3", headers={"Host": "gateway.example.org"})
+        assert status == 200
+        assert {int(headers["x-gwsim-worker-pid"]), int(headers["x-gwsim-stub-pid"])} <= set(gw.worker_pids())
 
         builds = {w["pid"]: w["builds"] for w in gw.workers()}
         version = gw.write("create_route", body={"id": 1000, "paths": ["/new"], "service": 1, "created_at": 1000})
