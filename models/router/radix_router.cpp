@@ -342,12 +342,10 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     } else {
       e.key = coded;
     }
-    bool plain_only = !m.hosts.empty();
     for (std::size_t k = 0; k < m.hosts.size(); ++k) {
       const std::uint32_t id = host_ids_.at(std::string_view(r.hosts[k]));
       const std::uint32_t w = host_wildcard_[id];
       attrs_.push_back(w == none ? id : (w | wildcard_bit));
-      plain_only = plain_only && w == none;
       occurrences.push_back(count_key(tag_host, e.category, id));
     }
     for (const auto& method : m.methods) {
@@ -373,7 +371,10 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     e.n_methods = static_cast<std::uint16_t>(m.methods.size());
     e.n_snis = static_cast<std::uint16_t>(m.snis.size());
     e.n_headers = static_cast<std::uint16_t>(m.headers.size());
-    if (plain_only) {
+    /// An entry with hosts is listed under each of them (a wildcard as
+    /// its index | wildcard_bit, so a key's wildcard lists follow its plain
+    /// ones): it can only match a request through one of them.
+    if (e.n_hosts != 0) {
       for (std::uint16_t k = 0; k < e.n_hosts; ++k) {
         host_triples.push_back({e.key, attrs_[e.attrs + k], rank});
       }
@@ -673,27 +674,35 @@ void radix_router::add_key(std::uint32_t key, request_state& st) const {
   const key_lists& at = key_lists_[key];
   const key_lists& next = (&at)[1];
   push(general_.data() + at.general, general_.data() + next.general);
-  const std::uint32_t g0 = at.groups;
-  const std::uint32_t g1 = next.groups;
-  /// A request whose host no route names has no host list.
-  if (g0 == g1 || (st.raw_id == none && st.bare_id == none)) {
+  const host_group* lo = groups_.data() + at.groups;
+  const host_group* hi = groups_.data() + next.groups;
+  if (lo == hi) {
     return;
   }
   auto add_host = [&](std::uint32_t host) {
-    if (host == none) {
-      return;
-    }
-    const host_group* lo = groups_.data() + g0;
-    const host_group* hi = groups_.data() + g1;
     const host_group* it =
         std::lower_bound(lo, hi, host, [](const host_group& g, std::uint32_t h) { return g.host < h; });
     if (it != hi && it->host == host) {
       push(by_host_.data() + it->off, by_host_.data() + (it + 1)->off);
     }
   };
-  add_host(st.raw_id);
-  if (st.bare_id != st.raw_id) {
+  if (st.raw_id != none) {
+    add_host(st.raw_id);
+  }
+  if (st.bare_id != st.raw_id && st.bare_id != none) {
     add_host(st.bare_id);
+  }
+  /// The wildcard lists, last in the key: each wildcard is tested once
+  /// per request (memoized), and only where some route of the key names it.
+  if ((hi[-1].host & wildcard_bit) == 0) {
+    return;
+  }
+  const host_group* w =
+      std::lower_bound(lo, hi, wildcard_bit, [](const host_group& g, std::uint32_t h) { return g.host < h; });
+  for (; w != hi; ++w) {
+    if (wildcard_matches(w->host & ~wildcard_bit, st)) {
+      push(by_host_.data() + w->off, by_host_.data() + (w + 1)->off);
+    }
   }
 }
 

@@ -16,16 +16,18 @@
 /// keys of a compressed trie, regex paths are indexed in the same trie by
 /// their literal prefixes (regex_literal_prefixes()), and entries without a
 /// path share one extra key. Under each key the entries are listed in rank
-/// order, split by plain host: entries whose hosts are all plain sit in one
-/// list per host, the rest in one general list. Kong's routes_by_* list sizes
+/// order, split by host: an entry with hosts sits in one list per host it
+/// names (plain or wildcard), an entry without hosts in the key's general
+/// list. Kong's routes_by_* list sizes
 /// per category are kept as counts keyed by (rule, category, value id).
 ///
 /// Match (no heap allocation once the thread's scratch buffers are warm):
 ///  1. the request's host, method and SNI become ids (hash lookups on views);
 ///  2. one walk of the path down the trie selects the keys whose prefix the
 ///     path starts with and the regexes whose literal prefix it starts with;
-///     their general lists and their lists for the request's host are
-///     merged lazily in rank order;
+///     their general lists, their lists for the request's host and their
+///     lists for the wildcards matching it (each wildcard tested at most
+///     once per request) are merged lazily in rank order;
 ///  3. candidates are tested cheapest rule first (method, plain host ids,
 ///     SNI, headers, then wildcard hosts and regex paths, each evaluated at
 ///     most once per request); the first matching candidate fixes Kong's
