@@ -311,7 +311,57 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
   }
   regex_base_ = static_cast<std::uint32_t>(prefix_values.size());
   no_path_key_ = regex_base_ + static_cast<std::uint32_t>(regex_code_.size());
-  const std::uint32_t n_keys = no_path_key_ + 1;
+
+  /// Literal groups: the regexes sharing one literal prefix, tried as one
+  /// alternation in first-occurrence order. Every regex has at least one
+  /// literal prefix (possibly empty), so it is in at least one group.
+  std::vector<std::pair<std::string, std::uint32_t>> literals;  ///< (literal, group)
+  std::vector<std::vector<std::uint32_t>> groups_of(regex_code_.size());
+  {
+    std::map<std::string, std::vector<std::uint32_t>> groups;
+    for (std::uint32_t x = 0; x < regex_code_.size(); ++x) {
+      for (auto& l : regex_literal_prefixes(regex_code_[x]->pattern())) {
+        auto& members = groups[std::move(l)];
+        if (members.empty() || members.back() != x) {
+          members.push_back(x);
+        }
+      }
+    }
+    literal_off_.push_back(0);
+    for (auto& [literal, members] : groups) {
+      const auto g = static_cast<std::uint32_t>(literal_code_.size());
+      for (std::uint32_t x : members) {
+        groups_of[x].push_back(g);
+      }
+      literals.emplace_back(literal, g);
+      literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
+      literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
+      std::shared_ptr<const regex> combined;
+      if (members.size() > 1) {
+        std::vector<std::string_view> patterns;
+        patterns.reserve(members.size());
+        for (std::uint32_t x : members) {
+          patterns.emplace_back(regex_code_[x]->pattern());
+        }
+        combined = compiled_alternation(patterns);
+      }
+      literal_code_.push_back(std::move(combined));
+    }
+  }
+  /// Lists: one per prefix key, one for the entries without a path, one
+  /// per literal group (the entries of all its regexes).
+  const std::uint32_t n_lists = regex_base_ + 1 + static_cast<std::uint32_t>(literal_code_.size());
+  auto lists_of = [&](std::uint32_t key, auto&& emit) {
+    if (key < regex_base_) {
+      emit(key);
+    } else if (key == no_path_key_) {
+      emit(no_path_list());
+    } else {
+      for (std::uint32_t g : groups_of[key - regex_base_]) {
+        emit(group_list(g));
+      }
+    }
+  };
 
   /// Rank order: category position, then sort order (stable).
   std::vector<std::uint32_t> order(sorted.size());
@@ -324,8 +374,8 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
 
   entries_.reserve(sorted.size());
   std::vector<std::uint64_t> occurrences;
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> general_pairs;  ///< (key, rank)
-  std::vector<std::array<std::uint32_t, 3>> host_triples;             ///< (key, host, rank)
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> general_pairs;  ///< (list, rank)
+  std::vector<std::array<std::uint32_t, 3>> host_triples;             ///< (list, host, rank)
   for (std::uint32_t rank = 0; rank < order.size(); ++rank) {
     marshalled_route& m = sorted[order[rank]];
     const route& r = routes_[m.route_index];
@@ -374,29 +424,31 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     /// An entry with hosts is listed under each of them (a wildcard as
     /// its index | wildcard_bit, so a key's wildcard lists follow its plain
     /// ones): it can only match a request through one of them.
-    if (e.n_hosts != 0) {
-      for (std::uint16_t k = 0; k < e.n_hosts; ++k) {
-        host_triples.push_back({e.key, attrs_[e.attrs + k], rank});
+    lists_of(e.key, [&](std::uint32_t list) {
+      if (e.n_hosts != 0) {
+        for (std::uint16_t k = 0; k < e.n_hosts; ++k) {
+          host_triples.push_back({list, attrs_[e.attrs + k], rank});
+        }
+      } else {
+        general_pairs.emplace_back(list, rank);
       }
-    } else {
-      general_pairs.emplace_back(e.key, rank);
-    }
+    });
     entries_.push_back(e);
   }
   counts_.build(occurrences);
 
-  /// General lists: a counting sort by key keeps rank order inside a key.
-  key_lists_.assign(n_keys + 1, key_lists{});
+  /// General lists: a counting sort by list keeps rank order inside a list.
+  key_lists_.assign(n_lists + 1, key_lists{});
   for (const auto& p : general_pairs) {
     ++key_lists_[p.first + 1].general;
   }
-  for (std::uint32_t k = 0; k < n_keys; ++k) {
+  for (std::uint32_t k = 0; k < n_lists; ++k) {
     key_lists_[k + 1].general += key_lists_[k].general;
   }
   general_.resize(general_pairs.size());
   {
-    std::vector<std::uint32_t> fill(n_keys);
-    for (std::uint32_t k = 0; k < n_keys; ++k) {
+    std::vector<std::uint32_t> fill(n_lists);
+    for (std::uint32_t k = 0; k < n_lists; ++k) {
       fill[k] = key_lists_[k].general;
     }
     for (const auto& [k, rank] : general_pairs) {
@@ -417,43 +469,20 @@ radix_router::radix_router(std::vector<route> routes) : routes_(std::move(routes
     by_host_.push_back(rank);
   }
   groups_.push_back({none, static_cast<std::uint32_t>(by_host_.size())});
-  for (std::uint32_t k = 0; k < n_keys; ++k) {
+  for (std::uint32_t k = 0; k < n_lists; ++k) {
     key_lists_[k + 1].groups += key_lists_[k].groups;
   }
   groups_.shrink_to_fit();
 
-  /// The trie: prefix paths, then the literal groups (the regexes sharing
-  /// one literal prefix, tried as one alternation in first-occurrence order).
-  std::vector<std::pair<std::string_view, std::uint32_t>> keys;
-  keys.reserve(prefix_values.size());
-  for (std::uint32_t k = 0; k < prefix_values.size(); ++k) {
-    keys.emplace_back(prefix_values[k], k);
-  }
+  /// The trie: prefix paths to their keys, literals to their groups.
   {
-    std::map<std::string, std::vector<std::uint32_t>> groups;
-    for (std::uint32_t x = 0; x < regex_code_.size(); ++x) {
-      for (auto& l : regex_literal_prefixes(regex_code_[x]->pattern())) {
-        auto& members = groups[std::move(l)];
-        if (members.empty() || members.back() != x) {
-          members.push_back(x);
-        }
-      }
+    std::vector<std::pair<std::string_view, std::uint32_t>> keys;
+    keys.reserve(prefix_values.size() + literals.size());
+    for (std::uint32_t k = 0; k < prefix_values.size(); ++k) {
+      keys.emplace_back(prefix_values[k], k);
     }
-    literal_off_.push_back(0);
-    for (const auto& [literal, members] : groups) {
-      keys.emplace_back(literal, literal_bit | static_cast<std::uint32_t>(literal_code_.size()));
-      literal_regexes_.insert(literal_regexes_.end(), members.begin(), members.end());
-      literal_off_.push_back(static_cast<std::uint32_t>(literal_regexes_.size()));
-      std::shared_ptr<const regex> combined;
-      if (members.size() > 1) {
-        std::vector<std::string_view> patterns;
-        patterns.reserve(members.size());
-        for (std::uint32_t x : members) {
-          patterns.emplace_back(regex_code_[x]->pattern());
-        }
-        combined = compiled_alternation(patterns);
-      }
-      literal_code_.push_back(std::move(combined));
+    for (const auto& [literal, g] : literals) {
+      keys.emplace_back(literal, literal_bit | g);
     }
     paths_ = prefix_index(keys);
     literal_regexes_.shrink_to_fit();
@@ -634,11 +663,13 @@ bool radix_router::entry_matches(const entry& e, request_state& st) const {
   return true;
 }
 
-/// The regexes of literal group `g` (whose literal starts the path) that may
-/// match, onto the scratch list. The group's alternation settles its members
-/// up to the first match at once: the earlier ones fail (and are left out),
-/// that one matches; only the later ones stay to be tried one by one. The
-/// first match found this way bounds Kong's uri hit.
+/// Literal group `g` (whose literal starts the path): the regexes that may
+/// match onto the scratch list, and the group's lists among the candidates.
+/// The group's alternation settles its members up to the first match at
+/// once: the earlier ones fail (remembered, and left out of the list), that
+/// one matches; only the later ones stay to be tried one by one, when an
+/// entry of theirs comes up. The first match found this way bounds Kong's
+/// uri hit. When no member matches, the group adds nothing.
 void radix_router::select_regexes(std::uint32_t g, request_state& st) const {
   thread_scratch& s = st.s;
   const std::uint32_t* begin = literal_regexes_.data() + literal_off_[g];
@@ -649,6 +680,9 @@ void radix_router::select_regexes(std::uint32_t g, request_state& st) const {
       return;
     }
     if (first >= 0) {
+      for (const std::uint32_t* r = begin; r != begin + first; ++r) {
+        s.memo[wildcards_.size() + *r] = s.generation << 1U;
+      }
       begin += first;
       s.memo[wildcards_.size() + *begin] = (s.generation << 1U) | 1U;
       st.first_regex_bound = std::min(st.first_regex_bound, *begin);
@@ -660,9 +694,10 @@ void radix_router::select_regexes(std::uint32_t g, request_state& st) const {
       s.regexes.push_back(*r);
     }
   }
+  add_list(group_list(g), st);
 }
 
-void radix_router::add_key(std::uint32_t key, request_state& st) const {
+void radix_router::add_list(std::uint32_t list, request_state& st) const {
   auto& heap = st.s.heap;
   auto push = [&heap](const std::uint32_t* b, const std::uint32_t* e) {
     if (b != e) {
@@ -671,7 +706,7 @@ void radix_router::add_key(std::uint32_t key, request_state& st) const {
       heap.push_back({b, e});
     }
   };
-  const key_lists& at = key_lists_[key];
+  const key_lists& at = key_lists_[list];
   const key_lists& next = (&at)[1];
   push(general_.data() + at.general, general_.data() + next.general);
   const host_group* lo = groups_.data() + at.groups;
@@ -732,7 +767,8 @@ const route* radix_router::match(const request& req) const {
   st.method_id = lookup(method_ids_, upper_view(req.method, s.method_buffer));
   st.sni_id = lookup(sni_ids_, req.sni);
 
-  /// Candidate lists: keys on the path, selected regexes, no-path entries.
+  /// Candidate lists: prefix keys and literal groups on the path, no-path
+  /// entries.
   s.heap.clear();
   s.regexes.clear();
   paths_.for_each_prefix_of(st.path, [&](std::span<const std::uint32_t> values, std::size_t) {
@@ -741,18 +777,12 @@ const route* radix_router::match(const request& req) const {
         select_regexes(v & ~literal_bit, st);
       } else {
         st.longest_prefix = v;
-        add_key(v, st);
+        add_list(v, st);
       }
     }
   });
   std::sort(s.regexes.begin(), s.regexes.end());
-  for (std::uint32_t r : s.regexes) {
-    const std::uint64_t known = s.memo[wildcards_.size() + r];
-    if ((known >> 1U) != s.generation || (known & 1U) != 0) {
-      add_key(regex_base_ + r, st);
-    }
-  }
-  add_key(no_path_key_, st);
+  add_list(no_path_list(), st);
 
   /// Lazy merge in rank order (a min-heap on the lists' heads).
   auto& heap = s.heap;

@@ -12,22 +12,27 @@
 /// it first"; the marshalled copies are dropped. Every string a record needs
 /// (host, method, SNI, header name, path) is interned into a 32-bit id, so
 /// matching compares integers; host and SNI strings are views into the owned
-/// routes, not copies. Each distinct path value is a key: prefix paths are
-/// keys of a compressed trie, regex paths are indexed in the same trie by
-/// their literal prefixes (regex_literal_prefixes()), and entries without a
-/// path share one extra key. Under each key the entries are listed in rank
-/// order, split by host: an entry with hosts sits in one list per host it
-/// names (plain or wildcard), an entry without hosts in the key's general
-/// list. Kong's routes_by_* list sizes
-/// per category are kept as counts keyed by (rule, category, value id).
+/// routes, not copies. Each distinct path value is a key (what Kong's uri
+/// hit and routes_by_uri name): prefix paths are keys of a compressed trie,
+/// regex paths are gathered in the same trie into literal groups, the
+/// regexes sharing a literal prefix (regex_literal_prefixes()), and entries
+/// without a path share one extra key. The entries are listed in rank order
+/// under each prefix key, under the entries without a path, and under each
+/// literal group (the entries of all its regexes), and each list is split by
+/// host: an entry with hosts sits in one list per host it names (plain or
+/// wildcard), an entry without hosts in the general list. Kong's
+/// routes_by_* list sizes per category are kept as counts keyed by (rule,
+/// category, value id).
 ///
 /// Match (no heap allocation once the thread's scratch buffers are warm):
 ///  1. the request's host, method and SNI become ids (hash lookups on views);
-///  2. one walk of the path down the trie selects the keys whose prefix the
-///     path starts with and the regexes whose literal prefix it starts with;
-///     their general lists, their lists for the request's host and their
-///     lists for the wildcards matching it (each wildcard tested at most
-///     once per request) are merged lazily in rank order;
+///  2. one walk of the path down the trie reaches the prefix keys the path
+///     starts with and the literal groups whose literal it starts with; a
+///     group's alternation settles its members up to the first that matches
+///     (a group none of whose members matches adds nothing); the general
+///     lists, the lists for the request's host and the lists for the
+///     wildcards matching it (each wildcard tested at most once per
+///     request) are merged lazily in rank order;
 ///  3. candidates are tested cheapest rule first (method, plain host ids,
 ///     SNI, headers, then wildcard hosts and regex paths, each evaluated at
 ///     most once per request); the first matching candidate fixes Kong's
@@ -140,7 +145,11 @@ class radix_router {
   [[nodiscard]] std::uint32_t hit_uri(request_state& st) const;
   [[nodiscard]] bool any_hit(request_state& st) const;
   void parse_headers(request_state& st) const;
-  void add_key(std::uint32_t key, request_state& st) const;
+  void add_list(std::uint32_t list, request_state& st) const;
+  /// List ids: a prefix key's is the key; then the entries without a path;
+  /// then one per literal group.
+  [[nodiscard]] std::uint32_t no_path_list() const noexcept { return regex_base_; }
+  [[nodiscard]] std::uint32_t group_list(std::uint32_t g) const noexcept { return regex_base_ + 1 + g; }
   void select_regexes(std::uint32_t group, request_state& st) const;
 
   std::vector<route> routes_;
@@ -177,7 +186,7 @@ class radix_router {
   std::vector<std::shared_ptr<const regex>> literal_code_;  ///< from compiled_alternation()
   std::uint32_t regex_base_ = 0;
   std::uint32_t no_path_key_ = 0;
-  std::vector<key_lists> key_lists_;  ///< per key, plus a sentinel
+  std::vector<key_lists> key_lists_;  ///< per list id, plus a sentinel
   std::vector<std::uint32_t> general_;
   std::vector<host_group> groups_;    ///< sorted by host inside a key, plus a sentinel
   std::vector<std::uint32_t> by_host_;
