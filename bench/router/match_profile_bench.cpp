@@ -25,6 +25,14 @@
 //                               host and prefix keys can reach on this
 //                               machine: at 5e4 routes the walk misses the
 //                               cache on most requests.
+//   BM_RadixShapeMatch/<N>/<regex%>/<wildcard%>
+//                               BM_RadixMatch/<N>/0 on route sets of another
+//                               shape: <regex%> of the routes on regex paths
+//                               (5 in the default set) and <wildcard%> of the
+//                               hosted routes on a wildcard host (10); how
+//                               the miss cost moves with the regexes and
+//                               wildcards a request's path and host reach.
+//                               Three arguments: the calibration leaves it out.
 //
 // When the environment variable GWSIM_PATHS_OUT names a directory, the
 // benchmarks also write <dir>/paths_<N>.txt (outside the timing): lines
@@ -181,6 +189,27 @@ void BM_MatchFloor(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations());
 }
 BENCHMARK(BM_MatchFloor)->Arg(1'000)->Arg(10'000)->Arg(50'000)->Arg(100'000)->Unit(benchmark::kNanosecond)->MinTime(0.3);
+
+void BM_RadixShapeMatch(benchmark::State& state) {
+  route_set_config c = full_config(state.range(0));
+  c.regex_fraction = static_cast<double>(state.range(1)) / 100.0;
+  c.wildcard_host_fraction = static_cast<double>(state.range(2)) / 100.0;
+  const std::vector<route> routes = generate_routes(c);
+  const std::vector<request> requests = generate_requests(routes, 100'000, 2);
+  const radix_router r(routes);
+  /// One untimed pass: every pattern is JIT-compiled at its first match.
+  for (const request& q : requests) benchmark::DoNotOptimize(r.match(q));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r.match(requests[i]));
+    i = (i + 1) % requests.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RadixShapeMatch)
+    ->ArgsProduct({{50'000}, {5, 20}, {10, 50}})
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.3);
 
 }  // namespace
 }  // namespace gwsim::router
