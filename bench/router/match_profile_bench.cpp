@@ -33,6 +33,14 @@
 //                               the miss cost moves with the regexes and
 //                               wildcards a request's path and host reach.
 //                               Three arguments: the calibration leaves it out.
+//   BM_RadixRepeatingMisses/<N>/<distinct>
+//                               BM_RadixMatch/<N>/0 over only the first
+//                               <distinct> requests of its stream, repeated:
+//                               with few, everything a match touches stays
+//                               in the caches, so the gap to BM_RadixMatch
+//                               is what the misses of the full stream wait
+//                               for memory (the name ends in no operation,
+//                               so the calibration neither runs nor reads it).
 //
 // When the environment variable GWSIM_PATHS_OUT names a directory, the
 // benchmarks also write <dir>/paths_<N>.txt (outside the timing): lines
@@ -206,6 +214,24 @@ void BM_RadixShapeMatch(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations());
 }
+void BM_RadixRepeatingMisses(benchmark::State& state) {
+  const std::vector<route> routes = generate_routes(full_config(state.range(0)));
+  std::vector<request> requests = generate_requests(routes, 100'000, 2);
+  requests.resize(static_cast<std::size_t>(state.range(1)));
+  const radix_router r(routes);
+  for (const request& q : requests) benchmark::DoNotOptimize(r.match(q));
+  std::size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(r.match(requests[i]));
+    i = (i + 1) % requests.size();
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_RadixRepeatingMisses)
+    ->ArgsProduct({{50'000}, {100, 1'000, 100'000}})
+    ->Unit(benchmark::kMicrosecond)
+    ->MinTime(0.3);
+
 BENCHMARK(BM_RadixShapeMatch)
     ->ArgsProduct({{50'000}, {5, 20}, {10, 50}})
     ->Unit(benchmark::kMicrosecond)
